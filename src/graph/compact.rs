@@ -1,0 +1,114 @@
+//! Compaction and bulk load: both build a new base off to the side and
+//! publish it with one atomic swap, so readers and writers never wait.
+//!
+//! A compaction takes a snapshot at the latest acknowledged version, turns
+//! it into a CSR, and publishes it as the base of a new generation whose
+//! `cut` is that version. Snapshots on the old generation keep reading the
+//! old base and the delta; delta records are cut from their lists only once
+//! every live generation's base holds them ([`trim`]).
+
+use super::csr::{Csr, GraphView};
+use super::delta::{self, List};
+use super::{Generation, GraphCore, Snapshot};
+use crate::error::{Error, Result};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, MutexGuard};
+
+type Retired<'a> = MutexGuard<'a, Vec<Arc<Generation>>>;
+
+fn lock(core: &GraphCore, wait: bool) -> Option<Retired<'_>> {
+    if wait {
+        Some(core.compactor.lock().unwrap_or_else(|e| e.into_inner()))
+    } else {
+        core.compactor.try_lock().ok()
+    }
+}
+
+/// Merges the delta into a new base. With `wait` false, gives up at once if
+/// another compaction runs. Returns whether a new base was published.
+pub(super) fn compact(core: &Arc<GraphCore>, wait: bool) -> bool {
+    let Some(mut retired) = lock(core, wait) else { return false };
+    let snap = core.snapshot();
+    if snap.version() == snap.generation().cut {
+        drop(snap);
+        trim(core, &mut retired);
+        return false;
+    }
+    let (view, applied) = snap.materialize();
+    publish(core, &mut retired, Generation { cut: snap.version(), view }, applied as u64);
+    true
+}
+
+/// Swaps in `next`, keeps the old generation while snapshots use it, and trims the delta.
+fn publish(core: &GraphCore, retired: &mut Retired<'_>, next: Generation, absorbed: u64) {
+    let old = core.generation.swap(Arc::new(next));
+    retired.push(old);
+    core.delta_len.fetch_sub(absorbed.min(core.delta_len.load(Ordering::Relaxed)), Ordering::Relaxed);
+    core.compactions.fetch_add(1, Ordering::Relaxed);
+    trim(core, retired);
+}
+
+/// Forgets generations no snapshot uses, then cuts from the delta lists the
+/// records that every remaining generation's base already holds.
+pub(super) fn trim(core: &GraphCore, retired: &mut Retired<'_>) {
+    retired.retain(|g| Arc::strong_count(g) > 1);
+    let current = core.generation.load_full();
+    let upto = retired.iter().map(|g| g.cut).chain([current.cut]).min().unwrap_or(0);
+    drop(current);
+    let guard = &core.mem.pin();
+    for id in 0..core.nodes.len() {
+        if let Some(slot) = core.nodes.get(id) {
+            for (head, list) in [(&slot.out_head, List::Out), (&slot.in_head, List::In)] {
+                if !head.load(Ordering::Relaxed, guard).is_null() {
+                    delta::cut_suffix(head, list, upto, &core.clock, &core.mem, guard);
+                }
+            }
+        }
+    }
+}
+
+/// Bulk load: see [`Graph::load_edges`](super::Graph::load_edges).
+pub(super) fn load_edges(
+    core: &Arc<GraphCore>,
+    src: &[u64],
+    dst: &[u64],
+    weights: Option<&[f64]>,
+    edge_type: Option<&str>,
+) -> Result<()> {
+    let m = src.len();
+    if dst.len() != m || weights.is_some_and(|w| w.len() != m) {
+        return Err(Error::invalid("src, dst and weights must have the same length"));
+    }
+    if weights.is_some_and(|w| w.iter().any(|x| x.is_nan())) {
+        return Err(Error::invalid("weight is NaN"));
+    }
+    if let Some(&bad) = src.iter().chain(dst).find(|&&id| core.live_slot(id).is_err()) {
+        return Err(Error::not_found(format!("no node {bad}")));
+    }
+    let ty = core.types.intern(edge_type);
+    let mut retired = lock(core, true).expect("waiting lock");
+    // Reserve a version for the load; the base holds everything before it.
+    let version = core.clock.tick();
+    let generation = core.generation.load_full();
+    let before = Snapshot::new(Arc::clone(core), generation, version - 1, core.nodes.len());
+    let (current, applied) = before.materialize();
+    let n = current.node_count();
+    let existing = &current.out;
+    let mut edges = Vec::with_capacity(existing.edge_count() + m);
+    for u in 0..n {
+        for i in existing.range(u) {
+            edges.push((u as u64, existing.targets[i], existing.types[i], existing.weights[i]));
+        }
+    }
+    // Later entries win: loaded edges update existing ones.
+    edges.extend((0..m).filter(|&i| current.alive.get(src[i] as usize).copied().unwrap_or(false)).filter_map(|i| {
+        current.alive.get(dst[i] as usize).copied().unwrap_or(false).then(|| (src[i], dst[i], ty, weights.map_or(1.0, |w| w[i])))
+    }));
+    let out = Csr::from_edges(n, &edges);
+    drop(edges);
+    let view = Arc::new(GraphView::from_out(out, current.alive.clone()));
+    drop(before);
+    core.acknowledge(version);
+    publish(core, &mut retired, Generation { cut: version, view }, applied as u64);
+    Ok(())
+}

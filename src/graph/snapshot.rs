@@ -1,0 +1,277 @@
+//! Snapshots: consistent, repeatable, cheap views of the graph at one version.
+
+use super::algo;
+use super::csr::{Csr, GraphView};
+use super::delta::{self, List};
+use super::{Direction, Generation, GraphCore};
+use crate::error::{Error, Result};
+use rayon::prelude::*;
+use std::sync::{Arc, OnceLock};
+
+/// Nodes per parallel chunk when materialising a view.
+const CHUNK: usize = 4096;
+
+/// An edge as a snapshot sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Edge {
+    /// Source node.
+    pub src: u64,
+    /// Target node.
+    pub dst: u64,
+    /// Edge type ("" for none).
+    pub edge_type: String,
+    /// Weight.
+    pub weight: f64,
+}
+
+/// A consistent view of the graph at one version: every write acknowledged
+/// before the snapshot was taken is in it, no later one is, and it answers
+/// the same way for as long as it lives, whatever writers and compaction do.
+///
+/// Taking one copies nothing. The first analytic call on a snapshot whose
+/// version is past its base materialises the base plus delta into a CSR of
+/// its own (once); a snapshot of a freshly compacted graph uses the base as is.
+pub struct Snapshot {
+    core: Arc<GraphCore>,
+    generation: Arc<Generation>,
+    version: u64,
+    node_count: u64,
+    view: OnceLock<Arc<GraphView>>,
+}
+
+/// A node's merged adjacency entry: other end, type, weight.
+pub(crate) type Adj = (u64, u32, f64);
+
+impl Snapshot {
+    /// A snapshot of `core` at version `version` over `generation`, with ids below `node_count`.
+    pub(crate) fn new(core: Arc<GraphCore>, generation: Arc<Generation>, version: u64, node_count: u64) -> Self {
+        let node_count = if version == generation.cut { generation.view.node_count() as u64 } else { node_count };
+        Snapshot { core, generation, version, node_count, view: OnceLock::new() }
+    }
+
+    /// The generation whose base this snapshot reads.
+    pub(crate) fn generation(&self) -> &Generation {
+        &self.generation
+    }
+
+    /// The version this snapshot reads at.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Number of node ids; every node of the snapshot has an id below it
+    /// (removed ids and ids created later read as absent).
+    pub fn node_count(&self) -> u64 {
+        self.node_count
+    }
+
+    /// Number of edges.
+    pub fn edge_count(&self) -> u64 {
+        self.view().edge_count() as u64
+    }
+
+    /// Whether `id` is a node of this snapshot.
+    pub fn contains_node(&self, id: u64) -> bool {
+        if id >= self.node_count {
+            return false;
+        }
+        if self.is_base() {
+            return self.generation.view.alive[id as usize];
+        }
+        let core = &self.core;
+        core.nodes.get(id).is_some_and(|s| s.alive_at(self.version, &core.clock))
+    }
+
+    /// Whether the snapshot sees exactly its generation's base.
+    fn is_base(&self) -> bool {
+        self.version == self.generation.cut
+    }
+
+    fn check(&self, id: u64) -> Result<usize> {
+        if self.contains_node(id) { Ok(id as usize) } else { Err(Error::not_found(format!("no node {id}"))) }
+    }
+
+    /// Distinct neighbours of `id` in direction `dir`, in increasing order,
+    /// over edges of type `edge_type` (any type if `None`).
+    pub fn neighbors(&self, id: u64, dir: Direction, edge_type: Option<&str>) -> Result<Vec<u64>> {
+        self.check(id)?;
+        let ty = match edge_type {
+            Some(name) => match self.core.types.find(Some(name)) {
+                Some(t) => Some(t),
+                None => return Ok(Vec::new()),
+            },
+            None => None,
+        };
+        let mut adj = Vec::new();
+        for &list in dir.lists() {
+            self.adjacency(id, list, &|v| self.contains_node(v), &mut adj);
+        }
+        let mut ids: Vec<u64> = adj.into_iter().filter(|&(_, t, _)| ty.is_none_or(|ty| ty == t)).map(|e| e.0).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    /// The edges at `id` in direction `dir` (out-edges first for `Both`).
+    pub fn edges(&self, id: u64, dir: Direction) -> Result<Vec<Edge>> {
+        self.check(id)?;
+        let mut out = Vec::new();
+        for &list in dir.lists() {
+            let mut adj = Vec::new();
+            self.adjacency(id, list, &|v| self.contains_node(v), &mut adj);
+            out.extend(adj.into_iter().map(|(other, ty, weight)| {
+                let (src, dst) = if list == List::Out { (id, other) } else { (other, id) };
+                Edge { src, dst, edge_type: self.core.types.name(ty).unwrap_or_default(), weight }
+            }));
+        }
+        Ok(out)
+    }
+
+    /// Appends the merged adjacency of live node `u` in `list`'s direction
+    /// to `out`, sorted by (other end, type), keeping edges whose other end
+    /// passes `alive`. Returns the number of delta records it applied.
+    pub(crate) fn adjacency(&self, u: u64, list: List, alive: &dyn Fn(u64) -> bool, out: &mut Vec<Adj>) -> usize {
+        let base = &self.generation.view;
+        let csr = if list == List::Out { &base.out } else { &base.inn };
+        let range = csr.range(u as usize);
+        let base_edges = range.clone().map(|i| (csr.targets[i], csr.types[i], csr.weights[i]));
+        let mut ops = Vec::new();
+        if !self.is_base()
+            && let Some(slot) = self.core.nodes.get(u)
+        {
+            let head = if list == List::Out { &slot.out_head } else { &slot.in_head };
+            let guard = &self.core.mem.pin();
+            let (cut, version, clock) = (self.generation.cut, self.version, &self.core.clock);
+            delta::for_each(head, list, guard, |r| {
+                let s = r.stamp.resolve(clock);
+                if s > cut && s <= version {
+                    ops.push((r.other(list), r.ty, std::cmp::Reverse(s), r.removed, r.weight));
+                }
+            });
+        }
+        if ops.is_empty() {
+            out.extend(base_edges.filter(|e| alive(e.0)));
+            return 0;
+        }
+        let applied = ops.len();
+        // Newest write per (other, type) wins.
+        ops.sort_unstable_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+        ops.dedup_by_key(|o| (o.0, o.1));
+        let mut base_edges = base_edges.peekable();
+        for (other, ty, _, removed, weight) in ops {
+            while let Some(&e) = base_edges.peek().filter(|e| (e.0, e.1) < (other, ty)) {
+                if alive(e.0) {
+                    out.push(e);
+                }
+                base_edges.next();
+            }
+            if base_edges.peek().is_some_and(|e| (e.0, e.1) == (other, ty)) {
+                base_edges.next();
+            }
+            if !removed && alive(other) {
+                out.push((other, ty, weight));
+            }
+        }
+        out.extend(base_edges.filter(|e| alive(e.0)));
+        applied
+    }
+
+    /// The snapshot as a CSR graph, built on first use (or the base itself).
+    pub fn view(&self) -> &GraphView {
+        self.view.get_or_init(|| if self.is_base() { Arc::clone(&self.generation.view) } else { self.materialize().0 })
+    }
+
+    /// Builds this snapshot's CSR; also returns the delta records it applied.
+    pub(crate) fn materialize(&self) -> (Arc<GraphView>, usize) {
+        let n = self.node_count as usize;
+        let alive: Vec<bool> = (0..n as u64).into_par_iter().map(|u| self.contains_node(u)).collect();
+        let is_alive = |v: u64| alive.get(v as usize).copied().unwrap_or(false);
+        let chunks: Vec<(Vec<u64>, Vec<Adj>, usize)> = (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| {
+                let (mut degrees, mut adj, mut applied) = (Vec::with_capacity(CHUNK), Vec::new(), 0);
+                for u in c * CHUNK..((c + 1) * CHUNK).min(n) {
+                    let before = adj.len();
+                    if alive[u] {
+                        applied += self.adjacency(u as u64, List::Out, &is_alive, &mut adj);
+                    }
+                    degrees.push((adj.len() - before) as u64);
+                }
+                (degrees, adj, applied)
+            })
+            .collect();
+        let m: usize = chunks.iter().map(|c| c.1.len()).sum();
+        let mut out = Csr {
+            offsets: Vec::with_capacity(n + 1),
+            targets: Vec::with_capacity(m),
+            weights: Vec::with_capacity(m),
+            types: Vec::with_capacity(m),
+        };
+        out.offsets.push(0);
+        let mut applied = 0;
+        for (degrees, adj, a) in chunks {
+            applied += a;
+            for d in degrees {
+                out.offsets.push(out.offsets.last().copied().unwrap_or(0) + d);
+            }
+            for (t, ty, w) in adj {
+                out.targets.push(t);
+                out.types.push(ty);
+                out.weights.push(w);
+            }
+        }
+        (Arc::new(GraphView::from_out(out, alive)), applied)
+    }
+
+    /// Hop depth of every node from `source` over out-edges; -1 if unreachable.
+    pub fn bfs(&self, source: u64) -> Result<Vec<i64>> {
+        Ok(algo::bfs(self.view(), self.check(source)?))
+    }
+
+    /// Shortest-path distance of every node from `source` over weighted
+    /// out-edges (Dijkstra); infinity if unreachable.
+    pub fn sssp(&self, source: u64) -> Result<Vec<f64>> {
+        Ok(algo::sssp(self.view(), self.check(source)?))
+    }
+
+    /// PageRank of every node (Graphalytics: `iterations` fixed rounds,
+    /// dangling mass spread evenly); 0 for absent ids.
+    pub fn pagerank(&self, damping: f64, iterations: u32) -> Result<Vec<f64>> {
+        if !(0.0..=1.0).contains(&damping) {
+            return Err(Error::invalid("damping must be within [0, 1]"));
+        }
+        Ok(algo::pagerank(self.view(), damping, iterations))
+    }
+
+    /// Weakly connected components: each node's component is the smallest
+    /// node id in it; `u64::MAX` for absent ids.
+    pub fn wcc(&self) -> Vec<u64> {
+        algo::wcc(self.view())
+    }
+
+    /// Community detection by label propagation (Graphalytics CDLP).
+    pub fn cdlp(&self, iterations: u32) -> Vec<u64> {
+        algo::cdlp(self.view(), iterations)
+    }
+
+    /// Local clustering coefficient of every node (Graphalytics LCC).
+    pub fn lcc(&self) -> Vec<f64> {
+        algo::lcc(self.view())
+    }
+
+    /// Number of triangles of the graph seen without direction.
+    pub fn triangle_count(&self) -> u64 {
+        algo::triangle_count(self.view())
+    }
+
+    /// Nodes reachable from `source` in 1 to `k` hops over out-edges, sorted.
+    pub fn k_hop(&self, source: u64, k: u32) -> Result<Vec<u64>> {
+        Ok(algo::k_hop(self.view(), self.check(source)?, k))
+    }
+}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot").field("version", &self.version).field("node_count", &self.node_count).finish()
+    }
+}

@@ -1,0 +1,56 @@
+//! Range iteration over the KV map in batches, so that a long-lived iterator
+//! never holds the epoch pinned (which would stop all reclamation).
+
+use super::KvCore;
+use std::collections::VecDeque;
+use std::ops::Bound;
+use std::sync::Arc;
+
+/// Entries fetched per batch.
+const BATCH: usize = 64;
+
+/// An iterator over `(key, value)` pairs in key order.
+///
+/// It reads the map in batches, resuming after the last key returned, so it
+/// yields each key at most once, in order, and never a key that was absent
+/// for the whole iteration; keys written meanwhile may or may not appear.
+pub struct KvIter {
+    core: Arc<KvCore>,
+    lower: Bound<Vec<u8>>,
+    upper: Bound<Vec<u8>>,
+    buffer: VecDeque<(Vec<u8>, Vec<u8>)>,
+    exhausted: bool,
+}
+
+impl KvIter {
+    pub(super) fn new(core: Arc<KvCore>, lower: Bound<Vec<u8>>, upper: Bound<Vec<u8>>) -> Self {
+        KvIter { core, lower, upper, buffer: VecDeque::new(), exhausted: false }
+    }
+
+    fn refill(&mut self) {
+        let mut batch = Vec::with_capacity(BATCH);
+        let more = self.core.map.range_batch(
+            self.lower.as_ref().map(Vec::as_slice),
+            self.upper.as_ref().map(Vec::as_slice),
+            self.core.clock.now_ms(),
+            BATCH,
+            &mut batch,
+        );
+        self.exhausted = !more;
+        if let Some((last, _)) = batch.last() {
+            self.lower = Bound::Excluded(last.clone());
+        }
+        self.buffer.extend(batch);
+    }
+}
+
+impl Iterator for KvIter {
+    type Item = (Vec<u8>, Vec<u8>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.buffer.is_empty() && !self.exhausted {
+            self.refill();
+        }
+        self.buffer.pop_front()
+    }
+}

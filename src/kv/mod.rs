@@ -1,0 +1,261 @@
+//! The ordered key-value map: byte-string keys and values ordered by bytes,
+//! linearizable point operations, TTLs, atomic counters and range scans.
+//!
+//! Expired values are invisible from the instant they expire. Their memory
+//! is reclaimed later without a background thread: writes sweep a few due
+//! entries of an expiry index each, [`Kv::len`] and [`Kv::maintain`] sweep all.
+
+mod clock;
+mod iter;
+
+pub use clock::Clock;
+pub use iter::KvIter;
+
+use crate::error::{Error, Result};
+use crate::map::{ByteMap, Decision, Value};
+use crate::mem::MemoryManager;
+use crossbeam_skiplist::base::SkipList;
+use std::ops::Bound;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// Due expiry-index entries a write sweeps in passing.
+const SWEEP_PER_WRITE: usize = 2;
+
+/// Shared state of a [`Kv`] map, kept alive by iterators too.
+pub(crate) struct KvCore {
+    map: ByteMap,
+    /// `expires_at` (8 bytes, big-endian) followed by the key, for every value
+    /// stored with a TTL and not yet swept.
+    expiry: SkipList<Box<[u8]>, ()>,
+    expiry_len: AtomicUsize,
+    clock: Clock,
+    mem: Arc<MemoryManager>,
+}
+
+/// The engine's key-value map. Cheap to share: every method takes `&self` and
+/// is safe to call from many threads at once.
+pub struct Kv {
+    core: Arc<KvCore>,
+}
+
+impl Kv {
+    /// An empty map retiring memory through `mem`, reading time from `clock`.
+    pub(crate) fn new(mem: Arc<MemoryManager>, clock: Clock) -> Self {
+        let core = KvCore {
+            map: ByteMap::new(Arc::clone(&mem)),
+            expiry: SkipList::new(mem.collector().clone()),
+            expiry_len: AtomicUsize::new(0),
+            clock,
+            mem,
+        };
+        Kv { core: Arc::new(core) }
+    }
+
+    /// Sets `key` to `value`, replacing any value and clearing any TTL.
+    pub fn set(&self, key: &[u8], value: &[u8]) {
+        self.store(key, value, 0);
+    }
+
+    /// Sets `key` to `value`, expiring after `ttl` (at least 1 ms).
+    pub fn set_with_ttl(&self, key: &[u8], value: &[u8], ttl: Duration) -> Result<()> {
+        let ttl_ms = ttl.as_millis();
+        if ttl_ms == 0 {
+            return Err(Error::invalid("ttl must be at least 1 ms"));
+        }
+        let expires_at = self.core.clock.now_ms().saturating_add(ttl_ms.min(u64::MAX as u128) as u64);
+        self.store(key, value, expires_at);
+        Ok(())
+    }
+
+    fn store(&self, key: &[u8], value: &[u8], expires_at: u64) {
+        self.write(key, expires_at, |_| Decision::Replace(Value::new(value, expires_at), ()));
+    }
+
+    /// Inserts `key` only if it has no live value; returns whether it did.
+    pub fn insert(&self, key: &[u8], value: &[u8]) -> bool {
+        self.write(key, 0, |cur| match cur {
+            Some(_) => Decision::Keep(false),
+            None => Decision::Replace(Value::new(value, 0), true),
+        })
+    }
+
+    /// The live value of `key`.
+    pub fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.core.map.get(key, self.core.clock.now_ms(), |v| v.bytes.to_vec())
+    }
+
+    /// Whether `key` has a live value.
+    pub fn contains_key(&self, key: &[u8]) -> bool {
+        self.core.map.get(key, self.core.clock.now_ms(), |_| ()).is_some()
+    }
+
+    /// Time left before `key` expires: `Some(None)` for a key without TTL,
+    /// `None` for an absent key.
+    pub fn ttl(&self, key: &[u8]) -> Option<Option<Duration>> {
+        let now = self.core.clock.now_ms();
+        self.core.map.get(key, now, |v| {
+            (v.expires_at != 0).then(|| Duration::from_millis(v.expires_at - now))
+        })
+    }
+
+    /// Deletes `key`; returns whether it had a live value.
+    pub fn delete(&self, key: &[u8]) -> bool {
+        self.write(key, 0, |cur| Decision::Remove(cur.is_some()))
+    }
+
+    /// Replaces the value of `key` by `desired` if it equals `expected`.
+    /// Fails with `NotFound` if `key` is absent, `Conflict` if it differs.
+    /// The TTL, if any, is kept.
+    pub fn compare_and_swap(&self, key: &[u8], expected: &[u8], desired: &[u8]) -> Result<()> {
+        self.write(key, 0, |cur| match cur {
+            None => Decision::Keep(Err(Error::not_found("key not found"))),
+            Some(v) if *v.bytes != *expected => Decision::Keep(Err(Error::conflict("value differs from expected"))),
+            Some(v) => Decision::Replace(Value::new(desired, v.expires_at), Ok(())),
+        })
+    }
+
+    /// Adds `delta` to the decimal integer stored at `key` (absent counts as
+    /// 0) and returns the result, as Redis `INCRBY` does. A value that is not
+    /// a canonical signed 64-bit decimal, or a result that would overflow, is
+    /// `InvalidArgument`. The TTL, if any, is kept.
+    pub fn incr(&self, key: &[u8], delta: i64) -> Result<i64> {
+        self.write(key, 0, |cur| {
+            let (old, expires_at) = match cur {
+                None => (0, 0),
+                Some(v) => match parse_i64(&v.bytes) {
+                    Some(n) => (n, v.expires_at),
+                    None => return Decision::Keep(Err(Error::invalid("value is not an integer"))),
+                },
+            };
+            match old.checked_add(delta) {
+                Some(n) => Decision::Replace(Value::new(n.to_string().as_bytes(), expires_at), Ok(n)),
+                None => Decision::Keep(Err(Error::invalid("increment would overflow"))),
+            }
+        })
+    }
+
+    /// Number of keys with a live value.
+    pub fn len(&self) -> usize {
+        self.sweep(usize::MAX);
+        self.core.map.filled()
+    }
+
+    /// Whether no key has a live value.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Live entries with keys in `[start, end)` in key order; `None` bounds are open.
+    pub fn scan(&self, start: Option<&[u8]>, end: Option<&[u8]>) -> KvIter {
+        let lower = start.map_or(Bound::Unbounded, |s| Bound::Included(s.to_vec()));
+        let upper = end.map_or(Bound::Unbounded, |e| Bound::Excluded(e.to_vec()));
+        self.range((lower, upper))
+    }
+
+    /// Live entries with keys in `bounds`, in key order.
+    pub fn range(&self, bounds: (Bound<Vec<u8>>, Bound<Vec<u8>>)) -> KvIter {
+        KvIter::new(Arc::clone(&self.core), bounds.0, bounds.1)
+    }
+
+    /// Live entries whose keys start with `prefix`, in key order.
+    pub fn scan_prefix(&self, prefix: &[u8]) -> KvIter {
+        let upper = prefix_successor(prefix).map_or(Bound::Unbounded, Bound::Excluded);
+        self.range((Bound::Included(prefix.to_vec()), upper))
+    }
+
+    /// Reclaims every expired value now and lets the memory manager free
+    /// what no reader still uses. Optional: writes reclaim in passing.
+    pub fn maintain(&self) {
+        self.sweep(usize::MAX);
+        self.core.mem.collect();
+    }
+
+    /// Runs one write through the map, then records a TTL and sweeps a little.
+    fn write<R>(&self, key: &[u8], new_expiry: u64, mut f: impl FnMut(Option<&Value>) -> Decision<R>) -> R {
+        let core = &*self.core;
+        let now = core.clock.now_ms();
+        let mut replaced_expiry = 0;
+        let r = core.map.update(key, now, |cur| {
+            replaced_expiry = cur.map_or(0, |v| v.expires_at);
+            f(cur)
+        });
+        if new_expiry != 0 && new_expiry != replaced_expiry {
+            let guard = &core.mem.pin();
+            core.expiry.get_or_insert(expiry_key(new_expiry, key), (), guard).release(guard);
+            core.expiry_len.fetch_add(1, Ordering::Relaxed);
+        }
+        self.sweep(SWEEP_PER_WRITE);
+        r
+    }
+
+    /// Reclaims up to `budget` values whose expiry time has passed.
+    fn sweep(&self, budget: usize) {
+        let core = &*self.core;
+        if core.expiry_len.load(Ordering::Relaxed) == 0 {
+            return;
+        }
+        let now = core.clock.now_ms();
+        let guard = &core.mem.pin();
+        for _ in 0..budget {
+            let Some(entry) = core.expiry.front(guard) else { return };
+            let (due, key) = entry.key().split_at(8);
+            if u64::from_be_bytes(due.try_into().expect("8-byte prefix")) > now {
+                return;
+            }
+            if entry.remove() {
+                core.expiry_len.fetch_sub(1, Ordering::Relaxed);
+                // Keeping an expired value reclaims it; a live one is untouched.
+                core.map.update(key, now, |_| Decision::Keep(()));
+            }
+        }
+    }
+}
+
+/// The expiry-index key of `key` expiring at `at`.
+fn expiry_key(at: u64, key: &[u8]) -> Box<[u8]> {
+    [&at.to_be_bytes()[..], key].concat().into()
+}
+
+/// The smallest byte string greater than every string starting with `prefix`,
+/// or `None` if there is none (`prefix` is empty or all `0xff`).
+fn prefix_successor(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}
+
+/// Parses a canonical signed 64-bit decimal (no sign `+`, no leading zeros, no spaces).
+fn parse_i64(bytes: &[u8]) -> Option<i64> {
+    let s = std::str::from_utf8(bytes).ok()?;
+    let n: i64 = s.parse().ok()?;
+    (n.to_string() == s).then_some(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_successor_handles_ff() {
+        assert_eq!(prefix_successor(b"ab"), Some(b"ac".to_vec()));
+        assert_eq!(prefix_successor(b"a\xff"), Some(b"b".to_vec()));
+        assert_eq!(prefix_successor(b"\xff\xff"), None);
+        assert_eq!(prefix_successor(b""), None);
+    }
+
+    #[test]
+    fn parse_i64_is_canonical() {
+        assert_eq!(parse_i64(b"-42"), Some(-42));
+        assert_eq!(parse_i64(b"0"), Some(0));
+        for bad in [&b"+1"[..], b"01", b" 1", b"1 ", b"", b"x", b"99999999999999999999"] {
+            assert_eq!(parse_i64(bad), None, "{bad:?}");
+        }
+    }
+}

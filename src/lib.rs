@@ -1,0 +1,33 @@
+//! kvgraph: an embedded, concurrent in-memory engine holding an ordered
+//! key-value map and a property graph in one process, on one epoch-based
+//! memory manager.
+//!
+//! ```
+//! let engine = kvgraph::Engine::new();
+//! engine.kv().set(b"user:1", b"Ada");
+//! assert_eq!(engine.kv().get(b"user:1").as_deref(), Some(&b"Ada"[..]));
+//!
+//! let g = engine.graph();
+//! let a = g.add_node(Some("Person")).unwrap();
+//! let b = g.add_node(Some("Person")).unwrap();
+//! g.add_edge(a, b, Some("FRIEND"), 1.0).unwrap();
+//! let snap = g.snapshot();
+//! assert_eq!(snap.bfs(a).unwrap(), vec![0, 1]);
+//! ```
+
+#![warn(missing_docs)]
+
+mod engine;
+mod error;
+pub mod ffi;
+pub mod graph;
+pub mod kv;
+mod map;
+pub mod mem;
+mod sync;
+
+pub use engine::{Config, Engine};
+pub use error::{Error, ErrorKind, Result};
+pub use graph::{Direction, Graph, GraphStats, Snapshot};
+pub use kv::{Clock, Kv, KvIter};
+pub use mem::MemoryStats;

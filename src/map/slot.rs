@@ -1,0 +1,139 @@
+//! The atomic value cell of a map entry and its state machine:
+//! `Empty --install--> Live --replace--> Live --remove--> Empty --kill--> Dead`.
+//! A dead slot is never written again: its node is being unlinked.
+
+use crate::mem::MemoryManager;
+use crate::sync::Ordering;
+use crossbeam_epoch::{Atomic, Guard, Owned, Shared};
+
+/// An immutable value with an optional expiry time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Value {
+    /// Unix milliseconds after which the value is gone; 0 never expires.
+    pub expires_at: u64,
+    /// The value's bytes.
+    pub bytes: Box<[u8]>,
+}
+
+impl Value {
+    /// A value of `bytes` expiring at `expires_at` (0: never).
+    pub fn new(bytes: &[u8], expires_at: u64) -> Self {
+        Value { expires_at, bytes: bytes.into() }
+    }
+
+    /// Whether the value has expired at `now_ms`.
+    pub fn is_expired(&self, now_ms: u64) -> bool {
+        self.expires_at != 0 && self.expires_at <= now_ms
+    }
+
+    /// Bytes this value occupies on the heap.
+    pub fn heap_bytes(&self) -> usize {
+        std::mem::size_of::<Self>() + self.bytes.len()
+    }
+}
+
+/// Tag on a null pointer that marks a slot dead.
+const DEAD: usize = 1;
+
+/// What a slot holds.
+pub(crate) enum State<'g> {
+    /// The node is being unlinked; use a fresh one.
+    Dead,
+    /// No value (deleted, or not yet installed).
+    Empty,
+    /// A value, possibly expired.
+    Live(Shared<'g, Value>),
+}
+
+/// A map entry's value cell.
+pub(crate) struct Slot {
+    ptr: Atomic<Value>,
+}
+
+impl Slot {
+    /// A slot holding no value.
+    pub fn empty() -> Self {
+        Slot { ptr: Atomic::null() }
+    }
+
+    /// The current state.
+    pub fn load<'g>(&self, guard: &'g Guard) -> State<'g> {
+        let p = self.ptr.load(Ordering::Acquire, guard);
+        match (p.is_null(), p.tag()) {
+            (true, DEAD) => State::Dead,
+            (true, _) => State::Empty,
+            (false, _) => State::Live(p),
+        }
+    }
+
+    /// The value if present and not expired at `now_ms`.
+    pub fn live<'g>(&self, now_ms: u64, guard: &'g Guard) -> Option<&'g Value> {
+        match self.load(guard) {
+            // SAFETY: a non-null pointer loaded under `guard` is a live `Value`
+            // that is retired (never freed in place) and outlives the guard.
+            State::Live(p) => Some(unsafe { p.deref() }).filter(|v| !v.is_expired(now_ms)),
+            _ => None,
+        }
+    }
+
+    /// Atomically replaces `expected` (a value, or null for an empty slot) by
+    /// `new` (or empty), retiring the old value. Fails if the slot changed.
+    pub fn replace(
+        &self,
+        expected: Shared<'_, Value>,
+        new: Option<Value>,
+        mem: &MemoryManager,
+        guard: &Guard,
+    ) -> Result<(), ()> {
+        let new = new.map_or(Shared::null(), |v| Owned::new(v).into_shared(guard));
+        match self.ptr.compare_exchange(expected, new, Ordering::AcqRel, Ordering::Acquire, guard) {
+            // On success crossbeam returns the new pointer; the old one is `expected`.
+            Ok(_) => {
+                let old = expected;
+                if !old.is_null() {
+                    // SAFETY: `old` was just unlinked by our CAS, so no thread
+                    // pinning later can reach it, and only we retire it.
+                    unsafe {
+                        let bytes = old.deref().heap_bytes();
+                        mem.retire(guard, old, bytes);
+                    }
+                }
+                Ok(())
+            }
+            Err(_) => {
+                if !new.is_null() {
+                    // SAFETY: `new` was never published; we still own it.
+                    drop(unsafe { new.into_owned() });
+                }
+                Err(())
+            }
+        }
+    }
+
+    /// Marks an empty slot dead. Returns false if it is not empty.
+    pub fn kill_if_empty(&self, guard: &Guard) -> bool {
+        self.ptr
+            .compare_exchange(
+                Shared::null(),
+                Shared::null().with_tag(DEAD),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+                guard,
+            )
+            .is_ok()
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        // SAFETY: dropping the slot means no thread can reach it any more
+        // (the skiplist drops nodes only once unreachable), so we own the value.
+        unsafe {
+            let guard = crossbeam_epoch::unprotected();
+            let p = self.ptr.load(Ordering::Relaxed, guard);
+            if !p.is_null() {
+                drop(p.into_owned());
+            }
+        }
+    }
+}
