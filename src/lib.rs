@@ -26,6 +26,9 @@ mod map;
 pub mod mem;
 mod sync;
 
+#[cfg(all(test, loom))]
+mod loom_tests;
+
 pub use engine::{Config, Engine};
 pub use error::{Error, ErrorKind, Result};
 pub use graph::{Direction, Graph, GraphStats, Snapshot};

@@ -104,23 +104,30 @@ pub(crate) fn cut_suffix(
     mem: &MemoryManager,
     guard: &Guard,
 ) -> usize {
+    let first = head.load(Ordering::Acquire, guard);
     let mut keep: Option<&EdgeRec> = None;
-    for_each(head, list, guard, |r| {
+    let mut p = first;
+    // SAFETY: as in `for_each`.
+    while let Some(r) = unsafe { p.as_ref() } {
         if r.stamp.resolve(clock) > upto {
             keep = Some(r);
         }
-    });
-    let link = keep.map_or(head, |r| r.next(list));
-    let mut suffix = link.load(Ordering::Acquire, guard);
+        p = r.next(list).load(Ordering::Acquire, guard);
+    }
+    let mut suffix = match keep {
+        Some(r) => r.next(list).load(Ordering::Acquire, guard),
+        None => first,
+    };
     if suffix.is_null() {
         return 0;
     }
     match keep {
         // Only the cutter writes interior links.
-        Some(_) => link.store(Shared::null(), Ordering::Release),
-        // Writers push at the head: if one did, the whole list stays for now.
+        Some(r) => r.next(list).store(Shared::null(), Ordering::Release),
+        // Writers push at the head: cut the whole list only if none did since
+        // we read it (comparing with what we walked, not with a fresh load).
         None => {
-            if link.compare_exchange(suffix, Shared::null(), Ordering::AcqRel, Ordering::Acquire, guard).is_err() {
+            if head.compare_exchange(first, Shared::null(), Ordering::AcqRel, Ordering::Acquire, guard).is_err() {
                 return 0;
             }
         }

@@ -22,6 +22,13 @@ mod stamp;
 
 pub use snapshot::{Edge, Snapshot};
 
+/// The graph's lock-free building blocks, for the loom models.
+#[cfg(all(test, loom))]
+pub(crate) mod loom_api {
+    pub(crate) use super::delta::{EdgeRec, List, cut_suffix, for_each, free_all, push};
+    pub(crate) use super::stamp::{Stamp, VersionClock};
+}
+
 use crate::error::{Error, Result};
 use crate::map::{ByteMap, Decision, Value};
 use crate::mem::MemoryManager;

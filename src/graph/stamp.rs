@@ -47,12 +47,6 @@ impl Default for Stamp {
 }
 
 impl Stamp {
-    /// A stamp already committed at `version` (for state built privately).
-    #[cfg(test)]
-    pub fn at(version: u64) -> Self {
-        Stamp(AtomicU64::new(version))
-    }
-
     /// The raw value, without helping.
     pub fn peek(&self) -> u64 {
         self.0.load(SeqCst)

@@ -12,6 +12,12 @@ mod slot;
 
 pub(crate) use slot::Value;
 
+/// The slot state machine, for the loom models.
+#[cfg(all(test, loom))]
+pub(crate) mod loom_api {
+    pub(crate) use super::slot::{Slot, State, Value};
+}
+
 use crate::mem::MemoryManager;
 use std::sync::atomic::{AtomicI64, Ordering};
 use crossbeam_epoch::{Guard, Shared};

@@ -1,0 +1,259 @@
+//! The key-value map: point operations, counters, TTLs and scans.
+
+use super::engine::kvg_engine;
+use super::{Failure, FfiResult, boundary, bytes_out, kvg_bytes, kvg_status, out};
+use super::{close_handle, open_handle, opt_slice_in, resolve, slice_in};
+use crate::{Kv, KvIter};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+/// A forward iterator over a range of the KV map, in key order.
+///
+/// Opaque. It yields each key at most once, never a key that was absent for
+/// the whole iteration; keys written meanwhile may or may not appear. It
+/// owns what it reads: it stays valid after its engine is closed. Calls on
+/// one iterator from several threads are serialised.
+pub struct kvg_kv_iter {
+    _opaque: [u8; 0],
+}
+
+handle_kind!(kvg_kv_iter => Iter(Mutex<KvIter>), "a KV iterator");
+
+/// Runs `f` on the KV map of `engine` with the key `(key, key_len)`.
+fn with_key(
+    engine: *const kvg_engine,
+    key: *const u8,
+    key_len: usize,
+    f: impl FnOnce(&Kv, &[u8]) -> FfiResult,
+) -> kvg_status {
+    boundary(|| {
+        let key = slice_in(key, key_len, "key")?;
+        f(resolve(engine)?.kv(), key)
+    })
+}
+
+/// Sets `key` to `value`, replacing any value and clearing any TTL.
+///
+/// Keys and values are arbitrary bytes, borrowed for the call; `(NULL, 0)` is
+/// the empty string. Errors: `KVG_INVALID_ARGUMENT` for a NULL or closed
+/// engine or a NULL pointer with a non-zero length.
+#[unsafe(no_mangle)]
+pub extern "C" fn kvg_kv_set(
+    engine: *const kvg_engine,
+    key: *const u8,
+    key_len: usize,
+    value: *const u8,
+    value_len: usize,
+) -> kvg_status {
+    with_key(engine, key, key_len, |kv, key| {
+        kv.set(key, slice_in(value, value_len, "value")?);
+        Ok(())
+    })
+}
+
+/// Sets `key` to `value`, expiring `ttl_ms` milliseconds from now (at least
+/// 1). Expired keys are invisible at once and reclaimed later.
+///
+/// Errors: as `kvg_kv_set`; `KVG_INVALID_ARGUMENT` if `ttl_ms` is 0.
+#[unsafe(no_mangle)]
+pub extern "C" fn kvg_kv_set_with_ttl(
+    engine: *const kvg_engine,
+    key: *const u8,
+    key_len: usize,
+    value: *const u8,
+    value_len: usize,
+    ttl_ms: u64,
+) -> kvg_status {
+    with_key(engine, key, key_len, |kv, key| {
+        Ok(kv.set_with_ttl(key, slice_in(value, value_len, "value")?, Duration::from_millis(ttl_ms))?)
+    })
+}
+
+/// Inserts `key` with `value` only if it has no live value.
+///
+/// Errors: `KVG_CONFLICT` if the key is present (nothing is changed); as
+/// `kvg_kv_set` otherwise.
+#[unsafe(no_mangle)]
+pub extern "C" fn kvg_kv_insert(
+    engine: *const kvg_engine,
+    key: *const u8,
+    key_len: usize,
+    value: *const u8,
+    value_len: usize,
+) -> kvg_status {
+    with_key(engine, key, key_len, |kv, key| {
+        if kv.insert(key, slice_in(value, value_len, "value")?) {
+            Ok(())
+        } else {
+            Err(crate::Error::conflict("key already present").into())
+        }
+    })
+}
+
+/// Copies the live value of `key` into `*out`, an owned `kvg_bytes` to
+/// release with `kvg_bytes_free`.
+///
+/// Errors: `KVG_NOT_FOUND` if the key has no live value (`*out` is then
+/// `{NULL, 0}`); `KVG_INVALID_ARGUMENT` for a NULL `out` and as `kvg_kv_set`.
+#[unsafe(no_mangle)]
+pub extern "C" fn kvg_kv_get(
+    engine: *const kvg_engine,
+    key: *const u8,
+    key_len: usize,
+    out: *mut kvg_bytes,
+) -> kvg_status {
+    with_key(engine, key, key_len, |kv, key| {
+        let out = super::out(out, "out")?;
+        out.write(kvg_bytes::EMPTY);
+        bytes_out(out, kv.get(key).ok_or_else(|| Failure::not_found("key not found"))?)
+    })
+}
+
+/// Deletes `key`.
+///
+/// Errors: `KVG_NOT_FOUND` if it had no live value; as `kvg_kv_set`.
+#[unsafe(no_mangle)]
+pub extern "C" fn kvg_kv_delete(engine: *const kvg_engine, key: *const u8, key_len: usize) -> kvg_status {
+    with_key(
+        engine,
+        key,
+        key_len,
+        |kv, key| {
+            if kv.delete(key) { Ok(()) } else { Err(Failure::not_found("key not found")) }
+        },
+    )
+}
+
+/// Atomically replaces the value of `key` by `desired` if it equals
+/// `expected` (any TTL is kept).
+///
+/// Errors: `KVG_NOT_FOUND` if the key is absent, `KVG_CONFLICT` if its
+/// value differs from `expected`; as `kvg_kv_set`.
+#[unsafe(no_mangle)]
+pub extern "C" fn kvg_kv_compare_and_swap(
+    engine: *const kvg_engine,
+    key: *const u8,
+    key_len: usize,
+    expected: *const u8,
+    expected_len: usize,
+    desired: *const u8,
+    desired_len: usize,
+) -> kvg_status {
+    with_key(engine, key, key_len, |kv, key| {
+        let expected = slice_in(expected, expected_len, "expected")?;
+        Ok(kv.compare_and_swap(key, expected, slice_in(desired, desired_len, "desired")?)?)
+    })
+}
+
+/// Atomically adds `delta` to the decimal integer stored at `key` (absent
+/// counts as 0; Redis INCRBY semantics) and stores the result in `*out`
+/// (which may be NULL if not wanted). Any TTL is kept.
+///
+/// Errors: `KVG_INVALID_ARGUMENT` if the value is not a canonical signed
+/// 64-bit decimal or the result would overflow (nothing is changed); as `kvg_kv_set`.
+#[unsafe(no_mangle)]
+pub extern "C" fn kvg_kv_incr(
+    engine: *const kvg_engine,
+    key: *const u8,
+    key_len: usize,
+    delta: i64,
+    out: *mut i64,
+) -> kvg_status {
+    with_key(engine, key, key_len, |kv, key| {
+        let out = (!out.is_null()).then(|| super::out(out, "out")).transpose()?;
+        let n = kv.incr(key, delta)?;
+        if let Some(out) = out {
+            out.write(n);
+        }
+        Ok(())
+    })
+}
+
+/// Stores the number of keys with a live value in `*out`.
+///
+/// Errors: `KVG_INVALID_ARGUMENT` for a NULL or closed engine or a NULL `out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn kvg_kv_len(engine: *const kvg_engine, out: *mut u64) -> kvg_status {
+    boundary(|| {
+        let out = super::out(out, "out")?;
+        out.write(resolve(engine)?.kv().len() as u64);
+        Ok(())
+    })
+}
+
+/// Registers the iterator `make` builds over the KV map of `engine` in `*out`.
+fn open_iter(
+    engine: *const kvg_engine,
+    out: *mut *mut kvg_kv_iter,
+    make: impl FnOnce(&Kv) -> FfiResult<KvIter>,
+) -> kvg_status {
+    boundary(|| {
+        let out = super::out(out, "out")?;
+        out.write(std::ptr::null_mut());
+        let it = make(resolve(engine)?.kv())?;
+        out.write(open_handle(Mutex::new(it)));
+        Ok(())
+    })
+}
+
+/// Opens an iterator over the live entries with keys in `[start, end)`, in
+/// key order, and stores it in `*out` (NULL on failure). A NULL `start` or
+/// `end` pointer is unbounded on that side (its length is then ignored); an
+/// empty non-NULL `end` gives an empty range. Close it with `kvg_kv_iter_close`.
+///
+/// Errors: `KVG_INVALID_ARGUMENT` for a NULL or closed engine or a NULL `out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn kvg_kv_scan_open(
+    engine: *const kvg_engine,
+    start: *const u8,
+    start_len: usize,
+    end: *const u8,
+    end_len: usize,
+    out: *mut *mut kvg_kv_iter,
+) -> kvg_status {
+    open_iter(engine, out, |kv| {
+        let start = opt_slice_in(start, start_len, "start")?;
+        Ok(kv.scan(start, opt_slice_in(end, end_len, "end")?))
+    })
+}
+
+/// Opens an iterator over the live entries whose keys start with `prefix`
+/// (`(NULL, 0)` or an empty prefix: all keys), in key order, into `*out`.
+///
+/// Errors: as `kvg_kv_scan_open`; `KVG_INVALID_ARGUMENT` for a NULL prefix
+/// with a non-zero length.
+#[unsafe(no_mangle)]
+pub extern "C" fn kvg_kv_scan_prefix_open(
+    engine: *const kvg_engine,
+    prefix: *const u8,
+    prefix_len: usize,
+    out: *mut *mut kvg_kv_iter,
+) -> kvg_status {
+    open_iter(engine, out, |kv| Ok(kv.scan_prefix(slice_in(prefix, prefix_len, "prefix")?)))
+}
+
+/// Advances `iter` and stores the next entry in `*key` and `*value`, two
+/// owned `kvg_bytes` to release with `kvg_bytes_free`.
+///
+/// Errors: `KVG_NOT_FOUND` at the end (both outputs `{NULL, 0}`, and so on
+/// every later call); `KVG_INVALID_ARGUMENT` for a NULL or closed iterator
+/// or a NULL output.
+#[unsafe(no_mangle)]
+pub extern "C" fn kvg_kv_iter_next(iter: *const kvg_kv_iter, key: *mut kvg_bytes, value: *mut kvg_bytes) -> kvg_status {
+    boundary(|| {
+        let (key, value) = (out(key, "key")?, out(value, "value")?);
+        key.write(kvg_bytes::EMPTY);
+        value.write(kvg_bytes::EMPTY);
+        let it = resolve(iter)?;
+        let next = it.lock().unwrap_or_else(PoisonError::into_inner).next();
+        let (k, v) = next.ok_or_else(|| Failure::not_found("end of iteration"))?;
+        bytes_out(key, k)?;
+        bytes_out(value, v).inspect_err(|_| super::kvg_bytes_free(key.as_mut_ptr()))
+    })
+}
+
+/// Closes `iter`. NULL is a no-op; closing twice gives `KVG_INVALID_ARGUMENT`.
+#[unsafe(no_mangle)]
+pub extern "C" fn kvg_kv_iter_close(iter: *mut kvg_kv_iter) -> kvg_status {
+    boundary(|| close_handle(iter))
+}
