@@ -101,9 +101,11 @@ pub(super) fn load_edges(
         }
     }
     // Later entries win: loaded edges update existing ones.
-    edges.extend((0..m).filter(|&i| current.alive.get(src[i] as usize).copied().unwrap_or(false)).filter_map(|i| {
-        current.alive.get(dst[i] as usize).copied().unwrap_or(false).then(|| (src[i], dst[i], ty, weights.map_or(1.0, |w| w[i])))
-    }));
+    // Later entries win: loaded edges update existing ones.
+    let live = |id: u64| current.alive.get(id as usize).copied().unwrap_or(false);
+    edges.extend(
+        (0..m).filter(|&i| live(src[i]) && live(dst[i])).map(|i| (src[i], dst[i], ty, weights.map_or(1.0, |w| w[i]))),
+    );
     let out = Csr::from_edges(n, &edges);
     drop(edges);
     let view = Arc::new(GraphView::from_out(out, current.alive.clone()));

@@ -155,7 +155,7 @@ impl Snapshot {
         }
         let applied = ops.len();
         // Newest write per (other, type) wins.
-        ops.sort_unstable_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+        ops.sort_unstable_by_key(|o| (o.0, o.1, o.2));
         ops.dedup_by_key(|o| (o.0, o.1));
         let mut base_edges = base_edges.peekable();
         for (other, ty, _, removed, weight) in ops {
@@ -190,9 +190,10 @@ impl Snapshot {
             .into_par_iter()
             .map(|c| {
                 let (mut degrees, mut adj, mut applied) = (Vec::with_capacity(CHUNK), Vec::new(), 0);
-                for u in c * CHUNK..((c + 1) * CHUNK).min(n) {
+                let start = c * CHUNK;
+                for (u, &live) in alive.iter().enumerate().skip(start).take(CHUNK) {
                     let before = adj.len();
-                    if alive[u] {
+                    if live {
                         applied += self.adjacency(u as u64, List::Out, &is_alive, &mut adj);
                     }
                     degrees.push((adj.len() - before) as u64);

@@ -45,6 +45,7 @@ pub struct MemoryManager {
 thread_local! {
     /// This thread's registration with each live collector, keyed by the
     /// collector's `alive` token. Registering is costly, pinning is cheap.
+    #[allow(clippy::missing_const_for_thread_local)] // loom's thread_local! takes no const block
     static HANDLES: RefCell<Vec<(Weak<()>, LocalHandle)>> = RefCell::new(Vec::new());
 }
 
