@@ -1,7 +1,7 @@
 //! Loom models of the crate's own lock-free protocols. Run with
 //! `RUSTFLAGS="--cfg loom --cfg crossbeam_loom" LOOM_MAX_PREEMPTIONS=2 cargo test --lib --release loom_`.
 
-use crate::graph::loom_api::{EdgeRec, List, Stamp, VersionClock, cut_suffix, for_each, free_all, push};
+use crate::graph::loom_api::{EdgeRec, List, Stamp, VersionClock, append, cut_suffix, for_each, free_all};
 use crate::map::loom_api::{Slot, State, Value};
 use crate::mem::MemoryManager;
 use crate::sync::{AtomicBool, Ordering};
@@ -156,13 +156,7 @@ fn loom_compaction_cut_and_reclamation() {
         {
             let g = mem.pin();
             for dst in 0..2 {
-                let rec = EdgeRec::new(0, dst, 0, 1.0, false).into_shared(&g);
-                push(&inn, List::In, rec, &g);
-                push(&out, List::Out, rec, &g);
-                // SAFETY: linked above and not yet retired.
-                let s = unsafe { &rec.deref().stamp };
-                s.mark_pending();
-                s.commit(clock.tick());
+                append(EdgeRec::new(0, dst, 0, 1.0, false), &out, &inn, &clock, &g);
             }
         }
         let upto = clock.read();
@@ -182,13 +176,7 @@ fn loom_compaction_cut_and_reclamation() {
             let (mem, out, inn, clock) = (mem.clone(), out.clone(), inn.clone(), clock.clone());
             thread::spawn(move || {
                 let g = mem.pin();
-                let rec = EdgeRec::new(0, 2, 0, 1.0, false).into_shared(&g);
-                push(&inn, List::In, rec, &g);
-                push(&out, List::Out, rec, &g);
-                // SAFETY: linked above; only cut once committed at or below `upto`, which it is not.
-                let s = unsafe { &rec.deref().stamp };
-                s.mark_pending();
-                s.commit(clock.tick());
+                append(EdgeRec::new(0, 2, 0, 1.0, false), &out, &inn, &clock, &g);
             })
         };
         {

@@ -57,7 +57,8 @@ fn check(snap: &Snapshot, m: &Model) -> Result<(), TestCaseError> {
     prop_assert_eq!(snap.edge_count(), m.edges.len() as u64);
     let ty_name = |t: usize| TYPES[t].unwrap_or("").to_string();
     for &u in &m.alive {
-        let mut want: Vec<_> = m.edges.iter().filter(|e| e.0.0 == u).map(|(&(s, d, t), &w)| (s, d, ty_name(t), w)).collect();
+        let mut want: Vec<_> =
+            m.edges.iter().filter(|e| e.0.0 == u).map(|(&(s, d, t), &w)| (s, d, ty_name(t), w)).collect();
         let mut got: Vec<_> =
             snap.edges(u, Direction::Out).unwrap().into_iter().map(|e| (e.src, e.dst, e.edge_type, e.weight)).collect();
         want.sort_by(|a, b| a.partial_cmp(b).unwrap());

@@ -117,7 +117,11 @@ fn scans_during_writes_are_sorted_unique_and_complete() {
                 let mut i = t;
                 while !stop.load(Ordering::Relaxed) {
                     let k = (i % 2_000) * 2 + 1;
-                    if i % 3 == 0 { kv.delete(&k.to_be_bytes()); } else { kv.set(&k.to_be_bytes(), b"churn"); }
+                    if i % 3 == 0 {
+                        kv.delete(&k.to_be_bytes());
+                    } else {
+                        kv.set(&k.to_be_bytes(), b"churn");
+                    }
                     kv.set(&((i % 2_000) * 2).to_be_bytes(), b"stable");
                     i += 2;
                 }
@@ -146,7 +150,11 @@ fn garbage_stays_bounded_and_drains_when_quiet() {
             s.spawn(move || {
                 for i in 0..rounds {
                     let k = (i.wrapping_mul(2_654_435_761).wrapping_add(t)) % 10_000;
-                    if i % 4 == 0 { kv.delete(&k.to_be_bytes()); } else { kv.set(&k.to_be_bytes(), &value); }
+                    if i % 4 == 0 {
+                        kv.delete(&k.to_be_bytes());
+                    } else {
+                        kv.set(&k.to_be_bytes(), &value);
+                    }
                     if i % 10_000 == 0 {
                         let p = engine.memory_stats().pending_bytes();
                         let mut m = peak.lock().unwrap();
@@ -181,7 +189,11 @@ fn graph_snapshots_stay_consistent_under_writers_and_compaction() {
                 let mut i = t;
                 while !stop.load(Ordering::Relaxed) {
                     let (a, b) = (i % n, (i * 7 + 3) % n);
-                    if i % 5 == 0 { let _ = g.remove_edge(a, b, None); } else { g.add_edge(a, b, None, i as f64).unwrap(); }
+                    if i % 5 == 0 {
+                        let _ = g.remove_edge(a, b, None);
+                    } else {
+                        g.add_edge(a, b, None, i as f64).unwrap();
+                    }
                     i += 2;
                 }
             });

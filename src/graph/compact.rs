@@ -17,11 +17,7 @@ use std::sync::{Arc, MutexGuard};
 type Retired<'a> = MutexGuard<'a, Vec<Arc<Generation>>>;
 
 fn lock(core: &GraphCore, wait: bool) -> Option<Retired<'_>> {
-    if wait {
-        Some(core.compactor.lock().unwrap_or_else(|e| e.into_inner()))
-    } else {
-        core.compactor.try_lock().ok()
-    }
+    if wait { Some(core.compactor.lock().unwrap_or_else(|e| e.into_inner())) } else { core.compactor.try_lock().ok() }
 }
 
 /// Merges the delta into a new base. With `wait` false, gives up at once if

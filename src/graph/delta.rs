@@ -68,7 +68,7 @@ impl EdgeRec {
 }
 
 /// Links `rec` at the head of the list starting at `head`.
-pub(crate) fn push(head: &Atomic<EdgeRec>, list: List, rec: Shared<'_, EdgeRec>, guard: &Guard) {
+fn push(head: &Atomic<EdgeRec>, list: List, rec: Shared<'_, EdgeRec>, guard: &Guard) {
     // SAFETY: `rec` is a live record the caller allocated and has not freed.
     let r = unsafe { rec.deref() };
     let mut current = head.load(Ordering::Acquire, guard);
@@ -79,6 +79,27 @@ pub(crate) fn push(head: &Atomic<EdgeRec>, list: List, rec: Shared<'_, EdgeRec>,
             Err(e) => current = e.current,
         }
     }
+}
+
+/// Publishes an edge write: links `rec` into its target's in-list, then its
+/// source's out-list, and only then stamps it (see [`super::stamp`]), so a
+/// snapshot that sees it in one list sees it in the other. Returns its version.
+/// Writers of one source must be serialised (by the node's writer lock).
+pub(crate) fn append(
+    rec: Owned<EdgeRec>,
+    out_head: &Atomic<EdgeRec>,
+    in_head: &Atomic<EdgeRec>,
+    clock: &VersionClock,
+    guard: &Guard,
+) -> u64 {
+    let rec = rec.into_shared(guard);
+    push(in_head, List::In, rec, guard);
+    push(out_head, List::Out, rec, guard);
+    // SAFETY: `rec` is linked and only retired once cut at a version at or
+    // below a published base, which needs the stamp below first; `guard` pins.
+    let stamp = unsafe { &rec.deref().stamp };
+    stamp.mark_pending();
+    stamp.commit(clock.tick())
 }
 
 /// Calls `f` on every record of the list, newest link first.

@@ -25,7 +25,7 @@ pub use snapshot::{Edge, Snapshot};
 /// The graph's lock-free building blocks, for the loom models.
 #[cfg(all(test, loom))]
 pub(crate) mod loom_api {
-    pub(crate) use super::delta::{EdgeRec, List, cut_suffix, for_each, free_all, push};
+    pub(crate) use super::delta::{EdgeRec, List, append, cut_suffix, for_each, free_all};
     pub(crate) use super::stamp::{Stamp, VersionClock};
 }
 
@@ -321,14 +321,8 @@ impl GraphCore {
             if removed && !self.edge_exists(src, dst, ty) {
                 return Err(Error::not_found(format!("no edge {src} -> {dst} of that type")));
             }
-            let rec = EdgeRec::new(src, dst, ty, weight, removed).into_shared(guard);
-            delta::push(&dst_slot.in_head, List::In, rec, guard);
-            delta::push(&src_slot.out_head, List::Out, rec, guard);
-            // SAFETY: `rec` is linked and only retired after compaction cuts it,
-            // which cannot happen while we are pinned.
-            let stamp = unsafe { &rec.deref().stamp };
-            stamp.mark_pending();
-            stamp.commit(self.clock.tick())
+            let rec = EdgeRec::new(src, dst, ty, weight, removed);
+            delta::append(rec, &src_slot.out_head, &dst_slot.in_head, &self.clock, guard)
         };
         self.acknowledge(version);
         let pending = self.delta_len.fetch_add(1, Ordering::Relaxed) + 1;

@@ -78,10 +78,7 @@ fn segment_len(k: usize) -> usize {
 
 impl Default for NodeTable {
     fn default() -> Self {
-        NodeTable {
-            segments: std::array::from_fn(|_| AtomicPtr::new(std::ptr::null_mut())),
-            next: AtomicU64::new(0),
-        }
+        NodeTable { segments: std::array::from_fn(|_| AtomicPtr::new(std::ptr::null_mut())), next: AtomicU64::new(0) }
     }
 }
 
@@ -110,9 +107,8 @@ impl NodeTable {
         }
         let fresh: Box<[NodeSlot]> = (0..segment_len(k)).map(|_| NodeSlot::default()).collect();
         let fresh = Box::into_raw(fresh) as *mut NodeSlot;
-        let won = self.segments[k]
-            .compare_exchange(std::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok();
+        let won =
+            self.segments[k].compare_exchange(std::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire).is_ok();
         if !won {
             // SAFETY: `fresh` came from `Box::into_raw` of a slice of this
             // length just above and was never shared.

@@ -95,9 +95,7 @@ impl Kv {
     /// `None` for an absent key.
     pub fn ttl(&self, key: &[u8]) -> Option<Option<Duration>> {
         let now = self.core.clock.now_ms();
-        self.core.map.get(key, now, |v| {
-            (v.expires_at != 0).then(|| Duration::from_millis(v.expires_at - now))
-        })
+        self.core.map.get(key, now, |v| (v.expires_at != 0).then(|| Duration::from_millis(v.expires_at - now)))
     }
 
     /// Deletes `key`; returns whether it had a live value.

@@ -19,12 +19,12 @@ pub(crate) mod loom_api {
 }
 
 use crate::mem::MemoryManager;
-use std::sync::atomic::{AtomicI64, Ordering};
 use crossbeam_epoch::{Guard, Shared};
 use crossbeam_skiplist::base::{RefEntry, SkipList};
 use slot::{Slot, State};
 use std::ops::Bound;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 /// What an [`ByteMap::update`] closure decides for the current value.
 pub(crate) enum Decision<R> {

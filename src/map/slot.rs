@@ -113,13 +113,7 @@ impl Slot {
     /// Marks an empty slot dead. Returns false if it is not empty.
     pub fn kill_if_empty(&self, guard: &Guard) -> bool {
         self.ptr
-            .compare_exchange(
-                Shared::null(),
-                Shared::null().with_tag(DEAD),
-                Ordering::AcqRel,
-                Ordering::Acquire,
-                guard,
-            )
+            .compare_exchange(Shared::null(), Shared::null().with_tag(DEAD), Ordering::AcqRel, Ordering::Acquire, guard)
             .is_ok()
     }
 }

@@ -58,11 +58,7 @@ impl Default for MemoryManager {
 impl MemoryManager {
     /// A manager with a fresh collector.
     pub fn new() -> Self {
-        MemoryManager {
-            collector: Collector::new(),
-            counters: Arc::default(),
-            alive: Arc::new(()),
-        }
+        MemoryManager { collector: Collector::new(), counters: Arc::default(), alive: Arc::new(()) }
     }
 
     /// The collector, for structures (such as the skiplist) that need their own clone.

@@ -85,11 +85,7 @@ pub fn checks() -> Vec<Check> {
     let per_algo = [
         ("bfs", Algo::Bfs { source: 1 }, Algo::Bfs { source: 1 }),
         ("sssp", Algo::Sssp { source: 1 }, Algo::Sssp { source: 1 }),
-        (
-            "pr",
-            Algo::PageRank { damping: 0.85, iterations: 14 },
-            Algo::PageRank { damping: 0.85, iterations: 26 },
-        ),
+        ("pr", Algo::PageRank { damping: 0.85, iterations: 14 }, Algo::PageRank { damping: 0.85, iterations: 26 }),
         ("wcc", Algo::Wcc, Algo::Wcc),
         ("cdlp", Algo::Cdlp { iterations: 5 }, Algo::Cdlp { iterations: 5 }),
         ("lcc", Algo::Lcc, Algo::Lcc),
@@ -144,8 +140,7 @@ pub fn load_case(input: &str, directed: bool) -> Case {
 /// vertex heads a line, undirected graphs list each edge from both ends).
 /// Every listed adjacency becomes one directed edge of weight 1.0.
 pub fn load_adjacency(rel: &str, directed: bool) -> Case {
-    let lists: Vec<Vec<u64>> =
-        rows(rel).iter().map(|row| row.iter().map(|f| parse(f, rel)).collect()).collect();
+    let lists: Vec<Vec<u64>> = rows(rel).iter().map(|row| row.iter().map(|f| parse(f, rel)).collect()).collect();
     let ids = sorted_ids(lists.iter().flatten().copied());
     let mut case = Case { directed, ids, edges: Vec::new() };
     for list in &lists {
@@ -200,9 +195,7 @@ pub fn load_expected_u64(rel: &str) -> Vec<(u64, u64)> {
 /// Reads a real reference output (SSSP, PR, LCC); `Infinity`/`infinity`
 /// read as `f64::INFINITY`.
 pub fn load_expected_f64(rel: &str) -> Vec<(u64, f64)> {
-    load_expected(rel, |f| {
-        if f.eq_ignore_ascii_case("infinity") { f64::INFINITY } else { parse(f, rel) }
-    })
+    load_expected(rel, |f| if f.eq_ignore_ascii_case("infinity") { f64::INFINITY } else { parse(f, rel) })
 }
 
 /// Whether `actual` matches the reference real `expected` within a relative

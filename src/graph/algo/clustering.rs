@@ -43,8 +43,5 @@ pub fn triangle_count(view: &GraphView) -> u64 {
             nbrs[start..].into()
         })
         .collect();
-    higher
-        .par_iter()
-        .map(|hu| hu.iter().map(|&v| count_common(hu, &higher[v as usize]) as u64).sum::<u64>())
-        .sum()
+    higher.par_iter().map(|hu| hu.iter().map(|&v| count_common(hu, &higher[v as usize]) as u64).sum::<u64>()).sum()
 }

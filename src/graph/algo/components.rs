@@ -16,9 +16,7 @@ pub fn wcc(view: &GraphView) -> Vec<u64> {
             }
         }
     }
-    (0..view.node_count())
-        .map(|u| if view.alive[u] { find(&mut parent, u) as u64 } else { u64::MAX })
-        .collect()
+    (0..view.node_count()).map(|u| if view.alive[u] { find(&mut parent, u) as u64 } else { u64::MAX }).collect()
 }
 
 /// Root of `x`'s set, halving the path on the way.

@@ -19,10 +19,8 @@ pub fn pagerank(view: &GraphView, damping: f64, iterations: u32) -> Vec<f64> {
     let mut rank = per_live_node(view, 0.0, |_| 1.0 / n);
     for _ in 0..iterations {
         // Summed sequentially so that results do not depend on thread timing.
-        let dangling: f64 = (0..view.node_count())
-            .filter(|&w| view.alive[w] && view.out.degree(w) == 0)
-            .map(|w| rank[w])
-            .sum();
+        let dangling: f64 =
+            (0..view.node_count()).filter(|&w| view.alive[w] && view.out.degree(w) == 0).map(|w| rank[w]).sum();
         // Each node's share per out-edge; absent and dangling nodes send nothing.
         let share = per_live_node(view, 0.0, |u| match view.out.degree(u) {
             0 => 0.0,

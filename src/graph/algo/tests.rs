@@ -35,8 +35,7 @@ impl Placed {
         let slot: Vec<usize> = (0..n).map(|i| if gaps { 2 * i + 1 } else { i }).collect();
         let slots = if gaps { 2 * n + 1 } else { n };
         let absent: Vec<usize> = (0..slots).filter(|s| !slot.contains(s)).collect();
-        let edges: Vec<_> =
-            case.edges.iter().map(|&(s, d, w)| (slot[s] as u64, slot[d] as u64, 0, w)).collect();
+        let edges: Vec<_> = case.edges.iter().map(|&(s, d, w)| (slot[s] as u64, slot[d] as u64, 0, w)).collect();
         let view = view(slots, &absent, &edges);
         Placed { case, view, slot }
     }
@@ -151,18 +150,8 @@ fn graphalytics_inputs_load_consistently() {
 #[test]
 fn k_hop_counts_hops_and_excludes_source() {
     // 0 -> 1 -> 2 -> 3 -> 0, plus 1 -> 4 and an unreachable 5 -> 0.
-    let g = view(
-        6,
-        &[],
-        &[
-            (0, 1, 0, 1.0),
-            (1, 2, 0, 1.0),
-            (2, 3, 0, 1.0),
-            (3, 0, 0, 1.0),
-            (1, 4, 0, 1.0),
-            (5, 0, 0, 1.0),
-        ],
-    );
+    let g =
+        view(6, &[], &[(0, 1, 0, 1.0), (1, 2, 0, 1.0), (2, 3, 0, 1.0), (3, 0, 0, 1.0), (1, 4, 0, 1.0), (5, 0, 0, 1.0)]);
     assert_eq!(k_hop(&g, 0, 0), Vec::<u64>::new());
     assert_eq!(k_hop(&g, 0, 1), vec![1]);
     assert_eq!(k_hop(&g, 0, 2), vec![1, 2, 4]);
@@ -235,8 +224,7 @@ fn random_graph(n: usize, m: usize, seed: u64) -> GraphView {
         state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         ((state >> 33) as usize) % bound
     };
-    let edges: Vec<_> =
-        (0..m).map(|_| (next(n) as u64, next(n) as u64, next(2) as u32, next(10) as f64)).collect();
+    let edges: Vec<_> = (0..m).map(|_| (next(n) as u64, next(n) as u64, next(2) as u32, next(10) as f64)).collect();
     view(n, &[], &edges)
 }
 
@@ -273,10 +261,8 @@ fn k_hop_agrees_with_bfs() {
         let g = random_graph(30, 45, seed);
         let depth = bfs(&g, 0);
         for k in 0..6 {
-            let want: Vec<u64> = (0..30)
-                .filter(|&v| depth[v] >= 1 && depth[v] <= i64::from(k))
-                .map(|v| v as u64)
-                .collect();
+            let want: Vec<u64> =
+                (0..30).filter(|&v| depth[v] >= 1 && depth[v] <= i64::from(k)).map(|v| v as u64).collect();
             assert_eq!(k_hop(&g, 0, k), want, "seed {seed} k {k}");
         }
     }
