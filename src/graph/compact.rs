@@ -81,6 +81,9 @@ pub(super) fn load_edges(
     if let Some(&bad) = src.iter().chain(dst).find(|&&id| core.live_slot(id).is_err()) {
         return Err(Error::not_found(format!("no node {bad}")));
     }
+    if m == 0 {
+        return Ok(());
+    }
     let ty = core.types.intern(edge_type);
     let mut retired = lock(core, true).expect("waiting lock");
     // Reserve a version for the load; the base holds everything before it.

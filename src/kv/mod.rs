@@ -17,7 +17,6 @@ use crate::mem::MemoryManager;
 use crossbeam_skiplist::base::SkipList;
 use std::ops::Bound;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Due expiry-index entries a write sweeps in passing.
@@ -29,7 +28,6 @@ pub(crate) struct KvCore {
     /// `expires_at` (8 bytes, big-endian) followed by the key, for every value
     /// stored with a TTL and not yet swept.
     expiry: SkipList<Box<[u8]>, ()>,
-    expiry_len: AtomicUsize,
     clock: Clock,
     mem: Arc<MemoryManager>,
 }
@@ -43,13 +41,8 @@ pub struct Kv {
 impl Kv {
     /// An empty map retiring memory through `mem`, reading time from `clock`.
     pub(crate) fn new(mem: Arc<MemoryManager>, clock: Clock) -> Self {
-        let core = KvCore {
-            map: ByteMap::new(Arc::clone(&mem)),
-            expiry: SkipList::new(mem.collector().clone()),
-            expiry_len: AtomicUsize::new(0),
-            clock,
-            mem,
-        };
+        let core =
+            KvCore { map: ByteMap::new(Arc::clone(&mem)), expiry: SkipList::new(mem.collector().clone()), clock, mem };
         Kv { core: Arc::new(core) }
     }
 
@@ -70,12 +63,12 @@ impl Kv {
     }
 
     fn store(&self, key: &[u8], value: &[u8], expires_at: u64) {
-        self.write(key, expires_at, |_| Decision::Replace(Value::new(value, expires_at), ()));
+        self.write(key, |_| Decision::Replace(Value::new(value, expires_at), ()));
     }
 
     /// Inserts `key` only if it has no live value; returns whether it did.
     pub fn insert(&self, key: &[u8], value: &[u8]) -> bool {
-        self.write(key, 0, |cur| match cur {
+        self.write(key, |cur| match cur {
             Some(_) => Decision::Keep(false),
             None => Decision::Replace(Value::new(value, 0), true),
         })
@@ -100,14 +93,14 @@ impl Kv {
 
     /// Deletes `key`; returns whether it had a live value.
     pub fn delete(&self, key: &[u8]) -> bool {
-        self.write(key, 0, |cur| Decision::Remove(cur.is_some()))
+        self.write(key, |cur| Decision::Remove(cur.is_some()))
     }
 
     /// Replaces the value of `key` by `desired` if it equals `expected`.
     /// Fails with `NotFound` if `key` is absent, `Conflict` if it differs.
     /// The TTL, if any, is kept.
     pub fn compare_and_swap(&self, key: &[u8], expected: &[u8], desired: &[u8]) -> Result<()> {
-        self.write(key, 0, |cur| match cur {
+        self.write(key, |cur| match cur {
             None => Decision::Keep(Err(Error::not_found("key not found"))),
             Some(v) if *v.bytes != *expected => Decision::Keep(Err(Error::conflict("value differs from expected"))),
             Some(v) => Decision::Replace(Value::new(desired, v.expires_at), Ok(())),
@@ -119,7 +112,7 @@ impl Kv {
     /// a canonical signed 64-bit decimal, or a result that would overflow, is
     /// `InvalidArgument`. The TTL, if any, is kept.
     pub fn incr(&self, key: &[u8], delta: i64) -> Result<i64> {
-        self.write(key, 0, |cur| {
+        self.write(key, |cur| {
             let (old, expires_at) = match cur {
                 None => (0, 0),
                 Some(v) => match parse_i64(&v.bytes) {
@@ -171,18 +164,31 @@ impl Kv {
     }
 
     /// Runs one write through the map, then records a TTL and sweeps a little.
-    fn write<R>(&self, key: &[u8], new_expiry: u64, mut f: impl FnMut(Option<&Value>) -> Decision<R>) -> R {
+    fn write<R>(&self, key: &[u8], mut f: impl FnMut(Option<&Value>) -> Decision<R>) -> R {
         let core = &*self.core;
         let now = core.clock.now_ms();
-        let mut replaced_expiry = 0;
+        // Expiries (0: none) of the live value the applied decision replaced
+        // or removed, and of the value it stored: the expiry index follows them.
+        let (mut old_expiry, mut new_expiry) = (0, 0);
         let r = core.map.update(key, now, |cur| {
-            replaced_expiry = cur.map_or(0, |v| v.expires_at);
-            f(cur)
+            let d = f(cur);
+            (old_expiry, new_expiry) = match &d {
+                Decision::Keep(_) => (0, 0),
+                Decision::Replace(v, _) => (cur.map_or(0, |c| c.expires_at), v.expires_at),
+                Decision::Remove(_) => (cur.map_or(0, |c| c.expires_at), 0),
+            };
+            d
         });
-        if new_expiry != 0 && new_expiry != replaced_expiry {
+        if new_expiry != old_expiry {
             let guard = &core.mem.pin();
-            core.expiry.get_or_insert(expiry_key(new_expiry, key), (), guard).release(guard);
-            core.expiry_len.fetch_add(1, Ordering::Relaxed);
+            if old_expiry != 0
+                && let Some(e) = core.expiry.remove(&*expiry_key(old_expiry, key), guard)
+            {
+                e.release(guard);
+            }
+            if new_expiry != 0 {
+                core.expiry.get_or_insert(expiry_key(new_expiry, key), (), guard).release(guard);
+            }
         }
         self.sweep(SWEEP_PER_WRITE);
         r
@@ -191,7 +197,7 @@ impl Kv {
     /// Reclaims up to `budget` values whose expiry time has passed.
     fn sweep(&self, budget: usize) {
         let core = &*self.core;
-        if core.expiry_len.load(Ordering::Relaxed) == 0 {
+        if core.expiry.is_empty() {
             return;
         }
         let now = core.clock.now_ms();
@@ -203,7 +209,6 @@ impl Kv {
                 return;
             }
             if entry.remove() {
-                core.expiry_len.fetch_sub(1, Ordering::Relaxed);
                 // Keeping an expired value reclaims it; a live one is untouched.
                 core.map.update(key, now, |_| Decision::Keep(()));
             }
@@ -239,6 +244,30 @@ fn parse_i64(bytes: &[u8]) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn kv(clock: &Clock) -> Kv {
+        Kv::new(Arc::new(MemoryManager::new()), clock.clone())
+    }
+
+    #[test]
+    fn expiry_index_follows_the_current_value() {
+        let clock = Clock::manual(0);
+        let kv = kv(&clock);
+        let indexed = || kv.core.expiry.len();
+        for _ in 0..100 {
+            kv.set_with_ttl(b"session", b"v", Duration::from_secs(60)).unwrap();
+            clock.advance(Duration::from_millis(10));
+        }
+        assert_eq!(indexed(), 1, "refreshing a TTL replaces its index entry");
+        kv.set_with_ttl(b"n", b"1", Duration::from_secs(60)).unwrap();
+        assert_eq!(kv.incr(b"n", 1).unwrap(), 2);
+        kv.compare_and_swap(b"n", b"2", b"5").unwrap();
+        assert_eq!(indexed(), 2, "incr and cas keep the TTL and its entry");
+        assert!(kv.ttl(b"n").unwrap().is_some());
+        kv.set(b"session", b"forever");
+        assert!(kv.delete(b"n"));
+        assert_eq!(indexed(), 0, "a plain set and a delete drop the entry");
+    }
 
     #[test]
     fn prefix_successor_handles_ff() {
