@@ -2,14 +2,14 @@
 //! `RUSTFLAGS="--cfg loom --cfg crossbeam_loom" LOOM_MAX_PREEMPTIONS=2 cargo test --lib --release loom_`.
 
 use crate::graph::loom_api::{EdgeRec, List, Stamp, VersionClock, append, cut_suffix, for_each, free_all};
-use crate::map::loom_api::{Slot, State, Value};
+use crate::map::loom_api::{NewValue, Slot, State, Value};
 use crate::mem::MemoryManager;
 use crate::sync::{AtomicBool, Ordering};
 use crossbeam_epoch::{Atomic, Shared};
 use loom::sync::Arc;
 use loom::thread;
 
-fn value(b: u8) -> Option<Value> {
+fn value(b: u8) -> Option<NewValue> {
     Some(Value::new(&[b], 0))
 }
 
@@ -30,7 +30,7 @@ fn loom_retire_while_reader_holds_entry() {
                 let g = mem.pin();
                 if let Some(v) = slot.live(0, &g) {
                     // Whatever we hold stays intact while pinned.
-                    assert!(v.bytes[..] == [1] || v.bytes[..] == [2]);
+                    assert!(v.bytes() == [1] || v.bytes() == [2]);
                 }
             })
         };
@@ -85,7 +85,7 @@ fn loom_set_delete_expiry_race_on_one_key() {
                         _ => return false,
                     };
                     // SAFETY: loaded under `g`.
-                    let live = !unsafe { cur.deref() }.is_expired(10);
+                    let live = !Value::from_raw(unsafe { cur.deref() }).is_expired(10);
                     if slot.replace(cur, None, &mem, &g).is_ok() {
                         slot.kill_if_empty(&g);
                         return live;
@@ -100,7 +100,7 @@ fn loom_set_delete_expiry_race_on_one_key() {
             // A dead slot is never refilled, so a live slot means the set came last.
             State::Live(p) => {
                 // SAFETY: loaded under `g`.
-                assert_eq!(unsafe { p.deref() }.bytes[..], [2]);
+                assert_eq!(Value::from_raw(unsafe { p.deref() }).bytes(), [2]);
                 assert!(set && !deleted_live);
             }
             // Dead: either the set came first and the delete removed its live

@@ -23,3 +23,21 @@ pub(crate) fn spin_wait(_backoff: &crossbeam_utils::Backoff) {
 pub(crate) fn spin_wait(backoff: &crossbeam_utils::Backoff) {
     backoff.snooze();
 }
+
+/// Batch sizes and thresholds that decide how often memory is unlinked and
+/// reclaimed. Under loom, Miri and the sanitizers (`--cfg kvgraph_sanitize`,
+/// see `tests/sanitizers.sh`) they shrink, so that scans resume, expired keys
+/// are swept and compaction cuts and retires delta records many times even
+/// in small runs, and a use-after-free race has a chance to show.
+/// (crossbeam-epoch shrinks its own garbage bags under `--cfg crossbeam_sanitize`.)
+pub(crate) mod tuning {
+    /// Whether this build uses the shrunken values.
+    const SMALL: bool = cfg!(any(loom, miri, kvgraph_sanitize));
+
+    /// Entries a KV scan (and a property sweep) reads per epoch pin.
+    pub(crate) const SCAN_BATCH: usize = if SMALL { 2 } else { 64 };
+    /// Due expiry-index entries a KV write sweeps in passing.
+    pub(crate) const SWEEP_PER_WRITE: usize = if SMALL { 1 } else { 2 };
+    /// Default delta size below which the graph never compacts by itself.
+    pub(crate) const COMPACT_MIN_DELTA: u64 = if SMALL { 8 } else { 1 << 16 };
+}

@@ -78,7 +78,7 @@ pub struct CompactionPolicy {
 
 impl Default for CompactionPolicy {
     fn default() -> Self {
-        CompactionPolicy { auto: true, min_delta: 1 << 16, ratio: 0.5 }
+        CompactionPolicy { auto: true, min_delta: crate::sync::tuning::COMPACT_MIN_DELTA, ratio: 0.5 }
     }
 }
 
@@ -226,7 +226,7 @@ impl Graph {
     /// Property `name` of node `id`, or `None` if unset.
     pub fn get_property(&self, id: u64, name: &str) -> Result<Option<Vec<u8>>> {
         self.core.live_slot(id)?;
-        Ok(self.core.props.get(&property_key(id, name), 0, |v| v.bytes.to_vec()))
+        Ok(self.core.props.get(&property_key(id, name), 0, |v| v.bytes().to_vec()))
     }
 
     /// Adds the edge `src -> dst` of `edge_type` with `weight`, or updates
@@ -353,7 +353,7 @@ impl GraphCore {
                 std::ops::Bound::Included(&prefix[..]),
                 std::ops::Bound::Unbounded,
                 0,
-                64,
+                crate::sync::tuning::SCAN_BATCH,
                 &mut batch,
             );
             let mut done = !more;

@@ -2,12 +2,10 @@
 //! never holds the epoch pinned (which would stop all reclamation).
 
 use super::KvCore;
+use crate::sync::tuning::SCAN_BATCH as BATCH;
 use std::collections::VecDeque;
 use std::ops::Bound;
 use std::sync::Arc;
-
-/// Entries fetched per batch.
-const BATCH: usize = 64;
 
 /// An iterator over `(key, value)` pairs in key order.
 ///

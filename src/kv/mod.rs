@@ -14,13 +14,11 @@ pub use iter::KvIter;
 use crate::error::{Error, Result};
 use crate::map::{ByteMap, Decision, Value};
 use crate::mem::MemoryManager;
+use crate::sync::tuning::SWEEP_PER_WRITE;
 use crossbeam_skiplist::base::SkipList;
 use std::ops::Bound;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// Due expiry-index entries a write sweeps in passing.
-const SWEEP_PER_WRITE: usize = 2;
 
 /// Shared state of a [`Kv`] map, kept alive by iterators too.
 pub(crate) struct KvCore {
@@ -76,7 +74,7 @@ impl Kv {
 
     /// The live value of `key`.
     pub fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
-        self.core.map.get(key, self.core.clock.now_ms(), |v| v.bytes.to_vec())
+        self.core.map.get(key, self.core.clock.now_ms(), |v| v.bytes().to_vec())
     }
 
     /// Whether `key` has a live value.
@@ -88,7 +86,7 @@ impl Kv {
     /// `None` for an absent key.
     pub fn ttl(&self, key: &[u8]) -> Option<Option<Duration>> {
         let now = self.core.clock.now_ms();
-        self.core.map.get(key, now, |v| (v.expires_at != 0).then(|| Duration::from_millis(v.expires_at - now)))
+        self.core.map.get(key, now, |v| (v.expires_at() != 0).then(|| Duration::from_millis(v.expires_at() - now)))
     }
 
     /// Deletes `key`; returns whether it had a live value.
@@ -102,8 +100,8 @@ impl Kv {
     pub fn compare_and_swap(&self, key: &[u8], expected: &[u8], desired: &[u8]) -> Result<()> {
         self.write(key, |cur| match cur {
             None => Decision::Keep(Err(Error::not_found("key not found"))),
-            Some(v) if *v.bytes != *expected => Decision::Keep(Err(Error::conflict("value differs from expected"))),
-            Some(v) => Decision::Replace(Value::new(desired, v.expires_at), Ok(())),
+            Some(v) if v.bytes() != expected => Decision::Keep(Err(Error::conflict("value differs from expected"))),
+            Some(v) => Decision::Replace(Value::new(desired, v.expires_at()), Ok(())),
         })
     }
 
@@ -115,8 +113,8 @@ impl Kv {
         self.write(key, |cur| {
             let (old, expires_at) = match cur {
                 None => (0, 0),
-                Some(v) => match parse_i64(&v.bytes) {
-                    Some(n) => (n, v.expires_at),
+                Some(v) => match parse_i64(v.bytes()) {
+                    Some(n) => (n, v.expires_at()),
                     None => return Decision::Keep(Err(Error::invalid("value is not an integer"))),
                 },
             };
@@ -174,8 +172,8 @@ impl Kv {
             let d = f(cur);
             (old_expiry, new_expiry) = match &d {
                 Decision::Keep(_) => (0, 0),
-                Decision::Replace(v, _) => (cur.map_or(0, |c| c.expires_at), v.expires_at),
-                Decision::Remove(_) => (cur.map_or(0, |c| c.expires_at), 0),
+                Decision::Replace(v, _) => (cur.map_or(0, |c| c.expires_at()), v.expires_at()),
+                Decision::Remove(_) => (cur.map_or(0, |c| c.expires_at()), 0),
             };
             d
         });

@@ -10,12 +10,12 @@
 
 mod slot;
 
-pub(crate) use slot::Value;
+pub(crate) use slot::{NewValue, Value};
 
 /// The slot state machine, for the loom models.
 #[cfg(all(test, loom))]
 pub(crate) mod loom_api {
-    pub(crate) use super::slot::{Slot, State, Value};
+    pub(crate) use super::slot::{NewValue, Slot, State, Value};
 }
 
 use crate::mem::MemoryManager;
@@ -31,7 +31,7 @@ pub(crate) enum Decision<R> {
     /// Leave the key as it is and return `R`.
     Keep(R),
     /// Store this value and return `R`.
-    Replace(Value, R),
+    Replace(NewValue, R),
     /// Remove the key (if present) and return `R`.
     Remove(R),
 }
@@ -107,7 +107,7 @@ impl ByteMap {
             State::Live(p) => p,
         };
         // SAFETY: a non-null pointer loaded under `guard` stays valid until it drops.
-        let live = unsafe { current.as_ref() }.filter(|v| !v.is_expired(now_ms));
+        let live = unsafe { current.as_ref() }.map(Value::from_raw).filter(|v| !v.is_expired(now_ms));
         let (new, r, changes) = match f(live) {
             // Keeping an expired value we met means reclaiming it now.
             Decision::Keep(r) => (None, r, live.is_none() && !current.is_null()),
@@ -150,7 +150,7 @@ impl ByteMap {
         let mut taken = 0;
         for entry in self.list.range::<[u8], _>((lower, upper), guard) {
             if let Some(v) = entry.value().live(now_ms, guard) {
-                out.push((entry.key().to_vec(), v.bytes.to_vec()));
+                out.push((entry.key().to_vec(), v.bytes().to_vec()));
                 taken += 1;
                 if taken == limit {
                     return true;

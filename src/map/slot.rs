@@ -5,30 +5,70 @@
 use crate::mem::MemoryManager;
 use crate::sync::Ordering;
 use crossbeam_epoch::{Atomic, Guard, Owned, Shared};
+use std::mem::MaybeUninit;
 
-/// An immutable value with an optional expiry time.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Value {
-    /// Unix milliseconds after which the value is gone; 0 never expires.
-    pub expires_at: u64,
-    /// The value's bytes.
-    pub bytes: Box<[u8]>,
-}
+/// The raw allocation of a value: 8 bytes of expiry time, then the bytes.
+pub(crate) type Raw = [MaybeUninit<u8>];
+
+/// Bytes of expiry time before a value's bytes.
+const HEADER: usize = 8;
+
+/// An immutable value with an optional expiry time, stored in one allocation
+/// (crossbeam's length-prefixed array): the expiry, then the bytes.
+#[repr(transparent)]
+pub(crate) struct Value(Raw);
 
 impl Value {
-    /// A value of `bytes` expiring at `expires_at` (0: never).
-    pub fn new(bytes: &[u8], expires_at: u64) -> Self {
-        Value { expires_at, bytes: bytes.into() }
+    /// A new, unpublished value of `bytes` expiring at `expires_at` (0: never).
+    pub fn new(bytes: &[u8], expires_at: u64) -> NewValue {
+        let mut raw = Owned::<Raw>::init(HEADER + bytes.len());
+        for (dst, &src) in raw.iter_mut().zip(expires_at.to_le_bytes().iter().chain(bytes)) {
+            dst.write(src);
+        }
+        NewValue(raw)
+    }
+
+    /// Views a published allocation as a value.
+    pub(crate) fn from_raw(raw: &Raw) -> &Value {
+        // SAFETY: `Value` is a `repr(transparent)` wrapper of `Raw`.
+        unsafe { &*(raw as *const Raw as *const Value) }
+    }
+
+    fn init_bytes(&self) -> &[u8] {
+        // SAFETY: `Value::new` initialises every byte of the allocation.
+        unsafe { &*(&self.0 as *const Raw as *const [u8]) }
+    }
+
+    /// The value's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.init_bytes()[HEADER..]
+    }
+
+    /// Unix milliseconds after which the value is gone; 0 never expires.
+    pub fn expires_at(&self) -> u64 {
+        u64::from_le_bytes(self.init_bytes()[..HEADER].try_into().expect("8-byte header"))
     }
 
     /// Whether the value has expired at `now_ms`.
     pub fn is_expired(&self, now_ms: u64) -> bool {
-        self.expires_at != 0 && self.expires_at <= now_ms
+        let at = self.expires_at();
+        at != 0 && at <= now_ms
     }
 
     /// Bytes this value occupies on the heap.
     pub fn heap_bytes(&self) -> usize {
-        std::mem::size_of::<Self>() + self.bytes.len()
+        std::mem::size_of::<usize>() + self.0.len()
+    }
+}
+
+/// A value built by [`Value::new`], not yet stored in a slot.
+pub(crate) struct NewValue(Owned<Raw>);
+
+impl std::ops::Deref for NewValue {
+    type Target = Value;
+
+    fn deref(&self) -> &Value {
+        Value::from_raw(&self.0)
     }
 }
 
@@ -42,12 +82,12 @@ pub(crate) enum State<'g> {
     /// No value (deleted, or not yet installed).
     Empty,
     /// A value, possibly expired.
-    Live(Shared<'g, Value>),
+    Live(Shared<'g, Raw>),
 }
 
 /// A map entry's value cell.
 pub(crate) struct Slot {
-    ptr: Atomic<Value>,
+    ptr: Atomic<Raw>,
 }
 
 impl Slot {
@@ -71,7 +111,7 @@ impl Slot {
         match self.load(guard) {
             // SAFETY: a non-null pointer loaded under `guard` is a live `Value`
             // that is retired (never freed in place) and outlives the guard.
-            State::Live(p) => Some(unsafe { p.deref() }).filter(|v| !v.is_expired(now_ms)),
+            State::Live(p) => Some(Value::from_raw(unsafe { p.deref() })).filter(|v| !v.is_expired(now_ms)),
             _ => None,
         }
     }
@@ -80,12 +120,12 @@ impl Slot {
     /// `new` (or empty), retiring the old value. Fails if the slot changed.
     pub fn replace(
         &self,
-        expected: Shared<'_, Value>,
-        new: Option<Value>,
+        expected: Shared<'_, Raw>,
+        new: Option<NewValue>,
         mem: &MemoryManager,
         guard: &Guard,
     ) -> Result<(), ()> {
-        let new = new.map_or(Shared::null(), |v| Owned::new(v).into_shared(guard));
+        let new = new.map_or(Shared::null(), |v| v.0.into_shared(guard));
         match self.ptr.compare_exchange(expected, new, Ordering::AcqRel, Ordering::Acquire, guard) {
             // On success crossbeam returns the new pointer; the old one is `expected`.
             Ok(_) => {
@@ -94,7 +134,7 @@ impl Slot {
                     // SAFETY: `old` was just unlinked by our CAS, so no thread
                     // pinning later can reach it, and only we retire it.
                     unsafe {
-                        let bytes = old.deref().heap_bytes();
+                        let bytes = Value::from_raw(old.deref()).heap_bytes();
                         mem.retire(guard, old, bytes);
                     }
                 }

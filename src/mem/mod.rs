@@ -7,7 +7,7 @@
 //! bytes retired and freed, so that garbage that piles up is visible.
 
 use crate::sync::{AtomicU64, Ordering, thread_local};
-use crossbeam_epoch::{Collector, Guard, LocalHandle, Shared};
+use crossbeam_epoch::{Collector, Guard, LocalHandle, Owned, Pointable, Pointer, Shared};
 use std::cell::RefCell;
 use std::sync::{Arc, Weak};
 
@@ -90,16 +90,16 @@ impl MemoryManager {
     /// `ptr` must have been allocated as an `Owned<T>`, must already be
     /// unreachable for threads that pin after this call, and must not be
     /// retired twice. `guard` must come from [`pin`](Self::pin) of this manager.
-    pub unsafe fn retire<T: Send + 'static>(&self, guard: &Guard, ptr: Shared<'_, T>, bytes: usize) {
+    pub unsafe fn retire<T: ?Sized + Pointable + 'static>(&self, guard: &Guard, ptr: Shared<'_, T>, bytes: usize) {
         let bytes = bytes as u64;
         self.counters.retired.fetch_add(bytes, Ordering::Relaxed);
         let counters = Arc::clone(&self.counters);
-        let raw = ptr.as_raw() as usize;
+        let raw = ptr.into_usize();
         // SAFETY: the caller promises `ptr` is an unlinked `Owned<T>` retired once;
         // the epoch guarantees no pinned thread still reads it when this runs.
         unsafe {
             guard.defer_unchecked(move || {
-                drop(crossbeam_epoch::Owned::from_raw(raw as *mut T));
+                drop(Owned::<T>::from_usize(raw));
                 counters.freed.fetch_add(bytes, Ordering::Relaxed);
             });
         }
