@@ -10,7 +10,7 @@ use loom::sync::Arc;
 use loom::thread;
 
 fn value(b: u8) -> Option<NewValue> {
-    Some(Value::new(&[b], 0))
+    Some(NewValue::new(&[b], 0))
 }
 
 /// A value retired while a reader holds it is not freed under the reader,
@@ -40,7 +40,7 @@ fn loom_retire_while_reader_holds_entry() {
             slot.replace(cur, value(2), &mem, &g).unwrap();
         }
         reader.join().unwrap();
-        assert_eq!(mem.stats().retired_bytes, Value::new(&[1], 0).heap_bytes() as u64);
+        assert_eq!(mem.stats().retired_bytes, NewValue::new(&[1], 0).heap_bytes() as u64);
         drop(slot);
     });
 }
@@ -55,7 +55,7 @@ fn loom_set_delete_expiry_race_on_one_key() {
         {
             let g = mem.pin();
             // Value 1 expires at t=5; "now" is 10, so it is expired.
-            slot.replace(Shared::null(), Some(Value::new(&[1], 5)), &mem, &g).unwrap();
+            slot.replace(Shared::null(), Some(NewValue::new(&[1], 5)), &mem, &g).unwrap();
         }
         // Writer: set value 2 unless the slot died (then it would use a new node).
         let setter = {

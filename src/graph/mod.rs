@@ -30,7 +30,7 @@ pub(crate) mod loom_api {
 }
 
 use crate::error::{Error, Result};
-use crate::map::{ByteMap, Decision, Value};
+use crate::map::{ByteMap, Decision, NewValue};
 use crate::mem::MemoryManager;
 use arc_swap::ArcSwap;
 use csr::GraphView;
@@ -214,7 +214,7 @@ impl Graph {
         let core = &*self.core;
         core.live_slot(id)?;
         let key = property_key(id, name);
-        core.props.update(&key, 0, |_| Decision::Replace(Value::new(value, 0), ()));
+        core.props.update(&key, 0, |_| Decision::Replace(NewValue::new(value, 0), ()));
         if core.live_slot(id).is_err() {
             // Lost a race with remove_node: leave nothing behind.
             core.props.update(&key, 0, |_| Decision::Remove(()));

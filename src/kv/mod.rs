@@ -12,7 +12,7 @@ pub use clock::Clock;
 pub use iter::KvIter;
 
 use crate::error::{Error, Result};
-use crate::map::{ByteMap, Decision, Value};
+use crate::map::{ByteMap, Decision, NewValue, Value};
 use crate::mem::MemoryManager;
 use crate::sync::tuning::SWEEP_PER_WRITE;
 use crossbeam_skiplist::base::SkipList;
@@ -61,14 +61,14 @@ impl Kv {
     }
 
     fn store(&self, key: &[u8], value: &[u8], expires_at: u64) {
-        self.write(key, |_| Decision::Replace(Value::new(value, expires_at), ()));
+        self.write(key, |_| Decision::Replace(NewValue::new(value, expires_at), ()));
     }
 
     /// Inserts `key` only if it has no live value; returns whether it did.
     pub fn insert(&self, key: &[u8], value: &[u8]) -> bool {
         self.write(key, |cur| match cur {
             Some(_) => Decision::Keep(false),
-            None => Decision::Replace(Value::new(value, 0), true),
+            None => Decision::Replace(NewValue::new(value, 0), true),
         })
     }
 
@@ -101,7 +101,7 @@ impl Kv {
         self.write(key, |cur| match cur {
             None => Decision::Keep(Err(Error::not_found("key not found"))),
             Some(v) if v.bytes() != expected => Decision::Keep(Err(Error::conflict("value differs from expected"))),
-            Some(v) => Decision::Replace(Value::new(desired, v.expires_at()), Ok(())),
+            Some(v) => Decision::Replace(NewValue::new(desired, v.expires_at()), Ok(())),
         })
     }
 
@@ -119,7 +119,7 @@ impl Kv {
                 },
             };
             match old.checked_add(delta) {
-                Some(n) => Decision::Replace(Value::new(n.to_string().as_bytes(), expires_at), Ok(n)),
+                Some(n) => Decision::Replace(NewValue::new(n.to_string().as_bytes(), expires_at), Ok(n)),
                 None => Decision::Keep(Err(Error::invalid("increment would overflow"))),
             }
         })

@@ -19,15 +19,6 @@ const HEADER: usize = 8;
 pub(crate) struct Value(Raw);
 
 impl Value {
-    /// A new, unpublished value of `bytes` expiring at `expires_at` (0: never).
-    pub fn new(bytes: &[u8], expires_at: u64) -> NewValue {
-        let mut raw = Owned::<Raw>::init(HEADER + bytes.len());
-        for (dst, &src) in raw.iter_mut().zip(expires_at.to_le_bytes().iter().chain(bytes)) {
-            dst.write(src);
-        }
-        NewValue(raw)
-    }
-
     /// Views a published allocation as a value.
     pub(crate) fn from_raw(raw: &Raw) -> &Value {
         // SAFETY: `Value` is a `repr(transparent)` wrapper of `Raw`.
@@ -61,8 +52,19 @@ impl Value {
     }
 }
 
-/// A value built by [`Value::new`], not yet stored in a slot.
+/// A value built by [`NewValue::new`], not yet stored in a slot.
 pub(crate) struct NewValue(Owned<Raw>);
+
+impl NewValue {
+    /// A new, unpublished value of `bytes` expiring at `expires_at` (0: never).
+    pub fn new(bytes: &[u8], expires_at: u64) -> Self {
+        let mut raw = Owned::<Raw>::init(HEADER + bytes.len());
+        for (dst, &src) in raw.iter_mut().zip(expires_at.to_le_bytes().iter().chain(bytes)) {
+            dst.write(src);
+        }
+        NewValue(raw)
+    }
+}
 
 impl std::ops::Deref for NewValue {
     type Target = Value;
