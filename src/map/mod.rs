@@ -22,6 +22,7 @@ use crate::mem::MemoryManager;
 use crossbeam_epoch::{Guard, Shared};
 use crossbeam_skiplist::base::{RefEntry, SkipList};
 use slot::{Slot, State};
+use smallvec::SmallVec;
 use std::ops::Bound;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -38,13 +39,17 @@ pub(crate) enum Decision<R> {
 
 /// Ordered map from byte strings to [`Value`]s.
 pub(crate) struct ByteMap {
-    list: SkipList<Box<[u8]>, Slot>,
+    list: SkipList<Key, Slot>,
     mem: Arc<MemoryManager>,
     /// Slots holding a value (expired or not).
     filled: AtomicI64,
 }
 
-type Entry<'a> = RefEntry<'a, Box<[u8]>, Slot>;
+type Entry<'a> = RefEntry<'a, Key, Slot>;
+
+/// A key as the skiplist stores it: inline in the node up to 24 bytes (no
+/// allocation, no pointer to chase while comparing), on the heap beyond.
+type Key = SmallVec<[u8; 24]>;
 
 impl ByteMap {
     /// An empty map on the engine's memory manager.
