@@ -78,9 +78,6 @@ pub(super) fn load_edges(
     if weights.is_some_and(|w| w.iter().any(|x| x.is_nan())) {
         return Err(Error::invalid("weight is NaN"));
     }
-    if let Some(&bad) = src.iter().chain(dst).find(|&&id| core.live_slot(id).is_err()) {
-        return Err(Error::not_found(format!("no node {bad}")));
-    }
     if m == 0 {
         return Ok(());
     }
@@ -91,22 +88,13 @@ pub(super) fn load_edges(
     let generation = core.generation.load_full();
     let before = Snapshot::new(Arc::clone(core), generation, version - 1, core.nodes.len());
     let (current, applied) = before.materialize();
-    let n = current.node_count();
-    let existing = &current.out;
-    let mut edges = Vec::with_capacity(existing.edge_count() + m);
-    for u in 0..n {
-        for i in existing.range(u) {
-            edges.push((u as u64, existing.targets[i], existing.types[i], existing.weights[i]));
-        }
-    }
-    // Later entries win: loaded edges update existing ones.
-    // Later entries win: loaded edges update existing ones.
     let live = |id: u64| current.alive.get(id as usize).copied().unwrap_or(false);
-    edges.extend(
-        (0..m).filter(|&i| live(src[i]) && live(dst[i])).map(|i| (src[i], dst[i], ty, weights.map_or(1.0, |w| w[i]))),
-    );
-    let out = Csr::from_edges(n, &edges);
-    drop(edges);
+    if let Some(&bad) = src.iter().chain(dst).find(|&&id| !live(id)) {
+        // Nothing was published: the reserved version simply stays unused.
+        return Err(Error::not_found(format!("no node {bad}")));
+    }
+    let loaded = Csr::from_fn(current.node_count(), m, |i| (src[i], dst[i], ty, weights.map_or(1.0, |w| w[i])));
+    let out = if current.edge_count() == 0 { loaded } else { current.out.merge(&loaded) };
     let view = Arc::new(GraphView::from_out(out, current.alive.clone()));
     drop(before);
     core.acknowledge(version);

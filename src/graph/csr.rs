@@ -57,53 +57,113 @@ impl Csr {
     }
 
     /// Builds a CSR of `node_count` nodes from unsorted `(src, dst, type, weight)`
-    /// edges by counting sort; each node's edges end sorted by `(dst, type)`.
-    /// Of several edges with the same `(src, dst, type)` the last one wins.
-    /// Every `src` and `dst` must be below `node_count`.
+    /// edges; each node's edges end sorted by `(dst, type)`. Of several edges
+    /// with the same `(src, dst, type)` the last one wins. Every `src` and
+    /// `dst` must be below `node_count`.
     pub fn from_edges(node_count: usize, edges: &[(u64, u64, u32, f64)]) -> Self {
-        let mut counts = vec![0usize; node_count + 1];
-        for &(s, ..) in edges {
-            counts[s as usize + 1] += 1;
+        Self::from_fn(node_count, edges.len(), |i| edges[i])
+    }
+
+    /// Like [`from_edges`](Self::from_edges), for `m` edges given by `edge(i)`:
+    /// a counting sort by source, then each node's edges sorted and
+    /// deduplicated in parallel.
+    pub fn from_fn(node_count: usize, m: usize, edge: impl Fn(usize) -> (u64, u64, u32, f64) + Sync) -> Self {
+        let mut starts = vec![0usize; node_count + 1];
+        for i in 0..m {
+            starts[edge(i).0 as usize + 1] += 1;
         }
-        for i in 0..node_count {
-            counts[i + 1] += counts[i];
+        for u in 0..node_count {
+            starts[u + 1] += starts[u];
         }
-        let mut cursor = counts[..node_count].to_vec();
-        let mut order = vec![0usize; edges.len()];
-        for (i, &(s, ..)) in edges.iter().enumerate() {
-            order[cursor[s as usize]] = i;
+        // Sort keys, grouped by source: (dst, type, index), the index breaking ties.
+        let mut keys = vec![(0u64, 0u32, 0usize); m];
+        let mut cursor = starts[..node_count].to_vec();
+        for i in 0..m {
+            let (s, d, t, _) = edge(i);
+            keys[cursor[s as usize]] = (d, t, i);
             cursor[s as usize] += 1;
         }
-        // Sort each node's edges, newest duplicate first, in parallel.
-        let mut rest = &mut order[..];
-        let mut lists = Vec::with_capacity(node_count);
-        for u in 0..node_count {
-            let (head, tail) = rest.split_at_mut(counts[u + 1] - counts[u]);
-            lists.push(head);
-            rest = tail;
-        }
-        lists.par_iter_mut().for_each(|l| l.sort_unstable_by_key(|&i| (edges[i].1, edges[i].2, std::cmp::Reverse(i))));
-        let mut csr = Csr {
-            offsets: Vec::with_capacity(node_count + 1),
-            targets: Vec::with_capacity(edges.len()),
-            weights: Vec::with_capacity(edges.len()),
-            types: Vec::with_capacity(edges.len()),
-        };
-        csr.offsets.push(0);
-        for list in lists {
-            let mut last = None;
-            for &i in list.iter() {
-                let (_, d, t, w) = edges[i];
-                if last != Some((d, t)) {
-                    csr.targets.push(d);
-                    csr.types.push(t);
-                    csr.weights.push(w);
-                    last = Some((d, t));
+        drop(cursor);
+        let mut lists = split_by(&mut keys, &starts);
+        let degrees: Vec<usize> = lists
+            .par_iter_mut()
+            .map(|list| {
+                list.sort_unstable();
+                // Keep the last of each run of equal (dst, type).
+                let mut kept = 0;
+                for j in 0..list.len() {
+                    if list.get(j + 1).is_none_or(|next| (next.0, next.1) != (list[j].0, list[j].1)) {
+                        list[kept] = list[j];
+                        kept += 1;
+                    }
+                }
+                kept
+            })
+            .collect();
+        Self::assemble(&degrees, |u, targets, types, weights| {
+            for (k, &(d, t, i)) in lists[u][..targets.len()].iter().enumerate() {
+                targets[k] = d;
+                types[k] = t;
+                weights[k] = edge(i).3;
+            }
+        })
+    }
+
+    /// This adjacency updated by `newer`: per node, the union of both edge
+    /// lists, `newer`'s weight winning where both have a `(dst, type)`.
+    pub fn merge(&self, newer: &Csr) -> Csr {
+        let n = self.node_count().max(newer.node_count());
+        let degrees: Vec<usize> = (0..n)
+            .into_par_iter()
+            .map(|u| {
+                let mut d = 0;
+                self.merge_node(newer, u, |_, _, _| d += 1);
+                d
+            })
+            .collect();
+        Self::assemble(&degrees, |u, targets, types, weights| {
+            let mut k = 0;
+            self.merge_node(newer, u, |t, ty, w| {
+                (targets[k], types[k], weights[k]) = (t, ty, w);
+                k += 1;
+            });
+        })
+    }
+
+    /// Emits node `u`'s edges of `self` updated by `newer`, in `(dst, type)` order.
+    fn merge_node(&self, newer: &Csr, u: usize, mut emit: impl FnMut(u64, u32, f64)) {
+        let mut old = self.range(u).peekable();
+        for j in newer.range(u) {
+            let key = (newer.targets[j], newer.types[j]);
+            while let Some(i) = old.next_if(|&i| (self.targets[i], self.types[i]) <= key) {
+                if (self.targets[i], self.types[i]) != key {
+                    emit(self.targets[i], self.types[i], self.weights[i]);
                 }
             }
-            csr.offsets.push(csr.targets.len() as u64);
+            emit(key.0, key.1, newer.weights[j]);
         }
-        csr
+        old.for_each(|i| emit(self.targets[i], self.types[i], self.weights[i]));
+    }
+
+    /// A CSR with the given degrees, each node's edges written by `fill`
+    /// (given the node and its slices), nodes in parallel.
+    fn assemble(degrees: &[usize], fill: impl Fn(usize, &mut [u64], &mut [u32], &mut [f64]) + Sync) -> Csr {
+        let mut offsets = Vec::with_capacity(degrees.len() + 1);
+        offsets.push(0u64);
+        for &d in degrees {
+            offsets.push(offsets[offsets.len() - 1] + d as u64);
+        }
+        let m = offsets[degrees.len()] as usize;
+        let (mut targets, mut types, mut weights) = (vec![0u64; m], vec![0u32; m], vec![0f64; m]);
+        let starts: Vec<usize> = offsets.iter().map(|&o| o as usize).collect();
+        let parts = split_by(&mut targets, &starts)
+            .into_iter()
+            .zip(split_by(&mut types, &starts))
+            .zip(split_by(&mut weights, &starts))
+            .enumerate()
+            .collect::<Vec<_>>();
+        parts.into_par_iter().for_each(|(u, ((t, ty), w))| fill(u, t, ty, w));
+        Csr { offsets, targets, weights, types }
     }
 
     /// The reverse adjacency (every edge `u -> v` becomes `v -> u`).
@@ -140,6 +200,17 @@ impl Csr {
             + self.weights.capacity() * 8
             + self.types.capacity() * 4
     }
+}
+
+/// Splits `data` into the consecutive slices `starts[u]..starts[u + 1]`.
+fn split_by<'a, T>(mut data: &'a mut [T], starts: &[usize]) -> Vec<&'a mut [T]> {
+    let mut parts = Vec::with_capacity(starts.len().saturating_sub(1));
+    for w in starts.windows(2) {
+        let (head, tail) = std::mem::take(&mut data).split_at_mut(w[1] - w[0]);
+        parts.push(head);
+        data = tail;
+    }
+    parts
 }
 
 /// A read-only graph as the algorithms see it: out- and in-adjacency over
