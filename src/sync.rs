@@ -25,14 +25,15 @@ pub(crate) fn spin_wait(backoff: &crossbeam_utils::Backoff) {
 }
 
 /// Batch sizes and thresholds that decide how often memory is unlinked and
-/// reclaimed. Under loom, Miri and the sanitizers (`--cfg kvgraph_sanitize`,
-/// see `tests/sanitizers.sh`) they shrink, so that scans resume, expired keys
-/// are swept and compaction cuts and retires delta records many times even
-/// in small runs, and a use-after-free race has a chance to show.
+/// reclaimed. Under loom, Miri, the sanitizers (`--cfg kvgraph_sanitize`,
+/// see `tests/sanitizers.sh`) and the fuzzers (`cfg(fuzzing)`) they shrink,
+/// so that scans resume, expired keys are swept and compaction cuts and
+/// retires delta records many times even in small runs, and a
+/// use-after-free race has a chance to show.
 /// (crossbeam-epoch shrinks its own garbage bags under `--cfg crossbeam_sanitize`.)
 pub(crate) mod tuning {
     /// Whether this build uses the shrunken values.
-    const SMALL: bool = cfg!(any(loom, miri, kvgraph_sanitize));
+    const SMALL: bool = cfg!(any(loom, miri, kvgraph_sanitize, fuzzing));
 
     /// Entries a KV scan (and a property sweep) reads per epoch pin.
     pub(crate) const SCAN_BATCH: usize = if SMALL { 2 } else { 64 };

@@ -85,7 +85,10 @@ proptest! {
                     prop_assert_eq!(kv.insert(&k, &v), fresh);
                     if fresh { m.map.insert(k, (v, 0)); }
                 }
-                Op::Get(k) => prop_assert_eq!(kv.get(&k), m.live(&k).map(|e| e.0.clone())),
+                Op::Get(k) => {
+                    prop_assert_eq!(kv.get(&k), m.live(&k).map(|e| e.0.clone()));
+                    prop_assert_eq!(kv.get_with(&k, <[u8]>::to_vec), m.live(&k).map(|e| e.0.clone()));
+                }
                 Op::Delete(k) => {
                     let had = m.live(&k).is_some();
                     prop_assert_eq!(kv.delete(&k), had);
@@ -118,6 +121,12 @@ proptest! {
                     let want: Vec<_> = m.entries().into_iter()
                         .filter(|(k, _)| s.as_ref().is_none_or(|s| k >= s) && e.as_ref().is_none_or(|e| k < e))
                         .collect();
+                    let mut visited = Vec::new();
+                    kv.scan_with(s.as_deref(), e.as_deref(), |k, v| {
+                        visited.push((k.to_vec(), v.to_vec()));
+                        std::ops::ControlFlow::Continue(())
+                    });
+                    prop_assert_eq!(&visited, &want);
                     prop_assert_eq!(got, want);
                 }
                 Op::Prefix(p) => {

@@ -49,10 +49,11 @@ fn graph_to_bytes(
     out: *mut kvg_bytes,
     f: impl FnOnce(&Graph) -> FfiResult<Vec<u8>>,
 ) -> kvg_status {
-    with_graph(engine, |g| {
+    boundary(|| {
+        // Cleared before anything can fail: a failure always leaves `{NULL, 0}`.
         let out: &mut MaybeUninit<kvg_bytes> = super::out(out, "out")?;
         out.write(kvg_bytes::EMPTY);
-        bytes_out(out, f(g)?)
+        bytes_out(out, f(resolve(engine)?.graph())?)
     })
 }
 

@@ -102,10 +102,12 @@ pub extern "C" fn kvg_kv_get(
     key_len: usize,
     out: *mut kvg_bytes,
 ) -> kvg_status {
-    with_key(engine, key, key_len, |kv, key| {
+    boundary(|| {
+        // Cleared before anything can fail: a failure always leaves `{NULL, 0}`.
         let out = super::out(out, "out")?;
         out.write(kvg_bytes::EMPTY);
-        bytes_out(out, kv.get(key).ok_or_else(|| Failure::not_found("key not found"))?)
+        let key = slice_in(key, key_len, "key")?;
+        bytes_out(out, resolve(engine)?.kv().get(key).ok_or_else(|| Failure::not_found("key not found"))?)
     })
 }
 
@@ -241,9 +243,12 @@ pub extern "C" fn kvg_kv_scan_prefix_open(
 #[unsafe(no_mangle)]
 pub extern "C" fn kvg_kv_iter_next(iter: *const kvg_kv_iter, key: *mut kvg_bytes, value: *mut kvg_bytes) -> kvg_status {
     boundary(|| {
-        let (key, value) = (out(key, "key")?, out(value, "value")?);
-        key.write(kvg_bytes::EMPTY);
-        value.write(kvg_bytes::EMPTY);
+        // Each output is cleared before anything can fail, even if the other is NULL.
+        let (mut key, mut value) = (out(key, "key"), out(value, "value"));
+        for o in [&mut key, &mut value].into_iter().flat_map(|o| o.as_mut().ok()) {
+            o.write(kvg_bytes::EMPTY);
+        }
+        let (key, value) = (key?, value?);
         let it = resolve(iter)?;
         let next = it.lock().unwrap_or_else(PoisonError::into_inner).next();
         let (k, v) = next.ok_or_else(|| Failure::not_found("end of iteration"))?;

@@ -313,6 +313,7 @@ impl GraphCore {
         let src_slot = self.live_slot(src)?;
         let dst_slot = self.live_slot(dst)?;
         let guard = &self.mem.pin();
+        let pending;
         let version = {
             let _lock = src_slot.lock();
             if src_slot.deleted.peek() != ABSENT {
@@ -321,11 +322,13 @@ impl GraphCore {
             if removed && !self.edge_exists(src, dst, ty) {
                 return Err(Error::not_found(format!("no edge {src} -> {dst} of that type")));
             }
+            // Counted before it is linked, so that a compaction that absorbs
+            // it always finds it counted (else the count drifts up).
+            pending = self.delta_len.fetch_add(1, Ordering::Relaxed) + 1;
             let rec = EdgeRec::new(src, dst, ty, weight, removed);
             delta::append(rec, &src_slot.out_head, &dst_slot.in_head, &self.clock, guard)
         };
         self.acknowledge(version);
-        let pending = self.delta_len.fetch_add(1, Ordering::Relaxed) + 1;
         if self.policy.auto && pending >= self.policy.min_delta {
             let base_edges = self.generation.load().view.edge_count() as f64;
             if pending as f64 >= base_edges * self.policy.ratio {
@@ -346,27 +349,16 @@ impl GraphCore {
     /// Removes every property of node `id`.
     fn clear_properties(&self, id: u64) {
         let prefix = id.to_be_bytes();
-        let mut batch = Vec::new();
-        loop {
-            batch.clear();
-            let more = self.props.range_batch(
-                std::ops::Bound::Included(&prefix[..]),
-                std::ops::Bound::Unbounded,
-                0,
-                crate::sync::tuning::SCAN_BATCH,
-                &mut batch,
-            );
-            let mut done = !more;
-            for (key, _) in batch.iter() {
-                if !key.starts_with(&prefix) {
-                    done = true;
-                    break;
-                }
-                self.props.update(key, 0, |_| Decision::Remove(()));
+        let mut keys = Vec::new();
+        self.props.visit(std::ops::Bound::Included(&prefix[..]), std::ops::Bound::Unbounded, 0, |k, _| {
+            if !k.starts_with(&prefix) {
+                return std::ops::ControlFlow::Break(());
             }
-            if done || batch.is_empty() {
-                return;
-            }
+            keys.push(k.to_vec());
+            std::ops::ControlFlow::Continue(())
+        });
+        for key in keys {
+            self.props.update(&key, 0, |_| Decision::Remove(()));
         }
     }
 }

@@ -86,12 +86,16 @@ impl NodeTable {
     /// Hands out `count` consecutive ids, with their slots allocated.
     /// Returns the first, or `None` if the table is full.
     pub fn reserve(&self, count: u64) -> Option<u64> {
-        let first = self.next.fetch_add(count, Ordering::SeqCst);
-        let end = first.checked_add(count).filter(|&e| e <= FIRST * ((1 << SEGMENTS) - 1));
-        let Some(end) = end else {
-            // Give the ids back only if nobody took more meanwhile; else they stay unused.
-            let _ = self.next.compare_exchange(first + count, first, Ordering::SeqCst, Ordering::SeqCst);
-            return None;
+        // A CAS loop rather than `fetch_add`: a refused count must never move
+        // `next`, not even for a moment (a huge one would wrap it, or make
+        // concurrent snapshots see an absurd node count).
+        let mut first = self.next.load(Ordering::SeqCst);
+        let end = loop {
+            let end = first.checked_add(count).filter(|&e| e <= FIRST * ((1 << SEGMENTS) - 1))?;
+            match self.next.compare_exchange_weak(first, end, Ordering::SeqCst, Ordering::SeqCst) {
+                Ok(_) => break end,
+                Err(actual) => first = actual,
+            }
         };
         if count > 0 {
             let (k0, _) = locate(first);

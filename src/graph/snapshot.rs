@@ -176,6 +176,20 @@ impl Snapshot {
         applied
     }
 
+    /// Number of delta records in the out-list of `u` that this snapshot
+    /// sees beyond its base.
+    fn covered_records(&self, u: u64) -> usize {
+        let Some(slot) = self.core.nodes.get(u).filter(|_| !self.is_base()) else { return 0 };
+        let guard = &self.core.mem.pin();
+        let (cut, version, clock) = (self.generation.cut, self.version, &self.core.clock);
+        let mut n = 0;
+        delta::for_each(&slot.out_head, List::Out, guard, |r| {
+            let s = r.stamp.resolve(clock);
+            n += usize::from(s > cut && s <= version);
+        });
+        n
+    }
+
     /// The snapshot as a CSR graph, built on first use (or the base itself).
     pub fn view(&self) -> &GraphView {
         self.view.get_or_init(|| if self.is_base() { Arc::clone(&self.generation.view) } else { self.materialize().0 })
@@ -195,6 +209,9 @@ impl Snapshot {
                     let before = adj.len();
                     if live {
                         applied += self.adjacency(u as u64, List::Out, &is_alive, &mut adj);
+                    } else {
+                        // A removed node's edge writes are absorbed too (as nothing).
+                        applied += self.covered_records(u as u64);
                     }
                     degrees.push((adj.len() - before) as u64);
                 }

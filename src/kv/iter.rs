@@ -4,7 +4,7 @@
 use super::KvCore;
 use crate::sync::tuning::SCAN_BATCH as BATCH;
 use std::collections::VecDeque;
-use std::ops::Bound;
+use std::ops::{Bound, ControlFlow};
 use std::sync::Arc;
 
 /// An iterator over `(key, value)` pairs in key order.
@@ -26,19 +26,22 @@ impl KvIter {
     }
 
     fn refill(&mut self) {
-        let mut batch = Vec::with_capacity(BATCH);
-        let more = self.core.map.range_batch(
+        let mut taken = 0;
+        let buffer = &mut self.buffer;
+        self.core.map.visit(
             self.lower.as_ref().map(Vec::as_slice),
             self.upper.as_ref().map(Vec::as_slice),
             self.core.clock.now_ms(),
-            BATCH,
-            &mut batch,
+            |k, v| {
+                buffer.push_back((k.to_vec(), v.bytes().to_vec()));
+                taken += 1;
+                if taken == BATCH { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+            },
         );
-        self.exhausted = !more;
-        if let Some((last, _)) = batch.last() {
+        self.exhausted = taken < BATCH;
+        if let Some((last, _)) = self.buffer.back() {
             self.lower = Bound::Excluded(last.clone());
         }
-        self.buffer.extend(batch);
     }
 }
 

@@ -16,7 +16,7 @@ use crate::map::{ByteMap, Decision, NewValue, Value};
 use crate::mem::MemoryManager;
 use crate::sync::tuning::SWEEP_PER_WRITE;
 use crossbeam_skiplist::base::SkipList;
-use std::ops::Bound;
+use std::ops::{Bound, ControlFlow};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -75,6 +75,28 @@ impl Kv {
     /// The live value of `key`.
     pub fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
         self.core.map.get(key, self.core.clock.now_ms(), |v| v.bytes().to_vec())
+    }
+
+    /// Calls `f` on the live value of `key` in place, without copying it.
+    /// The thread stays pinned during the call (memory retired meanwhile is
+    /// not freed), so keep `f` short.
+    pub fn get_with<T>(&self, key: &[u8], f: impl FnOnce(&[u8]) -> T) -> Option<T> {
+        self.core.map.get(key, self.core.clock.now_ms(), |v| f(v.bytes()))
+    }
+
+    /// Calls `f(key, value)` on the live entries with keys in `[start, end)`
+    /// (`None` bounds are open), in key order and in place, until it returns
+    /// `ControlFlow::Break`. The zero-copy counterpart of [`scan`](Self::scan),
+    /// with the same guarantees; the thread stays pinned during the visit.
+    pub fn scan_with(
+        &self,
+        start: Option<&[u8]>,
+        end: Option<&[u8]>,
+        mut f: impl FnMut(&[u8], &[u8]) -> ControlFlow<()>,
+    ) {
+        let lower = start.map_or(Bound::Unbounded, Bound::Included);
+        let upper = end.map_or(Bound::Unbounded, Bound::Excluded);
+        self.core.map.visit(lower, upper, self.core.clock.now_ms(), |k, v| f(k, v.bytes()));
     }
 
     /// Whether `key` has a live value.

@@ -23,7 +23,7 @@ use crossbeam_epoch::{Guard, Shared};
 use crossbeam_skiplist::base::{RefEntry, SkipList};
 use slot::{Slot, State};
 use smallvec::SmallVec;
-use std::ops::Bound;
+use std::ops::{Bound, ControlFlow};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -141,28 +141,23 @@ impl ByteMap {
         entry.value().live(now_ms, guard).map(f)
     }
 
-    /// Appends to `out` up to `limit` live entries at `now_ms` with keys in
-    /// `(lower, upper)`, in key order. Returns whether the range may hold more.
-    pub fn range_batch(
+    /// Calls `f` on the live entries at `now_ms` with keys in `(lower, upper)`,
+    /// in key order, until it breaks. The thread stays pinned meanwhile.
+    pub fn visit(
         &self,
         lower: Bound<&[u8]>,
         upper: Bound<&[u8]>,
         now_ms: u64,
-        limit: usize,
-        out: &mut Vec<(Vec<u8>, Vec<u8>)>,
-    ) -> bool {
+        mut f: impl FnMut(&[u8], &Value) -> ControlFlow<()>,
+    ) {
         let guard = &self.mem.pin();
-        let mut taken = 0;
         for entry in self.list.range::<[u8], _>((lower, upper), guard) {
-            if let Some(v) = entry.value().live(now_ms, guard) {
-                out.push((entry.key().to_vec(), v.bytes().to_vec()));
-                taken += 1;
-                if taken == limit {
-                    return true;
-                }
+            if let Some(v) = entry.value().live(now_ms, guard)
+                && f(entry.key(), v).is_break()
+            {
+                return;
             }
         }
-        false
     }
 
     /// Number of keys holding a value, counting values that expired but
