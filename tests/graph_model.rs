@@ -77,6 +77,7 @@ fn check(snap: &Snapshot, m: &Model) -> Result<(), TestCaseError> {
     }
     let want: BTreeSet<_> = m.edges.keys().map(|e| (e.0, e.1)).collect();
     prop_assert_eq!(pairs, want);
+    prop_assert_eq!(&view.inn, &view.out.transpose(), "in-adjacency is the transpose of out-adjacency");
     Ok(())
 }
 

@@ -12,12 +12,19 @@ use super::delta::{self, List};
 use super::{Generation, GraphCore, Snapshot};
 use crate::error::{Error, Result};
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, MutexGuard};
+use std::sync::{Arc, MutexGuard, TryLockError};
 
 type Retired<'a> = MutexGuard<'a, Vec<Arc<Generation>>>;
 
 fn lock(core: &GraphCore, wait: bool) -> Option<Retired<'_>> {
-    if wait { Some(core.compactor.lock().unwrap_or_else(|e| e.into_inner())) } else { core.compactor.try_lock().ok() }
+    match core.compactor.try_lock() {
+        Ok(g) => Some(g),
+        // A compaction that panicked (reported as KVG_PANIC) must not turn
+        // automatic compaction off for good: the list it guards stays valid.
+        Err(TryLockError::Poisoned(e)) => Some(e.into_inner()),
+        Err(TryLockError::WouldBlock) if wait => Some(core.compactor.lock().unwrap_or_else(|e| e.into_inner())),
+        Err(TryLockError::WouldBlock) => None,
+    }
 }
 
 /// Merges the delta into a new base. With `wait` false, gives up at once if
@@ -97,7 +104,9 @@ pub(super) fn load_edges(
     let out = if current.edge_count() == 0 { loaded } else { current.out.merge(&loaded) };
     let view = Arc::new(GraphView::from_out(out, current.alive.clone()));
     drop(before);
-    core.acknowledge(version);
     publish(core, &mut retired, Generation { cut: version, view }, applied as u64);
+    // Acknowledged only once published: a snapshot taken before the swap must
+    // not pick this version over the old base (see docs/safety.md).
+    core.acknowledge(version);
     Ok(())
 }

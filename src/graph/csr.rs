@@ -203,7 +203,7 @@ impl Csr {
 }
 
 /// Splits `data` into the consecutive slices `starts[u]..starts[u + 1]`.
-fn split_by<'a, T>(mut data: &'a mut [T], starts: &[usize]) -> Vec<&'a mut [T]> {
+pub(crate) fn split_by<'a, T>(mut data: &'a mut [T], starts: &[usize]) -> Vec<&'a mut [T]> {
     let mut parts = Vec::with_capacity(starts.len().saturating_sub(1));
     for w in starts.windows(2) {
         let (head, tail) = std::mem::take(&mut data).split_at_mut(w[1] - w[0]);

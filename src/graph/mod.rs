@@ -342,7 +342,7 @@ impl GraphCore {
     fn edge_exists(self: &Arc<Self>, src: u64, dst: u64, ty: u32) -> bool {
         let snap = Snapshot::new(Arc::clone(self), self.generation.load_full(), LATEST, self.nodes.len());
         let mut adj = Vec::new();
-        snap.adjacency(src, List::Out, &|v| v == dst && snap.contains_node(v), &mut adj);
+        snap.adjacency(src, List::Out, &|v| v == dst && snap.contains_node(v), false, &mut adj);
         adj.iter().any(|&(_, t, _)| t == ty)
     }
 

@@ -1,7 +1,7 @@
 //! Snapshots: consistent, repeatable, cheap views of the graph at one version.
 
 use super::algo;
-use super::csr::{Csr, GraphView};
+use super::csr::{Csr, GraphView, split_by};
 use super::delta::{self, List};
 use super::{Direction, Generation, GraphCore};
 use crate::error::{Error, Result};
@@ -104,7 +104,7 @@ impl Snapshot {
         };
         let mut adj = Vec::new();
         for &list in dir.lists() {
-            self.adjacency(id, list, &|v| self.contains_node(v), &mut adj);
+            self.adjacency(id, list, &|v| self.contains_node(v), false, &mut adj);
         }
         let mut ids: Vec<u64> = adj.into_iter().filter(|&(_, t, _)| ty.is_none_or(|ty| ty == t)).map(|e| e.0).collect();
         ids.sort_unstable();
@@ -118,7 +118,7 @@ impl Snapshot {
         let mut out = Vec::new();
         for &list in dir.lists() {
             let mut adj = Vec::new();
-            self.adjacency(id, list, &|v| self.contains_node(v), &mut adj);
+            self.adjacency(id, list, &|v| self.contains_node(v), false, &mut adj);
             out.extend(adj.into_iter().map(|(other, ty, weight)| {
                 let (src, dst) = if list == List::Out { (id, other) } else { (other, id) };
                 Edge { src, dst, edge_type: self.core.types.name(ty).unwrap_or_default(), weight }
@@ -129,8 +129,16 @@ impl Snapshot {
 
     /// Appends the merged adjacency of live node `u` in `list`'s direction
     /// to `out`, sorted by (other end, type), keeping edges whose other end
-    /// passes `alive`. Returns the number of delta records it applied.
-    pub(crate) fn adjacency(&self, u: u64, list: List, alive: &dyn Fn(u64) -> bool, out: &mut Vec<Adj>) -> usize {
+    /// passes `alive` (base edges unchecked if `base_intact`: no node of the
+    /// base has died since). Returns the number of delta records it applied.
+    pub(crate) fn adjacency(
+        &self,
+        u: u64,
+        list: List,
+        alive: &dyn Fn(u64) -> bool,
+        base_intact: bool,
+        out: &mut Vec<Adj>,
+    ) -> usize {
         let base = &self.generation.view;
         let csr = if list == List::Out { &base.out } else { &base.inn };
         let range = csr.range(u as usize);
@@ -149,8 +157,9 @@ impl Snapshot {
                 }
             });
         }
+        let base_alive = |v: u64| base_intact || alive(v);
         if ops.is_empty() {
-            out.extend(base_edges.filter(|e| alive(e.0)));
+            out.extend(base_edges.filter(|e| base_alive(e.0)));
             return 0;
         }
         let applied = ops.len();
@@ -160,7 +169,7 @@ impl Snapshot {
         let mut base_edges = base_edges.peekable();
         for (other, ty, _, removed, weight) in ops {
             while let Some(&e) = base_edges.peek().filter(|e| (e.0, e.1) < (other, ty)) {
-                if alive(e.0) {
+                if base_alive(e.0) {
                     out.push(e);
                 }
                 base_edges.next();
@@ -172,7 +181,7 @@ impl Snapshot {
                 out.push((other, ty, weight));
             }
         }
-        out.extend(base_edges.filter(|e| alive(e.0)));
+        out.extend(base_edges.filter(|e| base_alive(e.0)));
         applied
     }
 
@@ -197,48 +206,68 @@ impl Snapshot {
 
     /// Builds this snapshot's CSR; also returns the delta records it applied.
     pub(crate) fn materialize(&self) -> (Arc<GraphView>, usize) {
-        let n = self.node_count as usize;
-        let alive: Vec<bool> = (0..n as u64).into_par_iter().map(|u| self.contains_node(u)).collect();
+        let alive: Vec<bool> = (0..self.node_count).into_par_iter().map(|u| self.contains_node(u)).collect();
+        // Base edges join nodes alive in the base: unless one of those died
+        // since, they need no check.
+        let base_intact = self.generation.view.alive.par_iter().zip(&alive).all(|(&was, &is)| !was || is);
+        let ((out, applied), (inn, _)) = rayon::join(
+            || self.materialize_list(List::Out, &alive, base_intact),
+            || self.materialize_list(List::In, &alive, base_intact),
+        );
+        (Arc::new(GraphView { out, inn, alive }), applied)
+    }
+
+    /// One direction of [`materialize`](Self::materialize): chunks of nodes
+    /// merged in parallel, then copied into place in parallel.
+    fn materialize_list(&self, list: List, alive: &[bool], base_intact: bool) -> (Csr, usize) {
         let is_alive = |v: u64| alive.get(v as usize).copied().unwrap_or(false);
-        let chunks: Vec<(Vec<u64>, Vec<Adj>, usize)> = (0..n.div_ceil(CHUNK))
-            .into_par_iter()
-            .map(|c| {
-                let (mut degrees, mut adj, mut applied) = (Vec::with_capacity(CHUNK), Vec::new(), 0);
-                let start = c * CHUNK;
-                for (u, &live) in alive.iter().enumerate().skip(start).take(CHUNK) {
-                    let before = adj.len();
+        let chunks: Vec<(Vec<u64>, Csr, usize)> = alive
+            .par_chunks(CHUNK)
+            .enumerate()
+            .map(|(c, chunk)| {
+                let (mut degrees, mut part, mut applied, mut adj) = (Vec::new(), Csr::default(), 0, Vec::new());
+                for (i, &live) in chunk.iter().enumerate() {
+                    let u = (c * CHUNK + i) as u64;
+                    adj.clear();
                     if live {
-                        applied += self.adjacency(u as u64, List::Out, &is_alive, &mut adj);
-                    } else {
+                        applied += self.adjacency(u, list, &is_alive, base_intact, &mut adj);
+                    } else if list == List::Out {
                         // A removed node's edge writes are absorbed too (as nothing).
-                        applied += self.covered_records(u as u64);
+                        applied += self.covered_records(u);
                     }
-                    degrees.push((adj.len() - before) as u64);
+                    degrees.push(adj.len() as u64);
+                    for &(t, ty, w) in &adj {
+                        part.targets.push(t);
+                        part.types.push(ty);
+                        part.weights.push(w);
+                    }
                 }
-                (degrees, adj, applied)
+                (degrees, part, applied)
             })
             .collect();
-        let m: usize = chunks.iter().map(|c| c.1.len()).sum();
-        let mut out = Csr {
-            offsets: Vec::with_capacity(n + 1),
-            targets: Vec::with_capacity(m),
-            weights: Vec::with_capacity(m),
-            types: Vec::with_capacity(m),
-        };
-        out.offsets.push(0);
-        let mut applied = 0;
-        for (degrees, adj, a) in chunks {
-            applied += a;
+        let mut offsets = Vec::with_capacity(alive.len() + 1);
+        offsets.push(0u64);
+        let mut starts = vec![0usize];
+        for (degrees, part, _) in &chunks {
             for d in degrees {
-                out.offsets.push(out.offsets.last().copied().unwrap_or(0) + d);
+                offsets.push(offsets[offsets.len() - 1] + d);
             }
-            for (t, ty, w) in adj {
-                out.targets.push(t);
-                out.types.push(ty);
-                out.weights.push(w);
-            }
+            starts.push(starts[starts.len() - 1] + part.targets.len());
         }
-        (Arc::new(GraphView::from_out(out, alive)), applied)
+        let m = starts[starts.len() - 1];
+        let (mut targets, mut types, mut weights) = (vec![0u64; m], vec![0u32; m], vec![0f64; m]);
+        let applied = chunks.iter().map(|c| c.2).sum();
+        split_by(&mut targets, &starts)
+            .into_par_iter()
+            .zip(split_by(&mut types, &starts))
+            .zip(split_by(&mut weights, &starts))
+            .zip(&chunks)
+            .for_each(|(((t, ty), w), (_, part, _))| {
+                t.copy_from_slice(&part.targets);
+                ty.copy_from_slice(&part.types);
+                w.copy_from_slice(&part.weights);
+            });
+        (Csr { offsets, targets, weights, types }, applied)
     }
 
     /// Hop depth of every node from `source` over out-edges; -1 if unreachable.
