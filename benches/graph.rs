@@ -21,8 +21,12 @@
 //! cargo bench --bench graph                       # scale 18 (default)
 //! KVG_BENCH_SCALE=20 cargo bench --bench graph    # the issue's size
 //! ```
-//! A markdown summary (median; time relative to the static CSR) is printed
-//! at the end and written to `target/bench-summary/graph.md`.
+//! After the criterion groups, bulk load and the analytics run again with
+//! the contenders taking turns (`KVG_BENCH_ROUNDS` rounds, default 7; bulk
+//! load half as many; skipped when a benchmark filter is given), which gives
+//! ratios that the load of other processes does not skew. A markdown summary
+//! (criterion median, interleaved median, time relative to the static CSR)
+//! is printed at the end and written to `target/bench-summary/graph.md`.
 
 #[path = "../examples/common/datagen.rs"]
 mod datagen;
@@ -128,6 +132,11 @@ fn bench(g: &mut BenchmarkGroup<'_, WallTime>, group: &str, name: &str, units: f
     });
 }
 
+/// A contender doing one run of `f` per burst.
+fn once<'a>(f: impl Fn() -> Duration + 'a) -> Box<dyn FnMut() -> (f64, Duration) + 'a> {
+    Box::new(move || (1.0, f()))
+}
+
 /// Times `f`, dropping its result outside the timed section.
 fn timed<T>(f: impl FnOnce() -> T) -> Duration {
     let start = Instant::now();
@@ -144,6 +153,7 @@ fn main() {
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(secs))
+        .without_plots()
         .configure_from_args();
 
     let n = 1u64 << scale;
@@ -272,6 +282,35 @@ fn main() {
     }
 
     c.final_summary();
+
+    // Interleaved rounds: the contenders of each group take turns, so that
+    // the ratios are not skewed by the load of other processes.
+    let rounds = datagen::env_u64("KVG_BENCH_ROUNDS", 7) as usize;
+    if rounds > 0 && !std::env::args().skip(1).any(|a| !a.starts_with('-')) {
+        eprintln!("interleaved rounds: {rounds} per group");
+        let mut contenders: Vec<summary::Contender<'_>> = vec![
+            (
+                "kvgraph",
+                Box::new(|| {
+                    let engine = Engine::new();
+                    engine.graph().add_nodes(n, None).unwrap();
+                    (m as f64, timed(|| engine.graph().load_edges(&src, &dst, None, None).unwrap()))
+                }),
+            ),
+            ("static_csr", Box::new(|| (m as f64, timed(|| static_view(n, &src, &dst))))),
+            ("petgraph_csr", Box::new(|| (m as f64, timed(|| petgraph_csr(n, &src, &dst))))),
+        ];
+        summary::interleaved("graph/bulk_load", "static_csr", rounds.div_ceil(2), &mut contenders);
+        for (kernel, on_view, on_petgraph) in &kernels {
+            let mut contenders: Vec<summary::Contender<'_>> = vec![
+                ("kvgraph_compacted", once(|| timed(|| on_view(compacted.graph().snapshot().view())))),
+                ("kvgraph_delta10", once(|| timed(|| on_view(delta.graph().snapshot().view())))),
+                ("static_csr", once(|| timed(|| on_view(&view)))),
+                ("petgraph_csr", once(|| timed(|| on_petgraph(&pg)))),
+            ];
+            summary::interleaved(&format!("graph/{kernel}"), "static_csr", rounds, &mut contenders);
+        }
+    }
     eprintln!(
         "heap bytes: static CSR view {} B; kvgraph compacted snapshot view {} B (see examples/graph_memory.rs for the whole engine)",
         view.heap_bytes(),

@@ -1,6 +1,9 @@
 //! KV map benchmarks: kvgraph's `Kv` against crossbeam's `SkipMap`, scc's
 //! `TreeIndex` and `RwLock<BTreeMap>`, in the same criterion groups so that
-//! the figures compare on one (noisy, shared) machine.
+//! the figures compare on one (noisy, shared) machine. Every structure reads
+//! values in place (kvgraph: `get_with`, `scan_with`); `kvgraph_owned` runs
+//! the reading workloads through kvgraph's copying API (`get`, `scan`) on the
+//! same map.
 //!
 //! `N` keys (16 bytes) with 100-byte values are preloaded, then each workload
 //! runs on 1 and 2 threads: uniform get, uniform set, YCSB-A (50% read / 50%
@@ -11,8 +14,13 @@
 //! cargo bench --bench kv                      # N = 1_000_000
 //! KVG_BENCH_KEYS=100000 cargo bench --bench kv
 //! KVG_BENCH_SECS=5 cargo bench --bench kv     # longer measurement per benchmark
+//! KVG_BENCH_ROUNDS=30 cargo bench --bench kv   # more interleaved rounds (default 15)
 //! ```
-//! A markdown summary (median throughput, kvgraph's speed-up over each peer)
+//! After the criterion groups, every workload runs again with the structures
+//! taking turns in short bursts (`KVG_BENCH_ROUNDS` rounds; skipped when a
+//! benchmark filter is given), which gives ratios that the load of other
+//! processes on a shared machine does not skew. A markdown summary
+//! (criterion median, interleaved median, kvgraph's speed-up over each peer)
 //! is printed at the end and written to `target/bench-summary/kv.md`.
 
 #[path = "../examples/common/datagen.rs"]
@@ -24,18 +32,18 @@ use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use datagen::{Rng64, Zipf, kv_key, kv_value};
 use std::collections::BTreeMap;
 use std::hint::black_box;
-use std::ops::Bound;
+use std::ops::{Bound, ControlFlow};
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// The operations every structure under test offers, so that each workload
-/// is written once. Values are read in place where the structure allows it
-/// (kvgraph's `get` returns an owned copy: that is its API).
+/// is written once. Values are read in place (kvgraph: `get_with` and
+/// `scan_with`); `kvgraph_owned` measures kvgraph's copying API (`get`
+/// returning a `Vec`, the `scan` iterator) on the same map.
 trait Store: Sync {
     /// Name in reports.
     const NAME: &'static str;
-    fn new() -> Self;
     /// Reads `key`; returns the value's length (0 if absent).
     fn get(&self, key: &[u8]) -> usize;
     /// Sets `key` to `value` (insert or overwrite).
@@ -48,9 +56,28 @@ struct KvGraph(kvgraph::Engine);
 
 impl Store for KvGraph {
     const NAME: &'static str = "kvgraph";
-    fn new() -> Self {
-        KvGraph(kvgraph::Engine::new())
+    fn get(&self, key: &[u8]) -> usize {
+        self.0.kv().get_with(key, |v| v.len()).unwrap_or(0)
     }
+    fn set(&self, key: &[u8], value: &[u8]) {
+        self.0.kv().set(key, value)
+    }
+    fn scan(&self, start: &[u8], n: usize) -> usize {
+        let (mut left, mut bytes) = (n, 0);
+        self.0.kv().scan_with(Some(start), None, |k, v| {
+            bytes += k.len() + v.len();
+            left -= 1;
+            if left == 0 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        });
+        bytes
+    }
+}
+
+/// kvgraph's owning API on the same engine as [`KvGraph`].
+struct KvGraphOwned<'a>(&'a kvgraph::Engine);
+
+impl Store for KvGraphOwned<'_> {
+    const NAME: &'static str = "kvgraph_owned";
     fn get(&self, key: &[u8]) -> usize {
         self.0.kv().get(key).map_or(0, |v| v.len())
     }
@@ -66,9 +93,6 @@ struct SkipMap(crossbeam_skiplist::SkipMap<Vec<u8>, Vec<u8>>);
 
 impl Store for SkipMap {
     const NAME: &'static str = "crossbeam_skipmap";
-    fn new() -> Self {
-        SkipMap(crossbeam_skiplist::SkipMap::new())
-    }
     fn get(&self, key: &[u8]) -> usize {
         self.0.get(key).map_or(0, |e| e.value().len())
     }
@@ -88,9 +112,6 @@ struct TreeIndex(scc::TreeIndex<Vec<u8>, Vec<u8>>);
 
 impl Store for TreeIndex {
     const NAME: &'static str = "scc_treeindex";
-    fn new() -> Self {
-        TreeIndex(scc::TreeIndex::new())
-    }
     fn get(&self, key: &[u8]) -> usize {
         self.0.peek_with(key, |_, v| v.len()).unwrap_or(0)
     }
@@ -111,9 +132,6 @@ struct LockedBTree(RwLock<BTreeMap<Vec<u8>, Vec<u8>>>);
 
 impl Store for LockedBTree {
     const NAME: &'static str = "rwlock_btreemap";
-    fn new() -> Self {
-        LockedBTree(RwLock::new(BTreeMap::new()))
-    }
     fn get(&self, key: &[u8]) -> usize {
         self.0.read().unwrap().get(key).map_or(0, |v| v.len())
     }
@@ -156,6 +174,11 @@ impl Workload {
             Workload::YcsbB => "ycsb_b",
             Workload::YcsbE => "ycsb_e",
         }
+    }
+
+    /// Whether the workload reads values (and so tells kvgraph's copying API apart).
+    fn reads(self) -> bool {
+        !matches!(self, Workload::UniformSet)
     }
 
     /// Operations per thread per criterion iteration (scans cost ~50 gets).
@@ -227,6 +250,23 @@ fn preload<S: Store>(s: &S, keys: u64) {
     });
 }
 
+/// Runs `per_thread` operations of `w` on each of `threads` threads; returns
+/// the total operations and the wall time they took.
+fn burst<S: Store>(s: &S, w: Workload, threads: u64, per_thread: u64, p: &Params) -> (f64, Duration) {
+    let seeds: Vec<u64> = (0..threads).map(|_| p.seed.fetch_add(1, Ordering::Relaxed)).collect();
+    let start = Instant::now();
+    if threads == 1 {
+        black_box(run_ops(s, w, per_thread, p, seeds[0]));
+    } else {
+        std::thread::scope(|sc| {
+            for &seed in &seeds {
+                sc.spawn(move || black_box(run_ops(s, w, per_thread, p, seed)));
+            }
+        });
+    }
+    ((per_thread * threads) as f64, start.elapsed())
+}
+
 fn bench_store<S: Store>(
     group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
     group_name: &str,
@@ -235,26 +275,24 @@ fn bench_store<S: Store>(
     threads: u64,
     p: &Params,
 ) {
-    let per_thread = w.ops_per_iter();
     group.bench_function(BenchmarkId::from_parameter(S::NAME), |b| {
         b.iter_custom(|iters| {
-            let ops = per_thread * iters;
-            let seeds: Vec<u64> = (0..threads).map(|_| p.seed.fetch_add(1, Ordering::Relaxed)).collect();
-            let start = Instant::now();
-            if threads == 1 {
-                black_box(run_ops(s, w, ops, p, seeds[0]));
-            } else {
-                std::thread::scope(|sc| {
-                    for &seed in &seeds {
-                        sc.spawn(move || black_box(run_ops(s, w, ops, p, seed)));
-                    }
-                });
-            }
-            let elapsed = start.elapsed();
-            summary::record(group_name, S::NAME, (ops * threads) as f64, elapsed);
+            let (ops, elapsed) = burst(s, w, threads, w.ops_per_iter() * iters, p);
+            summary::record(group_name, S::NAME, ops, elapsed);
             elapsed
         })
     });
+}
+
+/// A contender for [`summary::interleaved`]: one burst of `w` on `s`.
+fn contender<'a, S: Store>(s: &'a S, w: Workload, threads: u64, p: &'a Params) -> summary::Contender<'a> {
+    (S::NAME, Box::new(move || burst(s, w, threads, w.ops_per_iter(), p)))
+}
+
+/// Whether criterion was given a benchmark filter (then the interleaved
+/// rounds, which run everything, are skipped).
+fn c_filtered() -> bool {
+    std::env::args().skip(1).any(|a| !a.starts_with('-'))
 }
 
 fn main() {
@@ -264,18 +302,20 @@ fn main() {
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(secs))
+        .without_plots()
         .configure_from_args();
 
     eprintln!("preloading {keys} keys (16-byte keys, 100-byte values) into each structure...");
     let t = Instant::now();
-    let kvg = KvGraph::new();
+    let kvg = KvGraph(kvgraph::Engine::new());
     preload(&kvg, keys);
-    let skip = SkipMap::new();
+    let skip = SkipMap(crossbeam_skiplist::SkipMap::new());
     preload(&skip, keys);
-    let tree = TreeIndex::new();
+    let tree = TreeIndex(scc::TreeIndex::new());
     preload(&tree, keys);
-    let btree = LockedBTree::new();
+    let btree = LockedBTree(RwLock::new(BTreeMap::new()));
     preload(&btree, keys);
+    let owned = KvGraphOwned(&kvg.0);
     eprintln!("preloaded in {:.1} s", t.elapsed().as_secs_f64());
     assert_eq!(kvg.get(&kv_key(keys / 2)), 100);
 
@@ -296,9 +336,34 @@ fn main() {
             bench_store(&mut g, &name, &skip, w, threads, &p);
             bench_store(&mut g, &name, &tree, w, threads, &p);
             bench_store(&mut g, &name, &btree, w, threads, &p);
+            if w.reads() {
+                bench_store(&mut g, &name, &owned, w, threads, &p);
+            }
             g.finish();
         }
     }
     c.final_summary();
-    summary::finish("kv", "kvgraph", |_| summary::Unit::MopsPerSec);
+
+    // The same workloads again, the structures taking turns in short bursts,
+    // for ratios that the load of other processes does not skew.
+    let rounds = datagen::env_u64("KVG_BENCH_ROUNDS", 15) as usize;
+    if rounds > 0 && !c_filtered() {
+        eprintln!("interleaved rounds: {rounds} per workload");
+        for w in Workload::ALL {
+            for threads in [1u64, 2] {
+                let name = format!("kv/{}/{}t", w.name(), threads);
+                let mut contenders = vec![
+                    contender(&kvg, w, threads, &p),
+                    contender(&skip, w, threads, &p),
+                    contender(&tree, w, threads, &p),
+                    contender(&btree, w, threads, &p),
+                ];
+                if w.reads() {
+                    contenders.push(contender(&owned, w, threads, &p));
+                }
+                summary::interleaved(&name, KvGraph::NAME, rounds, &mut contenders);
+            }
+        }
+    }
+    summary::finish("kv", KvGraph::NAME, |_| summary::Unit::MopsPerSec);
 }

@@ -95,6 +95,11 @@ pub struct GraphStats {
     pub compactions: u64,
 }
 
+/// `GraphCore::loading` when no bulk load is in flight.
+const NO_LOAD: u64 = 0;
+/// `GraphCore::loading` while a bulk load takes its version.
+const RESERVING: u64 = u64::MAX;
+
 /// A published base: the graph as of version `cut`.
 pub(crate) struct Generation {
     cut: u64,
@@ -117,6 +122,9 @@ pub(crate) struct GraphCore {
     /// snapshots may still use them.
     compactor: Mutex<Vec<Arc<Generation>>>,
     policy: CompactionPolicy,
+    /// Version of the bulk load in flight ([`NO_LOAD`], or [`RESERVING`]
+    /// while it takes its version).
+    loading: AtomicU64,
     delta_len: AtomicU64,
     compactions: AtomicU64,
     live_nodes: AtomicU64,
@@ -142,6 +150,7 @@ impl Graph {
             generation: ArcSwap::from_pointee(empty),
             compactor: Mutex::new(Vec::new()),
             policy,
+            loading: AtomicU64::new(NO_LOAD),
             delta_len: AtomicU64::new(0),
             compactions: AtomicU64::new(0),
             live_nodes: AtomicU64::new(0),
@@ -283,7 +292,20 @@ impl Graph {
 
 impl GraphCore {
     /// Records that a write committed at `version` is about to be acknowledged.
+    ///
+    /// A write ordered after an in-flight bulk load (stamped above its
+    /// version) waits for the load to publish first: otherwise a snapshot
+    /// could see the write but, over the old base, not the load before it.
     fn acknowledge(&self, version: u64) {
+        loop {
+            match self.loading.load(Ordering::SeqCst) {
+                l if l != NO_LOAD && (l == RESERVING || l < version) => {
+                    // The load holds the compactor lock until it has published.
+                    drop(self.compactor.lock().unwrap_or_else(|e| e.into_inner()));
+                }
+                _ => break,
+            }
+        }
         self.last_change.fetch_max(version, Ordering::SeqCst);
     }
 
@@ -296,13 +318,15 @@ impl GraphCore {
         loop {
             let generation = self.generation.load_full();
             let now = self.clock.read();
-            // A bulk load publishes its base at a version it took earlier:
-            // retry if one landed between the two reads.
+            // Writes stamped after the last acknowledged one are not acknowledged yet.
+            let acknowledged = self.last_change.load(Ordering::SeqCst);
+            // A bulk load publishes its base at a version it took earlier, and
+            // acknowledges it (and the writes after it) only then: retry if one
+            // landed while we read, so that neither read saw past the old base.
             if !Arc::ptr_eq(&self.generation.load(), &generation) {
                 continue;
             }
-            // Writes stamped after the last acknowledged one are not acknowledged yet.
-            let version = now.min(self.last_change.load(Ordering::SeqCst)).max(generation.cut);
+            let version = now.min(acknowledged).max(generation.cut);
             let node_count = self.nodes.len();
             return Snapshot::new(Arc::clone(self), generation, version, node_count);
         }

@@ -205,6 +205,12 @@ impl Kv {
                 && let Some(e) = core.expiry.remove(&*expiry_key(old_expiry, key), guard)
             {
                 e.release(guard);
+                // A concurrent writer may have stored a value with that same
+                // expiry meanwhile and found this entry present: put it back
+                // (any value, even expired: the sweep reclaims it).
+                if core.map.get(key, 0, |v| v.expires_at()) == Some(old_expiry) {
+                    core.expiry.get_or_insert(expiry_key(old_expiry, key), (), guard).release(guard);
+                }
             }
             if new_expiry != 0 {
                 core.expiry.get_or_insert(expiry_key(new_expiry, key), (), guard).release(guard);

@@ -4,11 +4,77 @@
 
 use crate::mem::MemoryManager;
 use crate::sync::Ordering;
-use crossbeam_epoch::{Atomic, Guard, Owned, Shared};
+use crossbeam_epoch::{Atomic, Guard, Owned, Pointable, Shared};
+use std::alloc::Layout;
 use std::mem::MaybeUninit;
 
-/// The raw allocation of a value: 8 bytes of expiry time, then the bytes.
-pub(crate) type Raw = [MaybeUninit<u8>];
+/// The raw allocation of a value: its length (a `usize`), then 8 bytes of
+/// expiry time and the bytes.
+///
+/// Our own [`Pointable`] rather than crossbeam's `[MaybeUninit<u8>]`: that
+/// one's `deref_mut` derives the mutable slice from a shared reference, so
+/// filling a new value through it is undefined behaviour (Miri reports it
+/// under Stacked and Tree Borrows).
+#[repr(transparent)]
+pub(crate) struct Raw([MaybeUninit<u8>]);
+
+impl Raw {
+    fn layout(len: usize) -> Layout {
+        let size = size_of::<usize>().checked_add(len).expect("value too large");
+        Layout::from_size_align(size, align_of::<usize>()).expect("value too large")
+    }
+
+    /// The slice of the `len` bytes after the length at `ptr`.
+    ///
+    /// # Safety
+    /// `ptr` must come from [`Pointable::init`] of `Raw` and not be freed.
+    unsafe fn slice(ptr: usize) -> *mut Raw {
+        let base = ptr as *mut usize;
+        // SAFETY: `init` wrote the length at the start of the allocation,
+        // and the bytes follow it within the same allocation.
+        unsafe {
+            let data = base.add(1).cast::<MaybeUninit<u8>>();
+            std::ptr::slice_from_raw_parts_mut(data, base.read()) as *mut Raw
+        }
+    }
+}
+
+impl Pointable for Raw {
+    const ALIGN: usize = align_of::<usize>();
+
+    type Init = usize;
+
+    unsafe fn init(len: usize) -> usize {
+        let layout = Raw::layout(len);
+        // SAFETY: the layout has a non-zero size (at least the length).
+        let ptr = unsafe { std::alloc::alloc(layout) };
+        if ptr.is_null() {
+            std::alloc::handle_alloc_error(layout);
+        }
+        // SAFETY: freshly allocated, aligned for `usize`, large enough.
+        unsafe { ptr.cast::<usize>().write(len) };
+        ptr as usize
+    }
+
+    unsafe fn deref<'a>(ptr: usize) -> &'a Self {
+        // SAFETY: the caller passes a live allocation from `init`.
+        unsafe { &*Raw::slice(ptr) }
+    }
+
+    unsafe fn deref_mut<'a>(ptr: usize) -> &'a mut Self {
+        // SAFETY: as in `deref`; the caller has exclusive access. The slice is
+        // derived from the raw allocation pointer, not from a shared reference.
+        unsafe { &mut *Raw::slice(ptr) }
+    }
+
+    unsafe fn drop(ptr: usize) {
+        // SAFETY: the caller passes a live allocation from `init`, once.
+        unsafe {
+            let len = (ptr as *const usize).read();
+            std::alloc::dealloc(ptr as *mut u8, Raw::layout(len));
+        }
+    }
+}
 
 /// Bytes of expiry time before a value's bytes.
 const HEADER: usize = 8;
@@ -27,7 +93,7 @@ impl Value {
 
     fn init_bytes(&self) -> &[u8] {
         // SAFETY: `Value::new` initialises every byte of the allocation.
-        unsafe { &*(&self.0 as *const Raw as *const [u8]) }
+        unsafe { &*(&self.0.0 as *const [MaybeUninit<u8>] as *const [u8]) }
     }
 
     /// The value's bytes.
@@ -48,7 +114,7 @@ impl Value {
 
     /// Bytes this value occupies on the heap.
     pub fn heap_bytes(&self) -> usize {
-        std::mem::size_of::<usize>() + self.0.len()
+        std::mem::size_of::<usize>() + self.0.0.len()
     }
 }
 
@@ -59,7 +125,7 @@ impl NewValue {
     /// A new, unpublished value of `bytes` expiring at `expires_at` (0: never).
     pub fn new(bytes: &[u8], expires_at: u64) -> Self {
         let mut raw = Owned::<Raw>::init(HEADER + bytes.len());
-        for (dst, &src) in raw.iter_mut().zip(expires_at.to_le_bytes().iter().chain(bytes)) {
+        for (dst, &src) in raw.0.iter_mut().zip(expires_at.to_le_bytes().iter().chain(bytes)) {
             dst.write(src);
         }
         NewValue(raw)
@@ -171,5 +237,36 @@ impl Drop for Slot {
                 drop(p.into_owned());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A value's allocation round-trips its bytes and expiry, and replaced
+    /// values are retired and freed (Miri checks the `Raw` allocation).
+    #[test]
+    fn values_round_trip_and_are_retired() {
+        let mem = MemoryManager::new();
+        let slot = Slot::empty();
+        for (i, bytes) in [&b""[..], b"x", &[7u8; 100]].into_iter().enumerate() {
+            let guard = mem.pin();
+            let current = match slot.load(&guard) {
+                State::Live(p) => p,
+                _ => Shared::null(),
+            };
+            slot.replace(current, Some(NewValue::new(bytes, i as u64)), &mem, &guard).unwrap();
+            let v = slot.live(0, &guard).unwrap();
+            assert_eq!((v.bytes(), v.expires_at()), (bytes, i as u64));
+        }
+        let guard = mem.pin();
+        let State::Live(current) = slot.load(&guard) else { panic!("a value is installed") };
+        slot.replace(current, None, &mem, &guard).unwrap();
+        assert!(slot.kill_if_empty(&guard));
+        assert!(matches!(slot.load(&guard), State::Dead));
+        drop(guard);
+        mem.collect();
+        assert_eq!(mem.stats().retired_bytes, (8 + 8) * 3 + 1 + 100);
     }
 }

@@ -6,7 +6,7 @@ import ctypes
 import enum
 import operator
 from array import array
-from ctypes import POINTER, byref, c_double, c_int64, c_size_t, c_uint64, c_void_p
+from ctypes import POINTER, byref, c_char_p, c_double, c_int, c_int64, c_size_t, c_uint64, c_void_p, string_at
 from dataclasses import dataclass
 from typing import (
     TYPE_CHECKING,
@@ -14,6 +14,7 @@ from typing import (
     Dict,
     Iterable,
     Iterator,
+    List,
     Optional,
     Sequence,
     Tuple,
@@ -30,7 +31,7 @@ from ._errors import (
     error_for,
 )
 from ._handle import Handle
-from ._lib import KvgBytes, KvgConfig, KvgGraphStats, check, last_error, lib, take_bytes
+from ._lib import KvgBytes, KvgConfig, KvgGraphStats, RawBytes, check, last_error, lib, raw_function, take_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy
@@ -82,10 +83,20 @@ def _opt_bytes(value: Any, what: str) -> Optional[bytes]:
     return None if value is None else _bytes(value, what)
 
 
+_NAMES: Dict[str, bytes] = {}
+"""Encoded ``str`` names (labels, edge types, property names are few and
+reused on every call); bounded by :data:`_NAMES_MAX`."""
+_NAMES_MAX = 4096
+
+
 def _name(value: Any, what: str) -> Optional[bytes]:
     """A NUL-terminated name for the C side, or None for NULL."""
     if value is None:
         return None
+    if type(value) is str:
+        cached = _NAMES.get(value)
+        if cached is not None:
+            return cached
     if isinstance(value, str):
         raw = value.encode("utf-8")
     elif isinstance(value, (bytes, bytearray)):
@@ -94,6 +105,8 @@ def _name(value: Any, what: str) -> Optional[bytes]:
         raise TypeError(f"{what} must be str, not {type(value).__name__}")
     if b"\0" in raw:
         raise InvalidArgumentError(f"{what} must not contain NUL characters")
+    if type(value) is str and len(_NAMES) < _NAMES_MAX:
+        _NAMES[value] = raw
     return raw
 
 
@@ -110,6 +123,8 @@ def _int(value: Any, what: str, lo: int, hi: int) -> int:
 
 
 def _node(value: Any, what: str = "node id") -> int:
+    if type(value) is int and 0 <= value <= _U64_MAX:
+        return value
     return _int(value, what, 0, _U64_MAX)
 
 
@@ -142,6 +157,51 @@ def _direction(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and value in (0, 1, 2):
         return int(value)
     raise InvalidArgumentError(f"direction must be 'out', 'in' or 'both', not {value!r}")
+
+
+# ---------------------------------------------------------------------------
+# hot paths
+
+
+class _Fast:
+    """The ctypes functions of the per-call hot paths, bound once (the
+    library is loaded by then). Functions returning ``kvg_bytes`` are bound
+    with :class:`RawBytes` so that the data pointer reads as an ``int``."""
+
+    __slots__ = ("kv_set", "kv_get", "bytes_free", "iter_next", "node_get_property", "neighbors", "k_hop")
+
+    def __init__(self) -> None:
+        raw = POINTER(RawBytes)
+        self.kv_set = lib.kvg_kv_set
+        self.kv_get = raw_function("kvg_kv_get", c_int, [c_void_p, c_char_p, c_size_t, raw])
+        self.bytes_free = raw_function("kvg_bytes_free", None, [raw])
+        self.iter_next = raw_function("kvg_kv_iter_next", c_int, [c_void_p, raw, raw])
+        self.node_get_property = raw_function("kvg_node_get_property", c_int, [c_void_p, c_uint64, c_char_p, raw])
+        self.neighbors = lib.kvg_snapshot_neighbors
+        self.k_hop = lib.kvg_snapshot_k_hop
+
+
+_FAST: Optional[_Fast] = None
+
+
+def _fast() -> _Fast:
+    global _FAST
+    if _FAST is None:
+        _FAST = _Fast()
+    return _FAST
+
+
+def _take_raw(out: RawBytes, free: Any) -> bytes:
+    """Copy an owned ``kvg_bytes`` (read as :class:`RawBytes`) into Python
+    and free it."""
+    data = out.data
+    if data is None:
+        return b""
+    try:
+        n = out.len
+        return string_at(data, n) if n else b""
+    finally:
+        free(byref(out))
 
 
 # ---------------------------------------------------------------------------
@@ -302,6 +362,12 @@ class Kv:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        # The hot paths skip the attribute chain engine -> handle -> lib.
+        self._h = engine._handle()
+        fast = _fast()
+        self._set = fast.kv_set
+        self._get = fast.kv_get
+        self._free = fast.bytes_free
 
     def set(self, key: BytesLike, value: BytesLike, ttl_ms: Optional[int] = None) -> None:
         """Set ``key`` to ``value``, replacing any value.
@@ -309,10 +375,12 @@ class Kv:
         With ``ttl_ms`` (at least 1) the entry expires that many milliseconds
         from now: it is invisible at once after, and reclaimed later.
         """
-        k, v = _bytes(key, "key"), _bytes(value, "value")
+        k = key if type(key) is bytes else _bytes(key, "key")
+        v = value if type(value) is bytes else _bytes(value, "value")
         if ttl_ms is None:
-            with self._engine._handle() as e:
-                check(lib.kvg_kv_set(e, k, len(k), v, len(v)))
+            status = self._h.call(self._set, k, len(k), v, len(v))
+            if status:
+                check(status)
         else:
             ttl = _int(ttl_ms, "ttl_ms", 0, _U64_MAX)
             with self._engine._handle() as e:
@@ -320,14 +388,14 @@ class Kv:
 
     def get(self, key: BytesLike) -> Optional[bytes]:
         """The value of ``key``, or ``None`` if absent (or expired)."""
-        k = _bytes(key, "key")
-        out = KvgBytes()
-        with self._engine._handle() as e:
-            status = lib.kvg_kv_get(e, k, len(k), byref(out))
+        k = key if type(key) is bytes else _bytes(key, "key")
+        out = RawBytes()
+        status = self._h.call(self._get, k, len(k), byref(out))
+        if status:
             if status == KVG_NOT_FOUND:
                 return None
             check(status)
-        return take_bytes(out)
+        return _take_raw(out, self._free)
 
     def insert(self, key: BytesLike, value: BytesLike) -> bool:
         """Set ``key`` to ``value`` only if absent; ``True`` if inserted."""
@@ -455,6 +523,9 @@ class KvIterator:
             self._h.close()
             raise Error("engine is closed")
         self._done = False
+        fast = _fast()
+        self._next = fast.iter_next
+        self._free = fast.bytes_free
 
     def __iter__(self) -> "KvIterator":
         return self
@@ -462,15 +533,19 @@ class KvIterator:
     def __next__(self) -> Tuple[bytes, bytes]:
         if self._done:
             raise StopIteration
-        key, value = KvgBytes(), KvgBytes()
-        with self._h as it:
-            status = lib.kvg_kv_iter_next(it, byref(key), byref(value))
-            if status != KVG_NOT_FOUND:
-                check(status)
+        key, value = RawBytes(), RawBytes()
+        status = self._h.call(self._next, byref(key), byref(value))
+        if status and status != KVG_NOT_FOUND:
+            check(status)
         if status == KVG_NOT_FOUND:
             self.close()
             raise StopIteration
-        return take_bytes(key), take_bytes(value)
+        free = self._free
+        try:
+            k = _take_raw(key, free)
+        finally:
+            v = _take_raw(value, free)
+        return k, v
 
     def close(self) -> None:
         """Release the C iterator. Idempotent."""
@@ -614,9 +689,10 @@ class Graph:
         """
         n = _node(node)
         nm = _name(name, "property name")
-        out = KvgBytes()
+        out = RawBytes()
+        fast = _fast()
         with self._engine._handle() as e:
-            status = lib.kvg_node_get_property(e, n, nm, byref(out))
+            status = fast.node_get_property(e, n, nm, byref(out))
             if status == KVG_NOT_FOUND:
                 err = error_for(status, last_error())
                 # NOT_FOUND covers both an unknown node and an unset
@@ -627,7 +703,7 @@ class Graph:
                     return None
                 raise err
             check(status)
-        return take_bytes(out)
+        return _take_raw(out, fast.bytes_free)
 
     def node_label(self, node: int) -> str:
         """The label of ``node`` (``""`` if it has none).
@@ -727,6 +803,8 @@ class Graph:
 # snapshots
 
 _TYPECODE: Dict[str, Tuple[str, Any]] = {"i64": ("q", c_int64), "u64": ("Q", c_uint64), "f64": ("d", c_double)}
+_SCRATCH_MAX = 1 << 20
+"""Largest id buffer (in ids) a snapshot keeps for reuse."""
 
 
 class Snapshot:
@@ -749,6 +827,9 @@ class Snapshot:
             self._h.close()
             raise Error("engine is closed")
         self._node_count: Optional[int] = None
+        # Scratch buffers for id lists (neighbors, k_hop): taken and given
+        # back with list.pop/append (atomic), so threads never share one.
+        self._scratch: List[Any] = []
 
     def close(self) -> None:
         """Release the snapshot. Idempotent."""
@@ -825,18 +906,35 @@ class Snapshot:
         return self._finish(holder, n, as_numpy)
 
     def _id_list(self, call: Any, first_cap: int, as_numpy: bool) -> Any:
-        cap = max(first_cap, 1)
+        """Run ``call(snapshot, buffer, cap, &len)`` into a pooled scratch
+        buffer (grown on ``KVG_BUFFER_TOO_SMALL``) and copy the ids out."""
+        scratch = self._scratch
+        try:
+            buf = scratch.pop()
+        except IndexError:
+            buf = None
+        if buf is None or len(buf) < first_cap:
+            buf = (c_uint64 * max(first_cap, 1))()
+        out_len = c_size_t()
         while True:
-            holder, ptr = self._alloc("u64", cap, as_numpy)
-            out_len = c_size_t()
+            cap = len(buf)
             with self._h as s:
-                status = call(s, ptr, cap, byref(out_len))
-                if status != KVG_BUFFER_TOO_SMALL:
+                status = call(s, buf, cap, byref(out_len))
+                if status and status != KVG_BUFFER_TOO_SMALL:
                     check(status)
             if status == KVG_BUFFER_TOO_SMALL:
-                cap = max(out_len.value, cap * 2)
+                buf = (c_uint64 * max(out_len.value, cap * 2))()
                 continue
-            return self._finish(holder, out_len.value, as_numpy)
+            n = out_len.value
+            if as_numpy:
+                if _np is None:
+                    raise Error("as_numpy=True needs numpy installed")
+                result = _np.frombuffer(buf, dtype=_np.uint64, count=n).copy()
+            else:
+                result = buf[:n]
+            if len(buf) <= _SCRATCH_MAX and len(scratch) < 8:
+                scratch.append(buf)
+            return result
 
     # -- queries ----------------------------------------------------------
 
@@ -852,22 +950,27 @@ class Snapshot:
         n = _node(node)
         d = _direction(direction)
         t = _name(type, "edge type")
+        fn = _fast().neighbors
 
-        def call(s: int, ptr: Any, cap: int, out_len: Any) -> int:
-            return int(lib.kvg_snapshot_neighbors(s, n, d, t, ptr, cap, out_len))
+        def call(s: Any, ptr: Any, cap: int, out_len: Any) -> int:
+            return int(fn(s, n, d, t, ptr, cap, out_len))
 
-        return self._id_list(call, 16, as_numpy)
+        return self._id_list(call, 256, as_numpy)
 
     def k_hop(self, source: int, k: int, *, as_numpy: bool = False) -> Any:
         """Sorted ids of the nodes reachable from ``source`` in 1 to ``k``
         hops over out-edges (``source`` itself excluded)."""
         n = _node(source, "source")
         hops = _int(k, "k", 0, _U32_MAX)
+        fn = _fast().k_hop
 
-        def call(s: int, ptr: Any, cap: int, out_len: Any) -> int:
-            return int(lib.kvg_snapshot_k_hop(s, n, hops, ptr, cap, out_len))
+        def call(s: Any, ptr: Any, cap: int, out_len: Any) -> int:
+            return int(fn(s, n, hops, ptr, cap, out_len))
 
-        return self._id_list(call, self.node_count(), as_numpy)
+        # A result holds at most node_count() - 1 ids: a buffer that size
+        # never needs a second (recomputing) call; pooled, it is allocated
+        # once per thread (up to _SCRATCH_MAX ids).
+        return self._id_list(call, min(self.node_count(), _SCRATCH_MAX), as_numpy)
 
     def bfs(self, source: int, *, as_numpy: bool = False) -> Any:
         """Depth in hops of every node from ``source`` over out-edges; -1 if

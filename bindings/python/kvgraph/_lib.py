@@ -41,7 +41,19 @@ from typing import Any, Callable, List, Optional, Tuple
 
 from ._errors import Error, error_for
 
-__all__ = ["lib", "load", "check", "last_error", "take_bytes", "KvgConfig", "KvgGraphStats", "KvgBytes", "library_path"]
+__all__ = [
+    "lib",
+    "load",
+    "check",
+    "last_error",
+    "take_bytes",
+    "KvgConfig",
+    "KvgGraphStats",
+    "KvgBytes",
+    "RawBytes",
+    "raw_function",
+    "library_path",
+]
 
 
 class KvgConfig(Structure):
@@ -69,6 +81,14 @@ class KvgBytes(Structure):
     """``kvg_bytes``: an owned byte string, freed with ``kvg_bytes_free``."""
 
     _fields_ = [("data", POINTER(c_uint8)), ("len", c_size_t)]
+
+
+class RawBytes(Structure):
+    """``kvg_bytes`` with ``data`` read as a plain address (an ``int``, or
+    ``None`` for NULL): the same layout as :class:`KvgBytes`, cheaper to read
+    on the hot paths (``Kv.get``, scans) that only copy the bytes out."""
+
+    _fields_ = [("data", c_void_p), ("len", c_size_t)]
 
 
 # Opaque handles travel as void pointers.
@@ -243,6 +263,19 @@ class _Lib:
 
 _DECLARED = frozenset(name for name, _, _ in PROTOTYPES)
 lib: Any = _Lib()
+
+
+def raw_function(name: str, restype: Any, argtypes: List[Any]) -> Callable[..., Any]:
+    """A second ctypes function object for the library's ``name`` with its
+    own prototype (for instance :class:`RawBytes` in place of
+    :class:`KvgBytes`). Like :data:`lib`'s functions it releases the GIL
+    during the call. :data:`PROTOTYPES` stays the declaration that matches
+    the header; this only reinterprets a pointer argument of the same
+    layout."""
+    cdll = load()
+    if name in missing or name not in _DECLARED:
+        raise Error(f"the kvgraph library at {_path} does not export {name}")
+    return ctypes.CFUNCTYPE(restype, *argtypes)((name, cdll))  # type: ignore[no-any-return]
 
 
 def last_error() -> Optional[str]:
