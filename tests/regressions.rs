@@ -176,7 +176,7 @@ fn racing_ttl_writes_keep_every_expiry_indexed() {
     assert_eq!(kv.len(), 0, "{live_at_1010} live at 1010; values expired at 1011 are still counted");
 }
 
-/// Review of the bulk load (docs/safety.md, "Open issue"): a load reserves
+/// Review of the bulk load (docs/safety.md, 7, "Bulk loads"): a load reserves
 /// its version before it builds its base and publishes it. A write
 /// acknowledged meanwhile has a later version, so a snapshot taken after it
 /// picks a version past the load's, over the old base: it misses the load,
@@ -220,4 +220,36 @@ fn snapshots_at_one_version_agree_during_bulk_loads() {
         (bad, seen.len())
     });
     assert_eq!(bad, 0, "{bad} of {versions} versions had snapshots with different edge counts");
+}
+
+/// Inserts from rayon's global pool, with automatic compactions and bulk
+/// loads in flight: a compaction waited for on the pool's own workers (which
+/// run queued inserts meanwhile, each starting another compaction) overflowed
+/// the stack, and a writer blocked behind a load whose work was queued on the
+/// same pool could deadlock. Bases are now built on a pool of their own, and
+/// one automatic compaction runs at a time.
+#[test]
+fn rayon_writers_with_compactions_and_bulk_loads() {
+    use rayon::prelude::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let engine = Engine::new();
+    let g = engine.graph();
+    let first = g.add_nodes(4096, None).unwrap();
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for i in 0..50u64 {
+                g.load_edges(&[first + i % 4096], &[first + (i * 7) % 4096], None, Some("L")).unwrap();
+            }
+            stop.store(true, Ordering::SeqCst);
+        });
+        let mut rounds = 0;
+        while !stop.load(Ordering::SeqCst) || rounds < 10 {
+            (0..10_000u64).into_par_iter().for_each(|i| {
+                g.add_edge(first + i % 4096, first + (i * 13 + 1) % 4096, None, 1.0).unwrap();
+            });
+            rounds += 1;
+        }
+    });
+    assert!(g.stats().compactions > 0);
 }

@@ -76,7 +76,7 @@ miri() {
     CARGO_TARGET_DIR=target/miri cargo +nightly miri test --lib -- \
         --skip graph::algo::tests --skip kv_round_trip_and_errors --skip expiry_index_follows_the_current_value
     CARGO_TARGET_DIR=target/miri cargo +nightly miri test --test regressions -- \
-        --skip racing_ttl_writes_keep_every_expiry_indexed
+        --skip racing_ttl_writes_keep_every_expiry_indexed --skip snapshots_at_one_version_agree_during_bulk_loads
 }
 
 modes=("$@")

@@ -27,9 +27,38 @@ fn lock(core: &GraphCore, wait: bool) -> Option<Retired<'_>> {
     }
 }
 
+/// The threads that build new bases. Writers ordered after an in-flight bulk
+/// load block until it publishes (`GraphCore::acknowledge`); if the load's
+/// parallel work ran on the pool those writers occupy (say rayon's global
+/// pool, from a `par_iter` of inserts), it could never finish.
+fn builders() -> &'static rayon::ThreadPool {
+    static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .thread_name(|i| format!("kvgraph-build-{i}"))
+            .build()
+            .expect("spawning the base-building threads")
+    })
+}
+
 /// Merges the delta into a new base. With `wait` false, gives up at once if
 /// another compaction runs. Returns whether a new base was published.
 pub(super) fn compact(core: &Arc<GraphCore>, wait: bool) -> bool {
+    if wait {
+        return builders().install(|| compact_here(core, true));
+    }
+    // One automatic compaction at a time. Claimed before switching pools: a
+    // rayon worker waiting on another pool runs queued jobs meanwhile, and
+    // those (more inserts) would come back here, nesting without bound.
+    if core.auto_compacting.swap(true, Ordering::SeqCst) {
+        return false;
+    }
+    let done = builders().install(|| compact_here(core, false));
+    core.auto_compacting.store(false, Ordering::SeqCst);
+    done
+}
+
+fn compact_here(core: &Arc<GraphCore>, wait: bool) -> bool {
     let Some(mut retired) = lock(core, wait) else { return false };
     let snap = core.snapshot();
     if snap.version() == snap.generation().cut {
@@ -72,6 +101,16 @@ pub(super) fn trim(core: &GraphCore, retired: &mut Retired<'_>) {
 
 /// Bulk load: see [`Graph::load_edges`](super::Graph::load_edges).
 pub(super) fn load_edges(
+    core: &Arc<GraphCore>,
+    src: &[u64],
+    dst: &[u64],
+    weights: Option<&[f64]>,
+    edge_type: Option<&str>,
+) -> Result<()> {
+    builders().install(|| load_edges_here(core, src, dst, weights, edge_type))
+}
+
+fn load_edges_here(
     core: &Arc<GraphCore>,
     src: &[u64],
     dst: &[u64],

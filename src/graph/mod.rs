@@ -38,7 +38,7 @@ use delta::{EdgeRec, List};
 use names::Names;
 use nodes::{NodeSlot, NodeTable};
 use stamp::{ABSENT, LATEST, VersionClock};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Which edges of a node to follow.
@@ -125,6 +125,8 @@ pub(crate) struct GraphCore {
     /// Version of the bulk load in flight ([`NO_LOAD`], or [`RESERVING`]
     /// while it takes its version).
     loading: AtomicU64,
+    /// An automatic compaction has been started and not finished.
+    auto_compacting: AtomicBool,
     delta_len: AtomicU64,
     compactions: AtomicU64,
     live_nodes: AtomicU64,
@@ -151,6 +153,7 @@ impl Graph {
             compactor: Mutex::new(Vec::new()),
             policy,
             loading: AtomicU64::new(NO_LOAD),
+            auto_compacting: AtomicBool::new(false),
             delta_len: AtomicU64::new(0),
             compactions: AtomicU64::new(0),
             live_nodes: AtomicU64::new(0),
@@ -301,6 +304,8 @@ impl GraphCore {
             match self.loading.load(Ordering::SeqCst) {
                 l if l != NO_LOAD && (l == RESERVING || l < version) => {
                     // The load holds the compactor lock until it has published.
+                    // It runs on its own thread pool, so blocking here (even on
+                    // a rayon worker) cannot starve it.
                     drop(self.compactor.lock().unwrap_or_else(|e| e.into_inner()));
                 }
                 _ => break,

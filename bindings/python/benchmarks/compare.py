@@ -474,10 +474,10 @@ def kv_worker(system: str, args: argparse.Namespace, rec: Recorder) -> None:
 
             return run
 
-        def do_scan() -> Tuple[int, int]:
+        def do_scan(ps: List[bytes] = prefixes) -> Tuple[int, int]:
             entries = size = 0
             scan = state["db"].kv.scan_prefix
-            for p in prefixes:
+            for p in ps:
                 for k, v in scan(p):
                     entries += 1
                     size += len(k) + len(v)
@@ -492,7 +492,8 @@ def kv_worker(system: str, args: argparse.Namespace, rec: Recorder) -> None:
                     note="one `kv.get` call per key")
         bad = sum(1 for i in sample if state["db"].kv.get(keys[i]) != values[i])
         rec.extra["value_mismatches"] = bad
-        rec.measure("kv_scan", do_scan, check=lambda r: {"entries": r[0], "bytes": r[1]}, note="`kv.scan_prefix` iterators")
+        rec.measure("kv_scan", do_scan, check=lambda r: {"entries": r[0], "bytes": r[1]}, warmup=lambda: do_scan(prefixes[:1]),
+                    note="`kv.scan_prefix` iterators")
         state["db"].close()
         return
 
@@ -559,9 +560,9 @@ def kv_worker(system: str, args: argparse.Namespace, rec: Recorder) -> None:
     def glob_escape(prefix: bytes) -> bytes:
         return b"".join(b"\\" + bytes([c]) if c in b"*?[]\\" else bytes([c]) for c in prefix)
 
-    def do_scan() -> Tuple[int, int]:
+    def do_scan(ps: List[bytes] = prefixes) -> Tuple[int, int]:
         entries = size = 0
-        for p in prefixes:
+        for p in ps:
             found = set()
             cursor = 0
             pattern = glob_escape(p) + b"*"
@@ -591,7 +592,7 @@ def kv_worker(system: str, args: argparse.Namespace, rec: Recorder) -> None:
                 note=f"redis-py pipeline, batches of {batch}")
     bad = sum(1 for i in sample if r.get(keys[i]) != values[i])
     rec.extra["value_mismatches"] = bad
-    rec.measure("kv_scan", do_scan, check=lambda x: {"entries": x[0], "bytes": x[1]},
+    rec.measure("kv_scan", do_scan, check=lambda x: {"entries": x[0], "bytes": x[1]}, warmup=lambda: do_scan(prefixes[:1]),
                 note=f"SCAN MATCH prefix* COUNT 10000 (walks the whole keyspace), then MGET by {batch}")
     r.flushall()
 
@@ -658,6 +659,7 @@ class Kernels:
     pagerank_note = "20 iterations"
     load_note = "from the numpy edge arrays"
     fof_load_note = "from the numpy arrays and the name list"
+    notes: Dict[str, str] = {}
 
     def __init__(self, g: GraphData, args: argparse.Namespace, ref: Dict[str, Any]) -> None:
         self.g = g
@@ -719,6 +721,12 @@ class KvgraphKernels(Kernels):
     load_note = "`add_nodes` + `load_edges` from the numpy edge arrays; kernels on a snapshot, results as numpy"
     fof_load_note = ("`add_nodes`, a `name` property per node (one call each), the name -> id index in the KV map "
                      "(one `kv.set` each), `load_edges`")
+    notes = {
+        "bfs": "`Snapshot.bfs(as_numpy=True)`: the depth of every node",
+        "wcc": "`Snapshot.wcc(as_numpy=True)`: the component of every node",
+        "twohop": "one `k_hop(u, 2, as_numpy=True)` call per node (sorted ids)",
+        "fof": "`kv.get` name -> id, `k_hop(p, 2)` minus `neighbors(p)`, then one `get_property` per result",
+    }
 
     def __init__(self, *a: Any) -> None:
         super().__init__(*a)
@@ -801,6 +809,12 @@ class KvgraphKernels(Kernels):
 
 class IgraphKernels(Kernels):
     pagerank_note = "PRPACK, solved to convergence (no fixed-iteration mode)"
+    notes = {
+        "bfs": "`Graph.bfs` (visit order and layers)",
+        "wcc": "`connected_components(mode='weak')`",
+        "twohop": "`neighborhood_size(nodes, order=2, mindist=1)`: one call for all nodes, counts only",
+        "fof": "`vs.find(name=...)`, `neighborhood(order=2, mindist=2)`, names",
+    }
 
     def __init__(self, *a: Any) -> None:
         super().__init__(*a)
@@ -853,6 +867,13 @@ class IgraphKernels(Kernels):
 
 
 class RustworkxKernels(Kernels):
+    notes = {
+        "bfs": "`bfs_layers`",
+        "wcc": "`weakly_connected_components`",
+        "twohop": "no k-hop kernel: Python sets over `successor_indices`",
+        "fof": "a Python dict name -> index, sets over `successor_indices`",
+    }
+
     def __init__(self, *a: Any) -> None:
         super().__init__(*a)
         import rustworkx
@@ -929,6 +950,13 @@ class RustworkxKernels(Kernels):
 
 
 class NetworkxKernels(Kernels):
+    notes = {
+        "bfs": "`single_source_shortest_path_length`",
+        "wcc": "`weakly_connected_components`",
+        "twohop": "`single_source_shortest_path_length(cutoff=2)` per node",
+        "fof": "names are the node keys; sets over `successors`",
+    }
+
     def __init__(self, *a: Any) -> None:
         super().__init__(*a)
         import networkx
@@ -998,6 +1026,13 @@ class KuzuKernels(Kernels):
     pagerank_note = "algo extension `page_rank`, maxIterations 20, tolerance 0"
     load_note = "CREATE NODE/REL TABLE, then COPY FROM CSV (files written before timing)"
     fof_load_note = "COPY FROM CSV (Person name is the primary key)"
+    notes = {
+        "bfs": "`-[:E* SHORTEST 1..30]->` from the source, depth histogram computed in the query",
+        "wcc": "algo extension `weakly_connected_components`, components counted in the query",
+        "twohop": ("one prepared `-[:E* SHORTEST 1..2]->` count query per node (several sources per query exhaust "
+                   "the 4 GiB buffer pool; plain `*1..2` enumerates paths and does not finish)"),
+        "fof": "Cypher, `NOT EXISTS { MATCH (p)-[:FRIEND]->(f) }`",
+    }
 
     def __init__(self, *a: Any) -> None:
         super().__init__(*a)
@@ -1105,6 +1140,12 @@ class FalkorKernels(Kernels):
                      "(the procedure takes no iteration count or tolerance)")
     load_note = "falkordb-bulk-loader (CSV -> GRAPH.BULK), files written before timing"
     fof_load_note = "falkordb-bulk-loader, then CREATE INDEX on :Person(name) until operational"
+    notes = {
+        "bfs": "`algo.BFS(a, n, 'E')`: the reached-node count only (the procedure reports no depths)",
+        "wcc": "`algo.WCC`, components counted in the query",
+        "twohop": "one query: `UNWIND` the ids, `algo.BFS(a, 2, 'E')`, `size(nodes)`",
+        "fof": "Cypher, `NOT (p)-[:FRIEND]->(f)`, index on :Person(name)",
+    }
 
     def __init__(self, *a: Any) -> None:
         super().__init__(*a)
@@ -1243,13 +1284,14 @@ def graph_worker(system: str, args: argparse.Namespace, rec: Recorder) -> None:
         if system == "kvgraph":
             rec.ref["_pagerank_tol"] = k.pagerank_tolerance(st)
             rec.extra["pagerank_tol"] = rec.ref["_pagerank_tol"]
-        rec.measure("bfs", lambda: k.bfs(st, g.bfs_source), check=k.bfs_check)
+        rec.measure("bfs", lambda: k.bfs(st, g.bfs_source), check=k.bfs_check, note=k.notes.get("bfs", ""))
         ref_pr = rec.ref.get("pagerank")
         rec.measure("pagerank", lambda: k.pagerank(st), check=lambda r: normalise_topk(k.pagerank_check(r), ref_pr),
                     note=k.pagerank_note)
-        rec.measure("wcc", lambda: k.wcc(st), check=k.wcc_check)
+        rec.measure("wcc", lambda: k.wcc(st), check=k.wcc_check, note=k.notes.get("wcc", ""))
         nodes = [int(x) for x in g.hop]
-        rec.measure("twohop", lambda: k.twohop(st, nodes), check=lambda r: {"sizes": [int(x) for x in r]})
+        rec.measure("twohop", lambda: k.twohop(st, nodes), check=lambda r: {"sizes": [int(x) for x in r]},
+                    note=k.notes.get("twohop", ""))
         k.free(state.pop("g"))
         del st
         gc.collect()
@@ -1275,7 +1317,7 @@ def graph_worker(system: str, args: argparse.Namespace, rec: Recorder) -> None:
             return k.fof(st, g.fof_name)
 
         rec.measure("fof", fof_many, check=lambda r: {"names": fof_names(r)}, ops=q,
-                    note=f"{q} queries, time per query")
+                    note=f"{k.notes.get('fof', '')} ({q} queries timed together, time per query)")
         k.free(fstate.pop("g"))
     else:
         rec.skip("fof", "error", "load failed")
@@ -1505,7 +1547,7 @@ ROWS = [
     ("bfs", "graph", "BFS", "kernel"),
     ("pagerank", "graph", "PageRank (20 it.)", "kernel"),
     ("wcc", "graph", "WCC", "kernel"),
-    ("twohop", "graph", "2-hop size, 1,000 nodes", "kernel"),
+    ("twohop", "graph", "2-hop size, {hop_nodes:,} nodes", "kernel"),
     ("fof_load", "graph", "Social graph load", "load"),
     ("fof", "graph", "Friends of friends (per query)", "kernel"),
 ]
@@ -1537,6 +1579,7 @@ def build_report(args: argparse.Namespace, results: Dict[str, Any]) -> Tuple[str
     for row, suite, title, kind in ROWS:
         if suite == "kv" and not kv:
             continue
+        title = title.format(hop_nodes=meta["hop_nodes"])
         src = kv if suite == "kv" else graph
         base = src.get("kvgraph", {}).get("rows", {}).get(row, {})
         base_t = per_op(base)
@@ -1679,8 +1722,8 @@ def build_report(args: argparse.Namespace, results: Dict[str, Any]) -> Tuple[str
     w("")
     w("Machine: " + "; ".join(f"{k}: {v}" for k, v in results["machine"].items()))
     w("")
-    w("Versions: " + "; ".join(f"{k} {v}" for k, v in results["versions"].items()))
-    w(f"; Redis server {results['servers'].get('redis', '?')}; FalkorDB redis-server "
+    w("Versions: " + "; ".join(f"{k} {v}" for k, v in results["versions"].items())
+      + f"; Redis server {results['servers'].get('redis', '?')}; FalkorDB redis-server "
       f"{results['servers'].get('falkordb-redis', '?')}, module {results['servers'].get('falkordb-module', '?')}.")
     return "\n".join(md) + "\n", table
 
