@@ -71,12 +71,14 @@ miri() {
     # Skipped: tests that free KV skiplist nodes (crossbeam-skiplist 0.1.3
     # frees nodes through pointers derived from shared references, which
     # Tree Borrows reports; see docs/safety.md), and the analytics kernels,
-    # proptests and stress tests (too slow interpreted).
+    # proptests and stress tests (too slow interpreted; the rayon one also
+    # trips Tree Borrows in crossbeam-epoch's own list of thread handles).
     export MIRIFLAGS="-Zmiri-tree-borrows -Zmiri-disable-isolation -Zmiri-ignore-leaks ${MIRIFLAGS:-}"
     CARGO_TARGET_DIR=target/miri cargo +nightly miri test --lib -- \
         --skip graph::algo::tests --skip kv_round_trip_and_errors --skip expiry_index_follows_the_current_value
     CARGO_TARGET_DIR=target/miri cargo +nightly miri test --test regressions -- \
-        --skip racing_ttl_writes_keep_every_expiry_indexed --skip snapshots_at_one_version_agree_during_bulk_loads
+        --skip racing_ttl_writes_keep_every_expiry_indexed --skip snapshots_at_one_version_agree_during_bulk_loads \
+        --skip rayon_writers_with_compactions_and_bulk_loads
 }
 
 modes=("$@")

@@ -295,22 +295,7 @@ impl Graph {
 
 impl GraphCore {
     /// Records that a write committed at `version` is about to be acknowledged.
-    ///
-    /// A write ordered after an in-flight bulk load (stamped above its
-    /// version) waits for the load to publish first: otherwise a snapshot
-    /// could see the write but, over the old base, not the load before it.
     fn acknowledge(&self, version: u64) {
-        loop {
-            match self.loading.load(Ordering::SeqCst) {
-                l if l != NO_LOAD && (l == RESERVING || l < version) => {
-                    // The load holds the compactor lock until it has published.
-                    // It runs on its own thread pool, so blocking here (even on
-                    // a rayon worker) cannot starve it.
-                    drop(self.compactor.lock().unwrap_or_else(|e| e.into_inner()));
-                }
-                _ => break,
-            }
-        }
         self.last_change.fetch_max(version, Ordering::SeqCst);
     }
 

@@ -1885,6 +1885,9 @@ def orchestrate(args: argparse.Namespace) -> None:
         # ---- KV
         kv: Dict[str, Any] = {}
         if not args.skip_kv:
+            # Rust first: compare.sh has just built the example, so cargo has
+            # nothing to rebuild (and no lock to wait for) now.
+            results["rust"] = run_rust(args)
             kv["kvgraph"] = run_worker("kv", "kvgraph", args, tmp, {})
             ref = {k: v.get("check") for k, v in kv["kvgraph"]["rows"].items()}
             for system, key in (("redis", "redis"), ("falkordb-redis", "falkordb")):
@@ -1899,7 +1902,6 @@ def orchestrate(args: argparse.Namespace) -> None:
                 if r.get("extra", {}).get("value_mismatches"):
                     for rid in r["rows"]:
                         r["rows"][rid].update(status="differs", why=f"{r['extra']['value_mismatches']} values differ")
-            results["rust"] = run_rust(args)
         else:
             results["rust"] = {"error": "skipped"}
         results["kv"] = kv
@@ -1948,10 +1950,10 @@ def orchestrate(args: argparse.Namespace) -> None:
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--kv-keys", type=int, default=1_000_000, help="keys set then got (default 1,000,000)")
-    p.add_argument("--rt-keys", type=int, default=50_000,
-                   help="keys for the one-round-trip-per-operation server runs (default 50,000)")
+    p.add_argument("--rt-keys", type=int, default=20_000,
+                   help="keys for the one-round-trip-per-operation server runs (default 20,000)")
     p.add_argument("--pipeline", type=int, default=1000, help="redis-py pipeline batch (default 1000)")
-    p.add_argument("--scans", type=int, default=10, help="one-byte-prefix scans (default 10)")
+    p.add_argument("--scans", type=int, default=5, help="one-byte-prefix scans (default 5)")
     p.add_argument("--scale", type=int, default=18, help="R-MAT scale: 2^scale nodes (default 18)")
     p.add_argument("--edge-factor", type=int, default=16, help="generated edges per node (default 16)")
     p.add_argument("--hop-nodes", type=int, default=1000, help="nodes whose 2-hop size is asked (default 1000)")
@@ -1959,8 +1961,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument("--fof-degree", type=int, default=5, help="friends per person on average (default 5)")
     p.add_argument("--fof-queries", type=int, default=100, help="friends-of-friends queries per timed run (default 100)")
     p.add_argument("--runs", type=int, default=3, help="timed runs per row after the warm-up (default 3)")
-    p.add_argument("--row-budget", type=float, default=8.0,
-                   help="stop repeating a row once its timed runs took this many seconds (default 8)")
+    p.add_argument("--row-budget", type=float, default=5.0,
+                   help="stop repeating a row once its timed runs took this many seconds (default 5)")
     p.add_argument("--worker-timeout", type=int, default=600, help="seconds before a system's worker is killed")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--systems", default="", help="comma-separated subset of peers (default: all)")
