@@ -9,7 +9,7 @@
 
 use super::csr::{Csr, GraphView};
 use super::delta::{self, List};
-use super::{Generation, GraphCore, RESERVING, Snapshot};
+use super::{Generation, GraphCore, Snapshot};
 use crate::error::{Error, Result};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, MutexGuard, TryLockError};
@@ -130,11 +130,7 @@ fn load_edges_here(
     let ty = core.types.intern(edge_type);
     let mut retired = lock(core, true).expect("waiting lock");
     // Reserve a version for the load; the base holds everything before it.
-    // Writes stamped after it wait for the publish (`GraphCore::acknowledge`).
-    let in_flight = LoadInFlight(core);
-    core.loading.store(RESERVING, Ordering::SeqCst);
     let version = core.clock.tick();
-    core.loading.store(version, Ordering::SeqCst);
     let generation = core.generation.load_full();
     let before = Snapshot::new(Arc::clone(core), generation, version - 1, core.nodes.len());
     let (current, applied) = before.materialize();
@@ -151,15 +147,5 @@ fn load_edges_here(
     // Acknowledged only once published: a snapshot taken before the swap must
     // not pick this version over the old base (see docs/safety.md).
     core.acknowledge(version);
-    drop(in_flight);
     Ok(())
-}
-
-/// Marks a bulk load in flight; clears the mark when dropped (also on error).
-struct LoadInFlight<'a>(&'a GraphCore);
-
-impl Drop for LoadInFlight<'_> {
-    fn drop(&mut self) {
-        self.0.loading.store(super::NO_LOAD, Ordering::SeqCst);
-    }
 }

@@ -95,11 +95,6 @@ pub struct GraphStats {
     pub compactions: u64,
 }
 
-/// `GraphCore::loading` when no bulk load is in flight.
-const NO_LOAD: u64 = 0;
-/// `GraphCore::loading` while a bulk load takes its version.
-const RESERVING: u64 = u64::MAX;
-
 /// A published base: the graph as of version `cut`.
 pub(crate) struct Generation {
     cut: u64,
@@ -122,9 +117,6 @@ pub(crate) struct GraphCore {
     /// snapshots may still use them.
     compactor: Mutex<Vec<Arc<Generation>>>,
     policy: CompactionPolicy,
-    /// Version of the bulk load in flight ([`NO_LOAD`], or [`RESERVING`]
-    /// while it takes its version).
-    loading: AtomicU64,
     /// An automatic compaction has been started and not finished.
     auto_compacting: AtomicBool,
     delta_len: AtomicU64,
@@ -152,7 +144,6 @@ impl Graph {
             generation: ArcSwap::from_pointee(empty),
             compactor: Mutex::new(Vec::new()),
             policy,
-            loading: AtomicU64::new(NO_LOAD),
             auto_compacting: AtomicBool::new(false),
             delta_len: AtomicU64::new(0),
             compactions: AtomicU64::new(0),
