@@ -182,11 +182,9 @@ fn racing_ttl_writes_keep_every_expiry_indexed() {
 /// picks a version past the load's, over the old base: it misses the load,
 /// and a snapshot taken after the publish at the same version sees it.
 /// Histories with an observer in that window are not linearizable (a write
-/// and a load of the same edge can end in the wrong order). Open: making
-/// writers wait for an in-flight load deadlocked under frequent compaction
-/// (see docs/safety.md); run with `cargo test -- --ignored`.
+/// and a load of the same edge can end in the wrong order). Fixed: writes
+/// stamped after an in-flight load wait for it to publish (the load gate).
 #[test]
-#[ignore = "open issue: a bulk load racing with writers and snapshots"]
 fn snapshots_at_one_version_agree_during_bulk_loads() {
     use std::sync::atomic::{AtomicBool, Ordering};
     let engine = Engine::new();
@@ -227,8 +225,11 @@ fn snapshots_at_one_version_agree_during_bulk_loads() {
 /// loads in flight: a compaction waited for on the pool's own workers (which
 /// run queued inserts meanwhile, each starting another compaction) overflowed
 /// the stack, and a writer blocked behind a load whose work was queued on the
-/// same pool could deadlock. Bases are now built on a pool of their own, and
-/// one automatic compaction runs at a time.
+/// same pool could deadlock. Later, with bases built on a pool of their own,
+/// a builder thread holding the compactor lock ran a queued bulk load while
+/// it waited in a `join`, and the load blocked on that same lock (found by
+/// CI hanging). The lock is now taken on the calling thread, and rayon
+/// workers hand the build to a plain thread instead of waiting in the pool.
 #[test]
 fn rayon_writers_with_compactions_and_bulk_loads() {
     use rayon::prelude::*;

@@ -9,14 +9,21 @@
 
 use super::csr::{Csr, GraphView};
 use super::delta::{self, List};
-use super::{Generation, GraphCore, Snapshot};
+use super::{Generation, GraphCore, NO_LOAD, RESERVING, Snapshot};
 use crate::error::{Error, Result};
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, MutexGuard, TryLockError};
+use std::sync::{Arc, MutexGuard, OnceLock, RwLockWriteGuard, TryLockError};
 
-type Retired<'a> = MutexGuard<'a, Vec<Arc<Generation>>>;
+/// Generations replaced while snapshots may still use them (the data the
+/// compactor lock guards).
+type Retired = Vec<Arc<Generation>>;
 
-fn lock(core: &GraphCore, wait: bool) -> Option<Retired<'_>> {
+/// Takes the compactor lock, or `None` if `wait` is false and it is taken.
+///
+/// Always taken on the calling thread, never inside the builders' pool: a
+/// pool thread waiting in a `join` runs queued jobs meanwhile, and one of
+/// them blocking on the lock its own stack holds would never wake up.
+fn lock(core: &GraphCore, wait: bool) -> Option<MutexGuard<'_, Retired>> {
     match core.compactor.try_lock() {
         Ok(g) => Some(g),
         // A compaction that panicked (reported as KVG_PANIC) must not turn
@@ -27,52 +34,48 @@ fn lock(core: &GraphCore, wait: bool) -> Option<Retired<'_>> {
     }
 }
 
-/// The threads that build new bases. Writers ordered after an in-flight bulk
-/// load block until it publishes (`GraphCore::acknowledge`); if the load's
-/// parallel work ran on the pool those writers occupy (say rayon's global
-/// pool, from a `par_iter` of inserts), it could never finish.
-fn builders() -> &'static rayon::ThreadPool {
-    static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
-    POOL.get_or_init(|| {
+/// Runs `build` on the threads that build new bases, the calling thread
+/// blocking until it is done.
+///
+/// The builders are a pool of their own, so a base is built even when every
+/// thread of the caller's pool waits on something (an in-flight bulk load).
+/// A worker of another rayon pool hands the work to a plain thread first: it
+/// would otherwise run its own pool's queued jobs while it waits, inserts that
+/// start more compactions under the lock it holds, nesting without bound.
+fn on_builders<R: Send>(build: impl FnOnce() -> R + Send) -> R {
+    static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
+    let pool = POOL.get_or_init(|| {
         rayon::ThreadPoolBuilder::new()
             .thread_name(|i| format!("kvgraph-build-{i}"))
             .build()
             .expect("spawning the base-building threads")
-    })
+    });
+    if rayon::current_thread_index().is_none() {
+        return pool.install(build);
+    }
+    std::thread::scope(|s| s.spawn(|| pool.install(build)).join()).unwrap_or_else(|p| std::panic::resume_unwind(p))
 }
 
 /// Merges the delta into a new base. With `wait` false, gives up at once if
-/// another compaction runs. Returns whether a new base was published.
+/// another compaction or load runs. Returns whether a new base was published.
 pub(super) fn compact(core: &Arc<GraphCore>, wait: bool) -> bool {
-    if wait {
-        return builders().install(|| compact_here(core, true));
-    }
-    // One automatic compaction at a time. Claimed before switching pools: a
-    // rayon worker waiting on another pool runs queued jobs meanwhile, and
-    // those (more inserts) would come back here, nesting without bound.
-    if core.auto_compacting.swap(true, Ordering::SeqCst) {
-        return false;
-    }
-    let done = builders().install(|| compact_here(core, false));
-    core.auto_compacting.store(false, Ordering::SeqCst);
-    done
-}
-
-fn compact_here(core: &Arc<GraphCore>, wait: bool) -> bool {
     let Some(mut retired) = lock(core, wait) else { return false };
-    let snap = core.snapshot();
-    if snap.version() == snap.generation().cut {
-        drop(snap);
-        trim(core, &mut retired);
-        return false;
-    }
-    let (view, applied) = snap.materialize();
-    publish(core, &mut retired, Generation { cut: snap.version(), view }, applied as u64);
-    true
+    let retired = &mut *retired;
+    on_builders(|| {
+        let snap = core.snapshot();
+        if snap.version() == snap.generation().cut {
+            drop(snap);
+            trim(core, retired);
+            return false;
+        }
+        let (view, applied) = snap.materialize();
+        publish(core, retired, Generation { cut: snap.version(), view }, applied as u64);
+        true
+    })
 }
 
 /// Swaps in `next`, keeps the old generation while snapshots use it, and trims the delta.
-fn publish(core: &GraphCore, retired: &mut Retired<'_>, next: Generation, absorbed: u64) {
+fn publish(core: &GraphCore, retired: &mut Retired, next: Generation, absorbed: u64) {
     let old = core.generation.swap(Arc::new(next));
     retired.push(old);
     core.delta_len.fetch_sub(absorbed.min(core.delta_len.load(Ordering::Relaxed)), Ordering::Relaxed);
@@ -82,7 +85,7 @@ fn publish(core: &GraphCore, retired: &mut Retired<'_>, next: Generation, absorb
 
 /// Forgets generations no snapshot uses, then cuts from the delta lists the
 /// records that every remaining generation's base already holds.
-pub(super) fn trim(core: &GraphCore, retired: &mut Retired<'_>) {
+pub(super) fn trim(core: &GraphCore, retired: &mut Retired) {
     retired.retain(|g| Arc::strong_count(g) > 1);
     let current = core.generation.load_full();
     let upto = retired.iter().map(|g| g.cut).chain([current.cut]).min().unwrap_or(0);
@@ -100,17 +103,13 @@ pub(super) fn trim(core: &GraphCore, retired: &mut Retired<'_>) {
 }
 
 /// Bulk load: see [`Graph::load_edges`](super::Graph::load_edges).
+///
+/// The load takes version `V` before it builds its base and publishes that
+/// base as of `V`. Until then, writes stamped after `V` wait for it in
+/// [`GraphCore::acknowledge`], through the load gate: a snapshot cannot pick
+/// a version at or past `V` (it reads only acknowledged versions) before the
+/// new base is the current one.
 pub(super) fn load_edges(
-    core: &Arc<GraphCore>,
-    src: &[u64],
-    dst: &[u64],
-    weights: Option<&[f64]>,
-    edge_type: Option<&str>,
-) -> Result<()> {
-    builders().install(|| load_edges_here(core, src, dst, weights, edge_type))
-}
-
-fn load_edges_here(
     core: &Arc<GraphCore>,
     src: &[u64],
     dst: &[u64],
@@ -129,23 +128,51 @@ fn load_edges_here(
     }
     let ty = core.types.intern(edge_type);
     let mut retired = lock(core, true).expect("waiting lock");
-    // Reserve a version for the load; the base holds everything before it.
-    let version = core.clock.tick();
-    let generation = core.generation.load_full();
-    let before = Snapshot::new(Arc::clone(core), generation, version - 1, core.nodes.len());
-    let (current, applied) = before.materialize();
-    let live = |id: u64| current.alive.get(id as usize).copied().unwrap_or(false);
-    if let Some(&bad) = src.iter().chain(dst).find(|&&id| !live(id)) {
-        // Nothing was published: the reserved version simply stays unused.
-        return Err(Error::not_found(format!("no node {bad}")));
+    let retired = &mut *retired;
+    let in_flight = LoadInFlight::start(core);
+    let version = in_flight.version;
+    on_builders(|| {
+        let before = Snapshot::new(Arc::clone(core), core.generation.load_full(), version - 1, core.nodes.len());
+        let (current, applied) = before.materialize();
+        let live = |id: u64| current.alive.get(id as usize).copied().unwrap_or(false);
+        if let Some(&bad) = src.iter().chain(dst).find(|&&id| !live(id)) {
+            // Nothing is published: the version stays unused.
+            return Err(Error::not_found(format!("no node {bad}")));
+        }
+        let loaded = Csr::from_fn(current.node_count(), m, |i| (src[i], dst[i], ty, weights.map_or(1.0, |w| w[i])));
+        let out = if current.edge_count() == 0 { loaded } else { current.out.merge(&loaded) };
+        let view = Arc::new(GraphView::from_out(out, current.alive.clone()));
+        drop(before);
+        publish(core, retired, Generation { cut: version, view }, applied as u64);
+        Ok(())
+    })
+}
+
+/// A bulk load's hold on the writes ordered after it, from taking its
+/// version until it has published (or failed, or panicked).
+struct LoadInFlight<'a> {
+    core: &'a GraphCore,
+    version: u64,
+    _gate: RwLockWriteGuard<'a, ()>,
+}
+
+impl<'a> LoadInFlight<'a> {
+    /// Closes the gate, then takes the load's version. A writer that ticks
+    /// after the load reads `loading` after that, so it sees `RESERVING`,
+    /// the version or (once published) `NO_LOAD`, and waits when it must.
+    fn start(core: &'a GraphCore) -> Self {
+        let gate = core.load_gate.write().unwrap_or_else(|e| e.into_inner());
+        core.loading.store(RESERVING, Ordering::SeqCst);
+        let version = core.clock.tick();
+        core.loading.store(version, Ordering::SeqCst);
+        LoadInFlight { core, version, _gate: gate }
     }
-    let loaded = Csr::from_fn(current.node_count(), m, |i| (src[i], dst[i], ty, weights.map_or(1.0, |w| w[i])));
-    let out = if current.edge_count() == 0 { loaded } else { current.out.merge(&loaded) };
-    let view = Arc::new(GraphView::from_out(out, current.alive.clone()));
-    drop(before);
-    publish(core, &mut retired, Generation { cut: version, view }, applied as u64);
-    // Acknowledged only once published: a snapshot taken before the swap must
-    // not pick this version over the old base (see docs/safety.md).
-    core.acknowledge(version);
-    Ok(())
+}
+
+impl Drop for LoadInFlight<'_> {
+    /// Acknowledges the load, then opens the gate to the writes after it.
+    fn drop(&mut self) {
+        self.core.loading.store(NO_LOAD, Ordering::SeqCst);
+        self.core.acknowledge(self.version);
+    }
 }

@@ -38,8 +38,8 @@ use delta::{EdgeRec, List};
 use names::Names;
 use nodes::{NodeSlot, NodeTable};
 use stamp::{ABSENT, LATEST, VersionClock};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 /// Which edges of a node to follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +95,11 @@ pub struct GraphStats {
     pub compactions: u64,
 }
 
+/// `GraphCore::loading` when no bulk load is in flight (above every version).
+const NO_LOAD: u64 = u64::MAX;
+/// `GraphCore::loading` while a bulk load takes its version (below every version).
+const RESERVING: u64 = 0;
+
 /// A published base: the graph as of version `cut`.
 pub(crate) struct Generation {
     cut: u64,
@@ -117,8 +122,12 @@ pub(crate) struct GraphCore {
     /// snapshots may still use them.
     compactor: Mutex<Vec<Arc<Generation>>>,
     policy: CompactionPolicy,
-    /// An automatic compaction has been started and not finished.
-    auto_compacting: AtomicBool,
+    /// The version of the bulk load being built ([`NO_LOAD`] if none,
+    /// [`RESERVING`] while it takes one).
+    loading: AtomicU64,
+    /// Held for writing by a bulk load until it has published; writes
+    /// ordered after the load wait on it (see [`GraphCore::acknowledge`]).
+    load_gate: RwLock<()>,
     delta_len: AtomicU64,
     compactions: AtomicU64,
     live_nodes: AtomicU64,
@@ -144,7 +153,8 @@ impl Graph {
             generation: ArcSwap::from_pointee(empty),
             compactor: Mutex::new(Vec::new()),
             policy,
-            auto_compacting: AtomicBool::new(false),
+            loading: AtomicU64::new(NO_LOAD),
+            load_gate: RwLock::new(()),
             delta_len: AtomicU64::new(0),
             compactions: AtomicU64::new(0),
             live_nodes: AtomicU64::new(0),
@@ -286,7 +296,16 @@ impl Graph {
 
 impl GraphCore {
     /// Records that a write committed at `version` is about to be acknowledged.
+    ///
+    /// A write stamped after an in-flight bulk load waits for the load to
+    /// publish: a snapshot that saw the write must see the load too, and
+    /// until the swap the load is in no base. The wait blocks on the load
+    /// gate (never on the compactor lock), and the load builds on a pool of
+    /// its own, so waiting writers cannot hold it up.
     fn acknowledge(&self, version: u64) {
+        if version > self.loading.load(Ordering::SeqCst) {
+            drop(self.load_gate.read().unwrap_or_else(|e| e.into_inner()));
+        }
         self.last_change.fetch_max(version, Ordering::SeqCst);
     }
 
