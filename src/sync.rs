@@ -5,10 +5,14 @@
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU32, AtomicU64, Ordering};
 #[cfg(loom)]
+pub(crate) use loom::sync::{RwLock, RwLockWriteGuard};
+#[cfg(loom)]
 pub(crate) use loom::thread_local;
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU32, AtomicU64, Ordering};
+#[cfg(not(loom))]
+pub(crate) use std::sync::{RwLock, RwLockWriteGuard};
 #[cfg(not(loom))]
 pub(crate) use std::thread_local;
 

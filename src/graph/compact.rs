@@ -9,10 +9,10 @@
 
 use super::csr::{Csr, GraphView};
 use super::delta::{self, List};
-use super::{Generation, GraphCore, NO_LOAD, RESERVING, Snapshot};
+use super::{Generation, GraphCore, Snapshot};
 use crate::error::{Error, Result};
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, MutexGuard, OnceLock, RwLockWriteGuard, TryLockError};
+use std::sync::{Arc, MutexGuard, OnceLock, TryLockError};
 
 /// Generations replaced while snapshots may still use them (the data the
 /// compactor lock guards).
@@ -105,10 +105,8 @@ pub(super) fn trim(core: &GraphCore, retired: &mut Retired) {
 /// Bulk load: see [`Graph::load_edges`](super::Graph::load_edges).
 ///
 /// The load takes version `V` before it builds its base and publishes that
-/// base as of `V`. Until then, writes stamped after `V` wait for it in
-/// [`GraphCore::acknowledge`], through the load gate: a snapshot cannot pick
-/// a version at or past `V` (it reads only acknowledged versions) before the
-/// new base is the current one.
+/// base as of `V`; writes stamped after `V` wait for the publish (see
+/// [`super::horizon`]).
 pub(super) fn load_edges(
     core: &Arc<GraphCore>,
     src: &[u64],
@@ -129,7 +127,7 @@ pub(super) fn load_edges(
     let ty = core.types.intern(edge_type);
     let mut retired = lock(core, true).expect("waiting lock");
     let retired = &mut *retired;
-    let in_flight = LoadInFlight::start(core);
+    let in_flight = core.horizon.begin_load(&core.clock);
     let version = in_flight.version;
     on_builders(|| {
         let before = Snapshot::new(Arc::clone(core), core.generation.load_full(), version - 1, core.nodes.len());
@@ -146,33 +144,4 @@ pub(super) fn load_edges(
         publish(core, retired, Generation { cut: version, view }, applied as u64);
         Ok(())
     })
-}
-
-/// A bulk load's hold on the writes ordered after it, from taking its
-/// version until it has published (or failed, or panicked).
-struct LoadInFlight<'a> {
-    core: &'a GraphCore,
-    version: u64,
-    _gate: RwLockWriteGuard<'a, ()>,
-}
-
-impl<'a> LoadInFlight<'a> {
-    /// Closes the gate, then takes the load's version. A writer that ticks
-    /// after the load reads `loading` after that, so it sees `RESERVING`,
-    /// the version or (once published) `NO_LOAD`, and waits when it must.
-    fn start(core: &'a GraphCore) -> Self {
-        let gate = core.load_gate.write().unwrap_or_else(|e| e.into_inner());
-        core.loading.store(RESERVING, Ordering::SeqCst);
-        let version = core.clock.tick();
-        core.loading.store(version, Ordering::SeqCst);
-        LoadInFlight { core, version, _gate: gate }
-    }
-}
-
-impl Drop for LoadInFlight<'_> {
-    /// Acknowledges the load, then opens the gate to the writes after it.
-    fn drop(&mut self) {
-        self.core.loading.store(NO_LOAD, Ordering::SeqCst);
-        self.core.acknowledge(self.version);
-    }
 }

@@ -15,6 +15,7 @@ pub mod algo;
 mod compact;
 pub mod csr;
 mod delta;
+mod horizon;
 mod names;
 mod nodes;
 mod snapshot;
@@ -26,6 +27,7 @@ pub use snapshot::{Edge, Snapshot};
 #[cfg(all(test, loom))]
 pub(crate) mod loom_api {
     pub(crate) use super::delta::{EdgeRec, List, append, cut_suffix, for_each, free_all};
+    pub(crate) use super::horizon::Horizon;
     pub(crate) use super::stamp::{Stamp, VersionClock};
 }
 
@@ -35,11 +37,12 @@ use crate::mem::MemoryManager;
 use arc_swap::ArcSwap;
 use csr::GraphView;
 use delta::{EdgeRec, List};
+use horizon::Horizon;
 use names::Names;
 use nodes::{NodeSlot, NodeTable};
 use stamp::{ABSENT, LATEST, VersionClock};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 
 /// Which edges of a node to follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,11 +98,6 @@ pub struct GraphStats {
     pub compactions: u64,
 }
 
-/// `GraphCore::loading` when no bulk load is in flight (above every version).
-const NO_LOAD: u64 = u64::MAX;
-/// `GraphCore::loading` while a bulk load takes its version (below every version).
-const RESERVING: u64 = 0;
-
 /// A published base: the graph as of version `cut`.
 pub(crate) struct Generation {
     cut: u64,
@@ -110,8 +108,8 @@ pub(crate) struct Generation {
 pub(crate) struct GraphCore {
     mem: Arc<MemoryManager>,
     clock: VersionClock,
-    /// Highest version of any acknowledged write.
-    last_change: AtomicU64,
+    /// Acknowledged versions, and the gate writes after a bulk load wait on.
+    horizon: Horizon,
     nodes: NodeTable,
     labels: Names,
     types: Names,
@@ -122,12 +120,6 @@ pub(crate) struct GraphCore {
     /// snapshots may still use them.
     compactor: Mutex<Vec<Arc<Generation>>>,
     policy: CompactionPolicy,
-    /// The version of the bulk load being built ([`NO_LOAD`] if none,
-    /// [`RESERVING`] while it takes one).
-    loading: AtomicU64,
-    /// Held for writing by a bulk load until it has published; writes
-    /// ordered after the load wait on it (see [`GraphCore::acknowledge`]).
-    load_gate: RwLock<()>,
     delta_len: AtomicU64,
     compactions: AtomicU64,
     live_nodes: AtomicU64,
@@ -146,15 +138,13 @@ impl Graph {
             props: ByteMap::new(Arc::clone(&mem)),
             mem,
             clock: VersionClock::default(),
-            last_change: AtomicU64::new(0),
+            horizon: Horizon::default(),
             nodes: NodeTable::default(),
             labels: Names::default(),
             types: Names::default(),
             generation: ArcSwap::from_pointee(empty),
             compactor: Mutex::new(Vec::new()),
             policy,
-            loading: AtomicU64::new(NO_LOAD),
-            load_gate: RwLock::new(()),
             delta_len: AtomicU64::new(0),
             compactions: AtomicU64::new(0),
             live_nodes: AtomicU64::new(0),
@@ -295,18 +285,9 @@ impl Graph {
 }
 
 impl GraphCore {
-    /// Records that a write committed at `version` is about to be acknowledged.
-    ///
-    /// A write stamped after an in-flight bulk load waits for the load to
-    /// publish: a snapshot that saw the write must see the load too, and
-    /// until the swap the load is in no base. The wait blocks on the load
-    /// gate (never on the compactor lock), and the load builds on a pool of
-    /// its own, so waiting writers cannot hold it up.
+    /// Acknowledges a write stamped at `version` (see [`Horizon::acknowledge`]).
     fn acknowledge(&self, version: u64) {
-        if version > self.loading.load(Ordering::SeqCst) {
-            drop(self.load_gate.read().unwrap_or_else(|e| e.into_inner()));
-        }
-        self.last_change.fetch_max(version, Ordering::SeqCst);
+        self.horizon.acknowledge(version);
     }
 
     /// The slot of a node that exists now.
@@ -315,21 +296,13 @@ impl GraphCore {
     }
 
     fn snapshot(self: &Arc<Self>) -> Snapshot {
-        loop {
-            let generation = self.generation.load_full();
-            let now = self.clock.read();
-            // Writes stamped after the last acknowledged one are not acknowledged yet.
-            let acknowledged = self.last_change.load(Ordering::SeqCst);
-            // A bulk load publishes its base at a version it took earlier, and
-            // acknowledges it (and the writes after it) only then: retry if one
-            // landed while we read, so that neither read saw past the old base.
-            if !Arc::ptr_eq(&self.generation.load(), &generation) {
-                continue;
-            }
-            let version = now.min(acknowledged).max(generation.cut);
-            let node_count = self.nodes.len();
-            return Snapshot::new(Arc::clone(self), generation, version, node_count);
-        }
+        let (generation, version) = self.horizon.pick(
+            &self.clock,
+            || self.generation.load_full(),
+            |g| Arc::ptr_eq(&self.generation.load(), g),
+            |g| g.cut,
+        );
+        Snapshot::new(Arc::clone(self), generation, version, self.nodes.len())
     }
 
     /// Appends an edge write to the delta, under the source's writer lock.
