@@ -46,6 +46,13 @@
 #define KVG_NO_NODE UINT64_MAX
 
 /**
+ * The length a batch read (`kvg_kv_get_many`, `kvg_nodes_get_property`)
+ * stores in `out_lens[i]` for an item that has no value (an absent key, an
+ * unknown node, an unset property); it takes no bytes of the packed output.
+ */
+#define KVG_NO_VALUE (size_t)UINT64_MAX
+
+/**
  * Outcome of a call. Every function that can fail returns one; on any value
  * other than `KVG_OK`, `kvg_last_error()` describes the failure.
  */
@@ -341,6 +348,52 @@ enum kvg_status kvg_node_get_property(const struct kvg_engine *engine,
                                       struct kvg_bytes *out);
 
 /**
+ * Sets property `name` of the `count` nodes `ids[i]` in one call, node `i`
+ * to value `i`: the values are packed back to back in `values`, the `i`-th
+ * one `value_lens[i]` bytes long.
+ *
+ * The whole batch is checked before anything is written (every id must be
+ * a live node): a bad argument or an unknown id writes nothing. The
+ * properties are then set in order, each atomically, so an id given twice
+ * ends with its last value. The batch is not atomic: concurrent readers may
+ * see some properties set and not others, and a node removed by another
+ * thread during the call stops it there with `KVG_NOT_FOUND`.
+ *
+ * Errors: `KVG_NOT_FOUND` for an unknown or removed node (the message
+ * names it); `KVG_INVALID_ARGUMENT` for a NULL or closed engine, a NULL or
+ * non-UTF-8 name, a NULL array or buffer with a non-zero total length, or
+ * lengths whose sum overflows.
+ */
+enum kvg_status kvg_nodes_set_property(const struct kvg_engine *engine,
+                                       const uint64_t *ids,
+                                       size_t count,
+                                       const char *name,
+                                       const uint8_t *values,
+                                       const size_t *value_lens);
+
+/**
+ * Gets property `name` of the `count` nodes `ids[i]` in one call.
+ *
+ * The output has the shape of `kvg_kv_get_many`: the values found are
+ * packed, in order, into `*out_values` (an owned `kvg_bytes` to release
+ * with `kvg_bytes_free`), and `out_lens`, a caller array of `count`
+ * elements, receives each value's length, or `KVG_NO_VALUE` for an unknown
+ * or removed node or an unset property. Each value is read atomically; the
+ * batch is not a snapshot.
+ *
+ * Errors: `KVG_INVALID_ARGUMENT` for a NULL or closed engine, a NULL or
+ * non-UTF-8 name, a NULL `out_values`, or a NULL `ids` or `out_lens` with a
+ * non-zero `count`. On failure `*out_values` is `{NULL, 0}` and every
+ * `out_lens[i]` is `KVG_NO_VALUE`.
+ */
+enum kvg_status kvg_nodes_get_property(const struct kvg_engine *engine,
+                                       const uint64_t *ids,
+                                       size_t count,
+                                       const char *name,
+                                       struct kvg_bytes *out_values,
+                                       size_t *out_lens);
+
+/**
  * Adds the directed edge `src -> dst` of type `type_or_null` (NULL: no
  * type) with `weight`, or updates the weight of that edge if it exists.
  *
@@ -444,6 +497,72 @@ enum kvg_status kvg_kv_get(const struct kvg_engine *engine,
                            const uint8_t *key,
                            size_t key_len,
                            struct kvg_bytes *out);
+
+/**
+ * Copies the live value of `key` into the caller buffer `buf` of `cap`
+ * bytes and stores its length in `*out_len`: one call, nothing to free.
+ *
+ * The value is copied only if it fits (`*out_len <= cap`); otherwise the
+ * call returns `KVG_BUFFER_TOO_SMALL` with the needed length in `*out_len`
+ * and `buf` unchanged: grow the buffer and call again (the value may have
+ * changed meanwhile, so check again). `(NULL, 0)` asks for the length only.
+ * No 0 byte is appended.
+ *
+ * Errors: `KVG_NOT_FOUND` if the key has no live value (`*out_len` is then
+ * 0); `KVG_BUFFER_TOO_SMALL` as above; `KVG_INVALID_ARGUMENT` for a NULL
+ * `out_len`, a NULL `buf` with a non-zero `cap`, and as `kvg_kv_set`.
+ */
+enum kvg_status kvg_kv_get_into(const struct kvg_engine *engine,
+                                const uint8_t *key,
+                                size_t key_len,
+                                uint8_t *buf,
+                                size_t cap,
+                                size_t *out_len);
+
+/**
+ * Gets `count` keys in one call. The keys are packed back to back in
+ * `keys`, the `i`-th one `key_lens[i]` bytes long.
+ *
+ * The values found are packed, in key order, into `*out_values`, one owned
+ * `kvg_bytes` to release with `kvg_bytes_free` (`data` is non-NULL on
+ * success, even if nothing was found). `out_lens`, a caller array of
+ * `count` elements, receives the length of each key's value, or
+ * `KVG_NO_VALUE` for a key without a live value (it takes no bytes): value
+ * `i` starts at the sum of the lengths before it that are not `KVG_NO_VALUE`.
+ * Each value is read atomically, but the batch is not a snapshot: writes
+ * made meanwhile may be seen by some keys and not by others.
+ *
+ * Errors: `KVG_INVALID_ARGUMENT` for a NULL or closed engine, a NULL
+ * `out_values`, a NULL `keys`, `key_lens` or `out_lens` with a non-zero
+ * total length, or lengths whose sum overflows. On failure `*out_values` is
+ * `{NULL, 0}` and every `out_lens[i]` is `KVG_NO_VALUE`.
+ */
+enum kvg_status kvg_kv_get_many(const struct kvg_engine *engine,
+                                const uint8_t *keys,
+                                const size_t *key_lens,
+                                size_t count,
+                                struct kvg_bytes *out_values,
+                                size_t *out_lens);
+
+/**
+ * Sets `count` keys in one call: key `i` (the `i`-th of `keys`, packed back
+ * to back, `key_lens[i]` bytes long) to value `i` (packed likewise in
+ * `values` with `value_lens`), replacing any value and clearing any TTL.
+ *
+ * The whole batch is checked before anything is written: a bad argument
+ * writes nothing. The pairs are then set in order, each atomically, so a
+ * key given twice ends with its last value. The batch is not atomic:
+ * concurrent readers may see some pairs set and not others.
+ *
+ * Errors: `KVG_INVALID_ARGUMENT` for a NULL or closed engine, a NULL
+ * array or buffer with a non-zero total length, or lengths whose sum overflows.
+ */
+enum kvg_status kvg_kv_set_many(const struct kvg_engine *engine,
+                                const uint8_t *keys,
+                                const size_t *key_lens,
+                                const uint8_t *values,
+                                const size_t *value_lens,
+                                size_t count);
 
 /**
  * Deletes `key`.

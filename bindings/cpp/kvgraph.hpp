@@ -62,6 +62,9 @@ enum class Direction : int { Out = KVG_OUT, In = KVG_IN, Both = KVG_BOTH };
 /// Value of wcc()/cdlp() slots for ids that are not nodes of the snapshot.
 inline constexpr std::uint64_t no_node = KVG_NO_NODE;
 
+/// Length of a batch-read item without a value (the C API's out_lens).
+inline constexpr std::size_t no_value = KVG_NO_VALUE;
+
 /// A name argument: a NUL-terminated string or nullptr. Bind it only to
 /// function parameters (it may point into a temporary).
 class Name {
@@ -110,11 +113,44 @@ class Bytes {
     ~Bytes() { kvg_bytes_free(&b_); }
 
     kvg_bytes *out() noexcept { return &b_; }
-    std::string str() const { return b_.data ? std::string(reinterpret_cast<const char *>(b_.data), b_.len) : std::string(); }
+    std::string str() const { return std::string(view()); }
+    std::string_view view() const noexcept {
+        return b_.data ? std::string_view(reinterpret_cast<const char *>(b_.data), b_.len) : std::string_view();
+    }
 
   private:
     kvg_bytes b_{nullptr, 0};
 };
+
+/// A batch of byte strings packed back to back, the layout of the batch calls.
+struct Packed {
+    std::string bytes;
+    std::vector<std::size_t> lens;
+
+    void push(std::string_view item) {
+        bytes.append(item);
+        lens.push_back(item.size());
+    }
+    const std::uint8_t *data() const noexcept { return detail::data(bytes); }
+};
+
+/// Splits the output of a batch read: values packed in `values`, one length
+/// per item in `lens` (KVG_NO_VALUE: no value).
+inline std::vector<std::optional<std::string>> unpack(const Bytes &values, const std::vector<std::size_t> &lens) {
+    std::vector<std::optional<std::string>> items;
+    items.reserve(lens.size());
+    std::string_view packed = values.view();
+    std::size_t at = 0;
+    for (std::size_t len : lens) {
+        if (len == KVG_NO_VALUE) {
+            items.emplace_back(std::nullopt);
+        } else {
+            items.emplace_back(std::string(packed.substr(at, len)));
+            at += len;
+        }
+    }
+    return items;
+}
 
 /// Owns one C handle; move-only base of Engine, Snapshot and KvIter.
 template <typename T, kvg_status (*Close)(T *)>
@@ -314,6 +350,40 @@ class Kv {
         return out.str();
     }
 
+    /// Copies the value of `key` into `value` in one call, reusing its
+    /// capacity (kvg_kv_get_into); false (and `value` empty) if absent.
+    bool get_into(std::string_view key, std::string &value) const {
+        value.resize(value.capacity());
+        for (;;) {
+            std::size_t len = 0;
+            kvg_status st = kvg_kv_get_into(e_, detail::data(key), key.size(),
+                                            reinterpret_cast<std::uint8_t *>(value.data()), value.size(), &len);
+            value.resize(len);  // the value's length, or 0 if absent
+            if (st != KVG_BUFFER_TOO_SMALL) return detail::check_unless(st, KVG_NOT_FOUND);
+        }
+    }
+
+    /// Sets every (key, value) pair in one call, in order (kvg_kv_set_many).
+    void set_many(const std::vector<std::pair<std::string_view, std::string_view>> &items) {
+        detail::Packed keys, values;
+        for (const auto &[key, value] : items) {
+            keys.push(key);
+            values.push(value);
+        }
+        detail::check(kvg_kv_set_many(e_, keys.data(), keys.lens.data(), values.data(), values.lens.data(),
+                                      items.size()));
+    }
+
+    /// The values of `keys` in one call (kvg_kv_get_many); std::nullopt for absent keys.
+    std::vector<std::optional<std::string>> get_many(const std::vector<std::string_view> &keys) const {
+        detail::Packed packed;
+        for (std::string_view key : keys) packed.push(key);
+        detail::Bytes out;
+        std::vector<std::size_t> lens(keys.size());
+        detail::check(kvg_kv_get_many(e_, packed.data(), packed.lens.data(), keys.size(), out.out(), lens.data()));
+        return detail::unpack(out, lens);
+    }
+
     /// Deletes `key`; false if it was absent.
     bool erase(std::string_view key) {
         return detail::check_unless(kvg_kv_delete(e_, detail::data(key), key.size()), KVG_NOT_FOUND);
@@ -397,6 +467,29 @@ class Graph {
             return std::nullopt;
         }
         return out.str();
+    }
+
+    /// Sets property `name` of node `ids[i]` to `values[i]` in one call
+    /// (kvg_nodes_set_property); an unknown id throws and writes nothing.
+    void set_property_many(const std::vector<std::uint64_t> &ids, const Name &name,
+                           const std::vector<std::string_view> &values) {
+        if (values.size() != ids.size()) {
+            throw Error(KVG_INVALID_ARGUMENT, "set_property_many: ids and values differ in length");
+        }
+        detail::Packed packed;
+        for (std::string_view value : values) packed.push(value);
+        detail::check(kvg_nodes_set_property(e_, ids.data(), ids.size(), name.c_str(), packed.data(),
+                                             packed.lens.data()));
+    }
+
+    /// Property `name` of each of `ids` in one call (kvg_nodes_get_property);
+    /// std::nullopt where it is unset or the id is not a node.
+    std::vector<std::optional<std::string>> get_property_many(const std::vector<std::uint64_t> &ids,
+                                                              const Name &name) const {
+        detail::Bytes out;
+        std::vector<std::size_t> lens(ids.size());
+        detail::check(kvg_nodes_get_property(e_, ids.data(), ids.size(), name.c_str(), out.out(), lens.data()));
+        return detail::unpack(out, lens);
     }
 
     void add_edge(std::uint64_t src, std::uint64_t dst, const Name &type = nullptr, double weight = 1.0) {

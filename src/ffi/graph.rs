@@ -1,8 +1,9 @@
 //! Graph writes: nodes, properties, edges, bulk load, compaction, counters.
 
 use super::engine::kvg_engine;
-use super::{Failure, FfiResult, boundary, bytes_out, kvg_bytes, kvg_status};
-use super::{opt_slice_in, opt_str_in, resolve, slice_in, str_in};
+use super::{Failure, FfiResult, PackedOut, boundary, bytes_out, kvg_bytes, kvg_status};
+use super::{opt_slice_in, opt_str_in, packed_in, resolve, slice_in, str_in};
+use crate::error::ErrorKind;
 use crate::{Graph, GraphStats};
 use std::ffi::c_char;
 use std::mem::MaybeUninit;
@@ -137,6 +138,83 @@ pub extern "C" fn kvg_node_get_property(
     graph_to_bytes(engine, out, |g| {
         let name = str_in(name, "name")?;
         g.get_property(id, name)?.ok_or_else(|| Failure::not_found(format!("node {id} has no property {name:?}")))
+    })
+}
+
+/// Sets property `name` of the `count` nodes `ids[i]` in one call, node `i`
+/// to value `i`: the values are packed back to back in `values`, the `i`-th
+/// one `value_lens[i]` bytes long.
+///
+/// The whole batch is checked before anything is written (every id must be
+/// a live node): a bad argument or an unknown id writes nothing. The
+/// properties are then set in order, each atomically, so an id given twice
+/// ends with its last value. The batch is not atomic: concurrent readers may
+/// see some properties set and not others, and a node removed by another
+/// thread during the call stops it there with `KVG_NOT_FOUND`.
+///
+/// Errors: `KVG_NOT_FOUND` for an unknown or removed node (the message
+/// names it); `KVG_INVALID_ARGUMENT` for a NULL or closed engine, a NULL or
+/// non-UTF-8 name, a NULL array or buffer with a non-zero total length, or
+/// lengths whose sum overflows.
+#[unsafe(no_mangle)]
+pub extern "C" fn kvg_nodes_set_property(
+    engine: *const kvg_engine,
+    ids: *const u64,
+    count: usize,
+    name: *const c_char,
+    values: *const u8,
+    value_lens: *const usize,
+) -> kvg_status {
+    with_graph(engine, |g| {
+        let ids = slice_in(ids, count, "ids")?;
+        let name = str_in(name, "name")?;
+        let values = packed_in(values, value_lens, count, "values")?;
+        if let Some((i, id)) = ids.iter().enumerate().find(|&(_, &id)| !g.contains_node(id)) {
+            return Err(Failure::not_found(format!("ids[{i}]: no node {id}; nothing was written")));
+        }
+        for (&id, value) in ids.iter().zip(values) {
+            g.set_property(id, name, value)?;
+        }
+        Ok(())
+    })
+}
+
+/// Gets property `name` of the `count` nodes `ids[i]` in one call.
+///
+/// The output has the shape of `kvg_kv_get_many`: the values found are
+/// packed, in order, into `*out_values` (an owned `kvg_bytes` to release
+/// with `kvg_bytes_free`), and `out_lens`, a caller array of `count`
+/// elements, receives each value's length, or `KVG_NO_VALUE` for an unknown
+/// or removed node or an unset property. Each value is read atomically; the
+/// batch is not a snapshot.
+///
+/// Errors: `KVG_INVALID_ARGUMENT` for a NULL or closed engine, a NULL or
+/// non-UTF-8 name, a NULL `out_values`, or a NULL `ids` or `out_lens` with a
+/// non-zero `count`. On failure `*out_values` is `{NULL, 0}` and every
+/// `out_lens[i]` is `KVG_NO_VALUE`.
+#[unsafe(no_mangle)]
+pub extern "C" fn kvg_nodes_get_property(
+    engine: *const kvg_engine,
+    ids: *const u64,
+    count: usize,
+    name: *const c_char,
+    out_values: *mut kvg_bytes,
+    out_lens: *mut usize,
+) -> kvg_status {
+    boundary(|| {
+        let out = PackedOut::new(out_values, out_lens, count)?;
+        let ids = slice_in(ids, count, "ids")?;
+        let name = str_in(name, "name")?;
+        let engine = resolve(engine)?;
+        out.fill(|i, buf| match engine.graph().get_property(ids[i], name) {
+            Ok(Some(value)) => {
+                buf.extend_from_slice(&value);
+                Ok(true)
+            }
+            Ok(None) => Ok(false),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e.into()),
+        })
     })
 }
 

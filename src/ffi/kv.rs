@@ -1,8 +1,8 @@
 //! The key-value map: point operations, counters, TTLs and scans.
 
 use super::engine::kvg_engine;
-use super::{Failure, FfiResult, boundary, bytes_out, kvg_bytes, kvg_status, out};
-use super::{close_handle, open_handle, opt_slice_in, resolve, slice_in};
+use super::{Failure, FfiResult, PackedOut, boundary, bytes_out, kvg_bytes, kvg_status, out};
+use super::{buf_out, close_handle, fill, open_handle, opt_slice_in, packed_in, resolve, slice_in};
 use crate::{Kv, KvIter};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -108,6 +108,109 @@ pub extern "C" fn kvg_kv_get(
         out.write(kvg_bytes::EMPTY);
         let key = slice_in(key, key_len, "key")?;
         bytes_out(out, resolve(engine)?.kv().get(key).ok_or_else(|| Failure::not_found("key not found"))?)
+    })
+}
+
+/// Copies the live value of `key` into the caller buffer `buf` of `cap`
+/// bytes and stores its length in `*out_len`: one call, nothing to free.
+///
+/// The value is copied only if it fits (`*out_len <= cap`); otherwise the
+/// call returns `KVG_BUFFER_TOO_SMALL` with the needed length in `*out_len`
+/// and `buf` unchanged: grow the buffer and call again (the value may have
+/// changed meanwhile, so check again). `(NULL, 0)` asks for the length only.
+/// No 0 byte is appended.
+///
+/// Errors: `KVG_NOT_FOUND` if the key has no live value (`*out_len` is then
+/// 0); `KVG_BUFFER_TOO_SMALL` as above; `KVG_INVALID_ARGUMENT` for a NULL
+/// `out_len`, a NULL `buf` with a non-zero `cap`, and as `kvg_kv_set`.
+#[unsafe(no_mangle)]
+pub extern "C" fn kvg_kv_get_into(
+    engine: *const kvg_engine,
+    key: *const u8,
+    key_len: usize,
+    buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> kvg_status {
+    boundary(|| {
+        // Cleared before anything can fail: a failure leaves 0 unless the value was found.
+        let out_len = out(out_len, "out_len")?;
+        out_len.write(0);
+        let buf = buf_out(buf, cap, "buf")?;
+        let key = slice_in(key, key_len, "key")?;
+        let kv = resolve(engine)?;
+        // One read gives both the length and the bytes, even if a writer races.
+        let (len, copied) = kv
+            .kv()
+            .get_with(key, |v| (v.len(), fill(buf, v, "value")))
+            .ok_or_else(|| Failure::not_found("key not found"))?;
+        out_len.write(len);
+        copied
+    })
+}
+
+/// Gets `count` keys in one call. The keys are packed back to back in
+/// `keys`, the `i`-th one `key_lens[i]` bytes long.
+///
+/// The values found are packed, in key order, into `*out_values`, one owned
+/// `kvg_bytes` to release with `kvg_bytes_free` (`data` is non-NULL on
+/// success, even if nothing was found). `out_lens`, a caller array of
+/// `count` elements, receives the length of each key's value, or
+/// `KVG_NO_VALUE` for a key without a live value (it takes no bytes): value
+/// `i` starts at the sum of the lengths before it that are not `KVG_NO_VALUE`.
+/// Each value is read atomically, but the batch is not a snapshot: writes
+/// made meanwhile may be seen by some keys and not by others.
+///
+/// Errors: `KVG_INVALID_ARGUMENT` for a NULL or closed engine, a NULL
+/// `out_values`, a NULL `keys`, `key_lens` or `out_lens` with a non-zero
+/// total length, or lengths whose sum overflows. On failure `*out_values` is
+/// `{NULL, 0}` and every `out_lens[i]` is `KVG_NO_VALUE`.
+#[unsafe(no_mangle)]
+pub extern "C" fn kvg_kv_get_many(
+    engine: *const kvg_engine,
+    keys: *const u8,
+    key_lens: *const usize,
+    count: usize,
+    out_values: *mut kvg_bytes,
+    out_lens: *mut usize,
+) -> kvg_status {
+    boundary(|| {
+        let out = PackedOut::new(out_values, out_lens, count)?;
+        let keys = packed_in(keys, key_lens, count, "keys")?;
+        let engine = resolve(engine)?;
+        let kv = engine.kv();
+        out.fill(|i, buf| Ok(kv.get_with(keys[i], |v| buf.extend_from_slice(v)).is_some()))
+    })
+}
+
+/// Sets `count` keys in one call: key `i` (the `i`-th of `keys`, packed back
+/// to back, `key_lens[i]` bytes long) to value `i` (packed likewise in
+/// `values` with `value_lens`), replacing any value and clearing any TTL.
+///
+/// The whole batch is checked before anything is written: a bad argument
+/// writes nothing. The pairs are then set in order, each atomically, so a
+/// key given twice ends with its last value. The batch is not atomic:
+/// concurrent readers may see some pairs set and not others.
+///
+/// Errors: `KVG_INVALID_ARGUMENT` for a NULL or closed engine, a NULL
+/// array or buffer with a non-zero total length, or lengths whose sum overflows.
+#[unsafe(no_mangle)]
+pub extern "C" fn kvg_kv_set_many(
+    engine: *const kvg_engine,
+    keys: *const u8,
+    key_lens: *const usize,
+    values: *const u8,
+    value_lens: *const usize,
+    count: usize,
+) -> kvg_status {
+    boundary(|| {
+        let keys = packed_in(keys, key_lens, count, "keys")?;
+        let values = packed_in(values, value_lens, count, "values")?;
+        let engine = resolve(engine)?;
+        for (key, value) in keys.into_iter().zip(values) {
+            engine.kv().set(key, value);
+        }
+        Ok(())
     })
 }
 

@@ -119,6 +119,13 @@ impl From<bool> for CBool {
 /// `kvg_snapshot_cdlp` write it there.
 pub const KVG_NO_NODE: u64 = u64::MAX;
 
+/// The length a batch read (`kvg_kv_get_many`, `kvg_nodes_get_property`)
+/// stores in `out_lens[i]` for an item that has no value (an absent key, an
+/// unknown node, an unset property); it takes no bytes of the packed output.
+// `usize::MAX`, written so that cbindgen can spell it: `(size_t)UINT64_MAX`
+// is SIZE_MAX on every target.
+pub const KVG_NO_VALUE: usize = u64::MAX as usize;
+
 /// An owned byte string returned by the library.
 ///
 /// Release it with `kvg_bytes_free`. On success `data` is never NULL and
@@ -517,4 +524,67 @@ pub(crate) fn fill<T: Copy>(buf: &mut [MaybeUninit<T>], values: &[T], what: &str
 pub(crate) fn ensure_cap(cap: usize, needed: u64, what: &str) -> FfiResult {
     let needed = usize::try_from(needed).map_err(|_| Failure::invalid(format!("{what}: result too large")))?;
     if cap < needed { Err(Failure::too_small(what, needed, cap)) } else { Ok(()) }
+}
+
+// ---------------------------------------------------------------------------
+// Batches: byte strings packed back to back, with an array of lengths
+// ---------------------------------------------------------------------------
+
+/// The `count` byte strings packed back to back at `data`, the `i`-th one
+/// `lens[i]` bytes long, borrowed for the call. `lens` is read like any input
+/// array (`(NULL, 0)` is empty); `data` must hold the sum of the lengths
+/// (NULL only if that sum is 0). A sum that overflows is `KVG_INVALID_ARGUMENT`.
+pub(crate) fn packed_in<'a>(data: *const u8, lens: *const usize, count: usize, what: &str) -> FfiResult<Vec<&'a [u8]>> {
+    let lens = slice_in(lens, count, &format!("{what} lengths"))?;
+    let total = lens
+        .iter()
+        .try_fold(0usize, |sum, &len| sum.checked_add(len))
+        .ok_or_else(|| Failure::invalid(format!("{what}: the lengths add up to more than SIZE_MAX")))?;
+    let mut rest = slice_in(data, total, what)?;
+    Ok(lens
+        .iter()
+        .map(|&len| {
+            let (item, tail) = rest.split_at(len);
+            rest = tail;
+            item
+        })
+        .collect())
+}
+
+/// The outputs of a batch read: one owned `kvg_bytes` holding every value
+/// found, packed in order, and a caller array of one length per item
+/// ([`KVG_NO_VALUE`] for an item without a value).
+pub(crate) struct PackedOut<'a> {
+    values: &'a mut MaybeUninit<kvg_bytes>,
+    lens: &'a mut [MaybeUninit<usize>],
+}
+
+impl<'a> PackedOut<'a> {
+    /// Checks the outputs and clears them before anything can fail:
+    /// `*values` becomes `{NULL, 0}` and every one of the `count` lengths
+    /// `KVG_NO_VALUE` (each output that is valid, even if the other is not).
+    pub(crate) fn new(values: *mut kvg_bytes, lens: *mut usize, count: usize) -> FfiResult<Self> {
+        let (mut values, mut lens) = (out(values, "out_values"), buf_out(lens, count, "out_lens"));
+        if let Ok(values) = values.as_mut() {
+            values.write(kvg_bytes::EMPTY);
+        }
+        if let Ok(lens) = lens.as_mut() {
+            lens.iter_mut().for_each(|len| _ = len.write(KVG_NO_VALUE));
+        }
+        Ok(PackedOut { values: values?, lens: lens? })
+    }
+
+    /// Fills the outputs: `read(i, buf)` appends the value of item `i` to
+    /// `buf` and returns `true`, or returns `false` if the item has none.
+    pub(crate) fn fill(self, mut read: impl FnMut(usize, &mut Vec<u8>) -> FfiResult<bool>) -> FfiResult {
+        let mut packed = Vec::new();
+        let mut lens = Vec::with_capacity(self.lens.len());
+        for i in 0..self.lens.len() {
+            let start = packed.len();
+            lens.push(if read(i, &mut packed)? { packed.len() - start } else { KVG_NO_VALUE });
+        }
+        // Written only once every item is read: a failure leaves the cleared outputs.
+        bytes_out(self.values, packed)?;
+        fill(self.lens, &lens, "out_lens")
+    }
 }

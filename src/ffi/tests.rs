@@ -6,7 +6,7 @@ use super::graph::*;
 use super::kv::*;
 use super::snapshot::*;
 use super::*;
-use std::ptr::{null, null_mut};
+use std::ptr::{NonNull, null, null_mut};
 
 fn last_error() -> String {
     let p = kvg_last_error();
@@ -112,4 +112,192 @@ fn panics_become_statuses() {
     let name = |s| unsafe { CStr::from_ptr(kvg_status_str(CStatus(s))) }.to_str().unwrap().to_owned();
     assert_eq!(name(6), "panic");
     assert_eq!(name(-1), "unknown status");
+}
+
+/// `(packed bytes, lengths)` of `items`, the layout of the batch functions.
+fn pack(items: &[&[u8]]) -> (Vec<u8>, Vec<usize>) {
+    (items.concat(), items.iter().map(|i| i.len()).collect())
+}
+
+/// The items of a batch read: `None` for `KVG_NO_VALUE`; frees `values`.
+fn unpack(values: &mut kvg_bytes, lens: &[usize]) -> Vec<Option<Vec<u8>>> {
+    let packed = take(values);
+    let mut at = 0;
+    let items = lens
+        .iter()
+        .map(|&len| {
+            (len != KVG_NO_VALUE).then(|| {
+                at += len;
+                packed[at - len..at].to_vec()
+            })
+        })
+        .collect();
+    assert_eq!(at, packed.len());
+    items
+}
+
+#[test]
+fn kv_batches() {
+    let e = open();
+    let (keys, key_lens) = pack(&[b"a", b"bb", b"", b"a"]);
+    let (values, value_lens) = pack(&[b"1", b"", b"3", b"4"]);
+    assert_eq!(kvg_kv_set_many(e, keys.as_ptr(), key_lens.as_ptr(), values.as_ptr(), value_lens.as_ptr(), 4), KVG_OK);
+    let mut n = 0;
+    assert_eq!(kvg_kv_len(e, &mut n), KVG_OK);
+    assert_eq!(n, 3);
+
+    let (keys, key_lens) = pack(&[b"a", b"zz", b"bb", b""]);
+    let (mut out, mut lens) = (kvg_bytes::EMPTY, [0usize; 4]);
+    assert_eq!(kvg_kv_get_many(e, keys.as_ptr(), key_lens.as_ptr(), 4, &mut out, lens.as_mut_ptr()), KVG_OK);
+    assert_eq!(lens, [1, KVG_NO_VALUE, 0, 1]);
+    let got = unpack(&mut out, &lens);
+    assert_eq!(got, [Some(b"4".to_vec()), None, Some(vec![]), Some(b"3".to_vec())]);
+
+    // Empty batches: NULL arrays with a count of 0.
+    assert_eq!(kvg_kv_set_many(e, null(), null(), null(), null(), 0), KVG_OK);
+    assert_eq!(kvg_kv_get_many(e, null(), null(), 0, &mut out, null_mut()), KVG_OK);
+    assert!(!out.data.is_null() && out.len == 0);
+    kvg_bytes_free(&mut out);
+
+    // Bad batches write nothing.
+    let (keys, key_lens) = pack(&[b"x", b"y"]);
+    let (values, value_lens) = pack(&[b"1", b"2"]);
+    assert_eq!(
+        kvg_kv_set_many(e, keys.as_ptr(), null(), values.as_ptr(), value_lens.as_ptr(), 2),
+        KVG_INVALID_ARGUMENT
+    );
+    assert!(last_error().contains("keys lengths is NULL"));
+    assert_eq!(
+        kvg_kv_set_many(e, keys.as_ptr(), key_lens.as_ptr(), null(), value_lens.as_ptr(), 2),
+        KVG_INVALID_ARGUMENT
+    );
+    assert!(last_error().contains("values is NULL"));
+    let overflowing = [usize::MAX, 2];
+    assert_eq!(
+        kvg_kv_set_many(e, keys.as_ptr(), key_lens.as_ptr(), values.as_ptr(), overflowing.as_ptr(), 2),
+        KVG_INVALID_ARGUMENT
+    );
+    assert!(last_error().contains("add up to more than SIZE_MAX"));
+    assert_eq!(kvg_kv_len(e, &mut n), KVG_OK);
+    assert_eq!(n, 3);
+
+    // Failed reads leave cleared outputs.
+    let mut lens = [7usize; 2];
+    out = kvg_bytes { data: NonNull::dangling().as_ptr(), len: 9 };
+    assert_eq!(
+        kvg_kv_get_many(e, keys.as_ptr(), overflowing.as_ptr(), 2, &mut out, lens.as_mut_ptr()),
+        KVG_INVALID_ARGUMENT
+    );
+    assert!(out.data.is_null() && out.len == 0 && lens == [KVG_NO_VALUE; 2]);
+    assert_eq!(
+        kvg_kv_get_many(e, keys.as_ptr(), key_lens.as_ptr(), 2, null_mut(), lens.as_mut_ptr()),
+        KVG_INVALID_ARGUMENT
+    );
+    assert!(last_error().contains("out_values is NULL"));
+    assert_eq!(kvg_kv_get_many(e, keys.as_ptr(), key_lens.as_ptr(), 2, &mut out, null_mut()), KVG_INVALID_ARGUMENT);
+    assert!(last_error().contains("out_lens is NULL"));
+    assert!(out.data.is_null());
+
+    assert_eq!(kvg_engine_close(e), KVG_OK);
+    assert_eq!(kvg_kv_set_many(e, null(), null(), null(), null(), 0), KVG_INVALID_ARGUMENT);
+    assert_eq!(kvg_kv_get_many(e, null(), null(), 0, &mut out, null_mut()), KVG_INVALID_ARGUMENT);
+    assert!(out.data.is_null());
+}
+
+#[test]
+fn kv_get_into() {
+    let e = open();
+    assert_eq!(kvg_kv_set(e, b"k".as_ptr(), 1, b"hello".as_ptr(), 5), KVG_OK);
+    let (mut buf, mut len) = ([0u8; 8], 99usize);
+    assert_eq!(kvg_kv_get_into(e, b"k".as_ptr(), 1, buf.as_mut_ptr(), 8, &mut len), KVG_OK);
+    assert_eq!(&buf[..len], b"hello");
+    // Too small: the needed length, the buffer untouched.
+    let mut small = [0u8; 4];
+    assert_eq!(kvg_kv_get_into(e, b"k".as_ptr(), 1, small.as_mut_ptr(), 4, &mut len), KVG_BUFFER_TOO_SMALL);
+    assert_eq!((len, small), (5, [0; 4]));
+    assert_eq!(kvg_kv_get_into(e, b"k".as_ptr(), 1, null_mut(), 0, &mut len), KVG_BUFFER_TOO_SMALL);
+    assert_eq!(len, 5);
+    assert_eq!(kvg_kv_get_into(e, b"k".as_ptr(), 1, buf.as_mut_ptr(), 5, &mut len), KVG_OK);
+    assert_eq!(kvg_kv_get_into(e, b"x".as_ptr(), 1, buf.as_mut_ptr(), 8, &mut len), KVG_NOT_FOUND);
+    assert_eq!(len, 0);
+    assert_eq!(kvg_kv_set(e, b"empty".as_ptr(), 5, null(), 0), KVG_OK);
+    assert_eq!(kvg_kv_get_into(e, b"empty".as_ptr(), 5, null_mut(), 0, &mut len), KVG_OK);
+    assert_eq!(len, 0);
+    assert_eq!(kvg_kv_get_into(e, b"k".as_ptr(), 1, null_mut(), 3, &mut len), KVG_INVALID_ARGUMENT);
+    assert_eq!(kvg_kv_get_into(e, b"k".as_ptr(), 1, buf.as_mut_ptr(), 8, null_mut()), KVG_INVALID_ARGUMENT);
+    assert_eq!(kvg_engine_close(e), KVG_OK);
+    len = 3;
+    assert_eq!(kvg_kv_get_into(e, b"k".as_ptr(), 1, buf.as_mut_ptr(), 8, &mut len), KVG_INVALID_ARGUMENT);
+    assert_eq!(len, 0);
+}
+
+#[test]
+fn property_batches() {
+    let e = open();
+    let mut first = 0;
+    assert_eq!(kvg_nodes_add(e, 3, null(), &mut first), KVG_OK);
+    let ids = [first, first + 2, first];
+    let (values, value_lens) = pack(&[b"Ada", b"Grace", b"Alan"]);
+    assert_eq!(
+        kvg_nodes_set_property(e, ids.as_ptr(), 3, c"name".as_ptr(), values.as_ptr(), value_lens.as_ptr()),
+        KVG_OK
+    );
+
+    let ids = [first, first + 1, first + 2, first + 99];
+    let (mut out, mut lens) = (kvg_bytes::EMPTY, [0usize; 4]);
+    assert_eq!(kvg_nodes_get_property(e, ids.as_ptr(), 4, c"name".as_ptr(), &mut out, lens.as_mut_ptr()), KVG_OK);
+    let got = unpack(&mut out, &lens);
+    assert_eq!(got, [Some(b"Alan".to_vec()), None, Some(b"Grace".to_vec()), None]);
+
+    // An unknown id anywhere in the batch writes nothing.
+    let bad = [first + 1, first + 99];
+    let (values, value_lens) = pack(&[b"x", b"y"]);
+    assert_eq!(
+        kvg_nodes_set_property(e, bad.as_ptr(), 2, c"name".as_ptr(), values.as_ptr(), value_lens.as_ptr()),
+        KVG_NOT_FOUND
+    );
+    assert!(last_error().contains("ids[1]"));
+    assert_eq!(kvg_node_remove(e, first + 2), KVG_OK);
+    let removed = [first + 1, first + 2];
+    assert_eq!(
+        kvg_nodes_set_property(e, removed.as_ptr(), 2, c"name".as_ptr(), values.as_ptr(), value_lens.as_ptr()),
+        KVG_NOT_FOUND
+    );
+    assert_eq!(kvg_node_get_property(e, first + 1, c"name".as_ptr(), &mut out), KVG_NOT_FOUND);
+
+    // Bad arguments.
+    let bad_utf8 = c"\xff";
+    assert_eq!(
+        kvg_nodes_set_property(e, ids.as_ptr(), 1, bad_utf8.as_ptr(), values.as_ptr(), value_lens.as_ptr()),
+        KVG_INVALID_ARGUMENT
+    );
+    assert!(last_error().contains("UTF-8"));
+    assert_eq!(
+        kvg_nodes_get_property(e, ids.as_ptr(), 2, bad_utf8.as_ptr(), &mut out, lens.as_mut_ptr()),
+        KVG_INVALID_ARGUMENT
+    );
+    assert!(out.data.is_null() && lens[..2] == [KVG_NO_VALUE; 2]);
+    assert_eq!(
+        kvg_nodes_set_property(e, null(), 2, c"name".as_ptr(), values.as_ptr(), value_lens.as_ptr()),
+        KVG_INVALID_ARGUMENT
+    );
+    assert_eq!(
+        kvg_nodes_set_property(e, ids.as_ptr(), 1, null(), values.as_ptr(), value_lens.as_ptr()),
+        KVG_INVALID_ARGUMENT
+    );
+    assert_eq!(
+        kvg_nodes_set_property(e, ids.as_ptr(), 2, c"name".as_ptr(), null(), value_lens.as_ptr()),
+        KVG_INVALID_ARGUMENT
+    );
+    assert_eq!(
+        kvg_nodes_get_property(e, null(), 2, c"name".as_ptr(), &mut out, lens.as_mut_ptr()),
+        KVG_INVALID_ARGUMENT
+    );
+    assert_eq!(kvg_nodes_set_property(e, null(), 0, c"name".as_ptr(), null(), null()), KVG_OK);
+    assert_eq!(kvg_nodes_get_property(e, null(), 0, c"name".as_ptr(), &mut out, null_mut()), KVG_OK);
+    assert_eq!(take(&mut out), b"");
+    let mut label = kvg_bytes::EMPTY;
+    assert_eq!(kvg_node_get_property(e, first, c"name".as_ptr(), &mut label), KVG_OK);
+    assert_eq!(take(&mut label), b"Alan");
+    assert_eq!(kvg_engine_close(e), KVG_OK);
 }

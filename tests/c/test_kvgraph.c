@@ -350,6 +350,122 @@ static void drain(kvg_kv_iter *it, char *joined, size_t cap) {
     OK(kvg_kv_iter_close(it));
 }
 
+/* ------------------------------------------------------------------------ */
+/* Batches and kvg_kv_get_into */
+
+/* Item `i` of a batch read: its bytes in `*item` (NULL if KVG_NO_VALUE);
+ * returns its length. */
+static size_t batch_item(const kvg_bytes *values, const size_t *lens, size_t i, const uint8_t **item) {
+    size_t at = 0;
+    for (size_t j = 0; j < i; j++)
+        if (lens[j] != KVG_NO_VALUE) at += lens[j];
+    *item = lens[i] == KVG_NO_VALUE ? NULL : values->data + at;
+    return lens[i];
+}
+
+static int batch_item_eq(const kvg_bytes *values, const size_t *lens, size_t i, const char *s) {
+    const uint8_t *item;
+    size_t len = batch_item(values, lens, i, &item);
+    return item != NULL && len == strlen(s) && memcmp(item, s, len) == 0;
+}
+
+static void test_batches(void) {
+    kvg_engine *e = open_engine();
+    kvg_bytes out = {NULL, 0};
+    CHECK(KVG_NO_VALUE == SIZE_MAX);
+
+    /* kvg_kv_set_many: packed keys and values; a later duplicate wins. */
+    const char keys[] = "aa" "bbb" "" "aa";
+    const size_t key_lens[] = {2, 3, 0, 2};
+    const char values[] = "one" "two" "" "three";
+    const size_t value_lens[] = {3, 3, 0, 5};
+    OK(kvg_kv_set_many(e, (const uint8_t *)keys, key_lens, (const uint8_t *)values, value_lens, 4));
+    uint64_t n = 0;
+    OK(kvg_kv_len(e, &n));
+    CHECK(n == 3);
+    OK(kvg_kv_set_many(e, NULL, NULL, NULL, NULL, 0));
+
+    /* kvg_kv_get_many: found values packed, KVG_NO_VALUE for missing keys. */
+    const char get_keys[] = "aa" "zz" "bbb" "";
+    const size_t get_lens[] = {2, 2, 3, 0};
+    size_t lens[4] = {0, 0, 0, 0};
+    OK(kvg_kv_get_many(e, (const uint8_t *)get_keys, get_lens, 4, &out, lens));
+    CHECK(lens[0] == 5 && lens[1] == KVG_NO_VALUE && lens[2] == 3 && lens[3] == 0);
+    CHECK(out.data != NULL && out.len == 8 && out.data[8] == 0);
+    CHECK(batch_item_eq(&out, lens, 0, "three") && batch_item_eq(&out, lens, 2, "two"));
+    CHECK(batch_item_eq(&out, lens, 3, ""));
+    kvg_bytes_free(&out);
+    OK(kvg_kv_get_many(e, NULL, NULL, 0, &out, NULL));
+    CHECK(out.data != NULL && out.len == 0);
+    kvg_bytes_free(&out);
+
+    /* Bad batches write nothing and clear the outputs. */
+    const size_t huge[] = {SIZE_MAX, 2};
+    EXPECT(kvg_kv_set_many(e, (const uint8_t *)"xy", huge, (const uint8_t *)"12", value_lens, 2),
+           KVG_INVALID_ARGUMENT);
+    CHECK_ERROR_HAS("add up to more than SIZE_MAX");
+    EXPECT(kvg_kv_set_many(e, (const uint8_t *)"xy", NULL, (const uint8_t *)"12", value_lens, 2),
+           KVG_INVALID_ARGUMENT);
+    EXPECT(kvg_kv_set_many(e, NULL, key_lens, NULL, value_lens, 2), KVG_INVALID_ARGUMENT);
+    CHECK_ERROR_HAS("keys is NULL");
+    OK(kvg_kv_len(e, &n));
+    CHECK(n == 3);
+    EXPECT(kvg_kv_get_many(e, (const uint8_t *)"xy", huge, 2, &out, lens), KVG_INVALID_ARGUMENT);
+    CHECK(out.data == NULL && lens[0] == KVG_NO_VALUE && lens[1] == KVG_NO_VALUE);
+    EXPECT(kvg_kv_get_many(e, (const uint8_t *)"aa", get_lens, 1, NULL, lens), KVG_INVALID_ARGUMENT);
+    EXPECT(kvg_kv_get_many(e, (const uint8_t *)"aa", get_lens, 1, &out, NULL), KVG_INVALID_ARGUMENT);
+    CHECK_ERROR_HAS("out_lens is NULL");
+
+    /* kvg_kv_get_into: one call, the value in a caller buffer. */
+    uint8_t buf[8];
+    size_t len = 99;
+    OK(kvg_kv_get_into(e, KEY("aa"), buf, sizeof buf, &len));
+    CHECK(len == 5 && memcmp(buf, "three", 5) == 0);
+    memset(buf, 0, sizeof buf);
+    EXPECT(kvg_kv_get_into(e, KEY("aa"), buf, 4, &len), KVG_BUFFER_TOO_SMALL);
+    CHECK(len == 5 && buf[0] == 0);
+    EXPECT(kvg_kv_get_into(e, KEY("aa"), NULL, 0, &len), KVG_BUFFER_TOO_SMALL);
+    CHECK(len == 5);
+    EXPECT(kvg_kv_get_into(e, KEY("nope"), buf, sizeof buf, &len), KVG_NOT_FOUND);
+    CHECK(len == 0);
+    EXPECT(kvg_kv_get_into(e, KEY("aa"), NULL, 4, &len), KVG_INVALID_ARGUMENT);
+    EXPECT(kvg_kv_get_into(e, KEY("aa"), buf, sizeof buf, NULL), KVG_INVALID_ARGUMENT);
+
+    /* Properties of many nodes: one name, values packed. */
+    uint64_t first = 0;
+    OK(kvg_nodes_add(e, 3, "Person", &first));
+    const uint64_t ids[] = {first, first + 2};
+    const size_t name_lens[] = {3, 5};
+    OK(kvg_nodes_set_property(e, ids, 2, "name", (const uint8_t *)"AdaGrace", name_lens));
+    const uint64_t get_ids[] = {first, first + 1, first + 2, first + 1000};
+    OK(kvg_nodes_get_property(e, get_ids, 4, "name", &out, lens));
+    CHECK(lens[1] == KVG_NO_VALUE && lens[3] == KVG_NO_VALUE);
+    CHECK(batch_item_eq(&out, lens, 0, "Ada") && batch_item_eq(&out, lens, 2, "Grace"));
+    kvg_bytes_free(&out);
+
+    /* An unknown id, a bad name, NULL arrays: nothing written. */
+    const uint64_t bad_ids[] = {first + 1, first + 1000};
+    EXPECT(kvg_nodes_set_property(e, bad_ids, 2, "name", (const uint8_t *)"xy", (const size_t[]){1, 1}),
+           KVG_NOT_FOUND);
+    CHECK_ERROR_HAS("nothing was written");
+    EXPECT(kvg_node_get_property(e, first + 1, "name", &out), KVG_NOT_FOUND);
+    EXPECT(kvg_nodes_set_property(e, ids, 2, "\xff", (const uint8_t *)"AdaGrace", name_lens),
+           KVG_INVALID_ARGUMENT);
+    EXPECT(kvg_nodes_set_property(e, NULL, 2, "name", (const uint8_t *)"AdaGrace", name_lens),
+           KVG_INVALID_ARGUMENT);
+    EXPECT(kvg_nodes_set_property(e, ids, 2, "name", NULL, name_lens), KVG_INVALID_ARGUMENT);
+    EXPECT(kvg_nodes_get_property(e, get_ids, 4, NULL, &out, lens), KVG_INVALID_ARGUMENT);
+    CHECK(out.data == NULL && lens[0] == KVG_NO_VALUE);
+    OK(kvg_nodes_set_property(e, NULL, 0, "name", NULL, NULL));
+
+    OK(kvg_engine_close(e));
+    EXPECT(kvg_kv_set_many(e, NULL, NULL, NULL, NULL, 0), KVG_INVALID_ARGUMENT);
+    EXPECT(kvg_kv_get_many(e, NULL, NULL, 0, &out, NULL), KVG_INVALID_ARGUMENT);
+    EXPECT(kvg_kv_get_into(e, KEY("aa"), buf, sizeof buf, &len), KVG_INVALID_ARGUMENT);
+    EXPECT(kvg_nodes_get_property(e, NULL, 0, "name", &out, NULL), KVG_INVALID_ARGUMENT);
+    CHECK(out.data == NULL);
+}
+
 static void test_scans(void) {
     kvg_engine *e = open_engine();
     const char *keys[] = {"b", "a", "ab", "abc", "b\xff", "c", "ac"};
@@ -892,6 +1008,7 @@ int main(void) {
     test_handles();
     test_snapshot_outlives_engine();
     test_kv();
+    test_batches();
     test_scans();
     test_graph_writes();
     test_snapshot_queries();

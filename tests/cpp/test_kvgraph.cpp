@@ -58,6 +58,7 @@ static void test_kv() {
     CHECK(kv.get(binary) == binary);
     CHECK(kv.insert("once", "1"));
     CHECK(!kv.insert("once", "2"));
+
     CHECK(kv.get("once") == std::optional<std::string>("1"));
     CHECK(!kv.compare_and_swap("once", "2", "3"));
     CHECK(!kv.compare_and_swap("absent", "2", "3"));
@@ -103,6 +104,22 @@ static void test_kv() {
     CHECK(kvgraph::version() == kvg_version());
 }
 
+static void test_kv_batches() {
+    kvgraph::Engine db;
+    auto kv = db.kv();
+    kv.set_many({{"b:1", "one"}, {"b:2", ""}, {"b:1", "uno"}});
+    auto got = kv.get_many({"b:1", "b:missing", "b:2"});
+    CHECK(got.size() == 3 && got[0] == std::optional<std::string>("uno") && !got[1] && got[2] == std::string());
+    CHECK(kv.get_many({}).empty());
+    std::string value;
+    CHECK(kv.get_into("b:1", value) && value == "uno");
+    std::string long_value(1000, 'x');
+    kv.set("long", long_value);
+    CHECK(kv.get_into("long", value) && value == long_value);
+    CHECK(!kv.get_into("b:missing", value) && value.empty());
+    CHECK(kvgraph::no_value == SIZE_MAX);
+}
+
 static void test_graph() {
     kvgraph::Engine db(kvgraph::Engine::default_config());
     auto g = db.graph();
@@ -115,6 +132,13 @@ static void test_graph() {
     CHECK(g.get_property(john, "name") == std::optional<std::string>("John Doe"));
     CHECK(g.get_property(jane, "name") == std::optional<std::string>("Jane Doe"));
     CHECK(!g.get_property(anon, "name"));
+    g.set_property_many({john, anon}, "nick", {"JD", "?"});
+    auto nicks = g.get_property_many({john, jane, anon, 999}, "nick");
+    CHECK(nicks.size() == 4 && nicks[0] == std::optional<std::string>("JD") && !nicks[1] && nicks[2] == std::string("?") &&
+          !nicks[3]);
+    CHECK_THROWS(g.set_property_many({jane, 999}, "nick", {"a", "b"}), KVG_NOT_FOUND);
+    CHECK(!g.get_property(jane, "nick"));
+    CHECK_THROWS(g.set_property_many({jane}, "nick", {}), KVG_INVALID_ARGUMENT);
     CHECK(g.node_label(john) == "Person" && g.node_label(anon).empty());
     CHECK_THROWS(g.add_edge(john, 999), KVG_NOT_FOUND);
     CHECK_THROWS(g.add_node("\xff"), KVG_INVALID_ARGUMENT);
@@ -197,6 +221,7 @@ static void test_threads() {
 int main() {
     try {
         test_kv();
+        test_kv_batches();
         test_graph();
         test_threads();
     } catch (const kvgraph::Error &e) {

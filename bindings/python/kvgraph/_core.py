@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import enum
 import operator
+import threading
 from array import array
 from ctypes import POINTER, byref, c_char_p, c_double, c_int, c_int64, c_size_t, c_uint64, c_void_p, string_at
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import (
     Iterable,
     Iterator,
     List,
+    Mapping,
     Optional,
     Sequence,
     Tuple,
@@ -31,7 +33,18 @@ from ._errors import (
     error_for,
 )
 from ._handle import Handle
-from ._lib import KvgBytes, KvgConfig, KvgGraphStats, RawBytes, check, last_error, lib, raw_function, take_bytes
+from ._lib import (
+    NO_VALUE,
+    KvgBytes,
+    KvgConfig,
+    KvgGraphStats,
+    RawBytes,
+    check,
+    last_error,
+    lib,
+    raw_function,
+    take_bytes,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy
@@ -168,12 +181,25 @@ class _Fast:
     library is loaded by then). Functions returning ``kvg_bytes`` are bound
     with :class:`RawBytes` so that the data pointer reads as an ``int``."""
 
-    __slots__ = ("kv_set", "kv_get", "bytes_free", "iter_next", "node_get_property", "neighbors", "k_hop")
+    __slots__ = (
+        "kv_set",
+        "kv_get",
+        "kv_get_into",
+        "bytes_free",
+        "iter_next",
+        "node_get_property",
+        "neighbors",
+        "k_hop",
+    )
 
     def __init__(self) -> None:
         raw = POINTER(RawBytes)
         self.kv_set = lib.kvg_kv_set
         self.kv_get = raw_function("kvg_kv_get", c_int, [c_void_p, c_char_p, c_size_t, raw])
+        # The buffer as a plain address (an int): no conversion per call.
+        self.kv_get_into = raw_function(
+            "kvg_kv_get_into", c_int, [c_void_p, c_char_p, c_size_t, c_void_p, c_size_t, POINTER(c_size_t)]
+        )
         self.bytes_free = raw_function("kvg_bytes_free", None, [raw])
         self.iter_next = raw_function("kvg_kv_iter_next", c_int, [c_void_p, raw, raw])
         self.node_get_property = raw_function("kvg_node_get_property", c_int, [c_void_p, c_uint64, c_char_p, raw])
@@ -202,6 +228,53 @@ def _take_raw(out: RawBytes, free: Any) -> bytes:
         return string_at(data, n) if n else b""
     finally:
         free(byref(out))
+
+
+class _GetBuffer:
+    """A caller buffer for ``kvg_kv_get_into`` with its length out-pointer,
+    made once per thread and reused by every :meth:`Kv.get` of that thread."""
+
+    __slots__ = ("raw", "addr", "cap", "len", "len_ptr")
+
+    def __init__(self, cap: int) -> None:
+        self.raw = ctypes.create_string_buffer(cap)
+        self.addr = ctypes.addressof(self.raw)
+        self.cap = cap
+        self.len = c_size_t()
+        self.len_ptr = ctypes.pointer(self.len)
+
+
+_GET_BUFFER_START = 4096
+"""First size of a thread's :class:`_GetBuffer`."""
+_GET_BUFFER_MAX = 1 << 20
+"""Largest size a thread's buffer grows to; a larger value is read into a
+buffer of its own, dropped after the call."""
+_GET_BUFFERS = threading.local()
+"""``buf``: this thread's :class:`_GetBuffer`, taken out while a get uses it
+(so that a get re-entered on the same thread, from a signal handler say,
+makes a buffer of its own instead of overwriting it)."""
+
+
+def _packed(items: List[bytes]) -> Tuple[bytes, Any]:
+    """``(bytes, lengths)`` for the batch calls: ``items`` packed back to
+    back, and a ``size_t`` array of their lengths (``None`` if empty)."""
+    n = len(items)
+    lens = (c_size_t * n)(*map(len, items)) if n else None
+    return b"".join(items), lens
+
+
+def _unpacked(out: KvgBytes, lens: Any) -> List[Optional[bytes]]:
+    """The items of a batch read (``None`` for ``KVG_NO_VALUE``); frees ``out``."""
+    blob = take_bytes(out)
+    items: List[Optional[bytes]] = []
+    at = 0
+    for n in lens or ():
+        if n == NO_VALUE:
+            items.append(None)
+        else:
+            items.append(blob[at : at + n])
+            at += n
+    return items
 
 
 # ---------------------------------------------------------------------------
@@ -366,8 +439,7 @@ class Kv:
         self._h = engine._handle()
         fast = _fast()
         self._set = fast.kv_set
-        self._get = fast.kv_get
-        self._free = fast.bytes_free
+        self._get_into = fast.kv_get_into
 
     def set(self, key: BytesLike, value: BytesLike, ttl_ms: Optional[int] = None) -> None:
         """Set ``key`` to ``value``, replacing any value.
@@ -387,15 +459,68 @@ class Kv:
                 check(lib.kvg_kv_set_with_ttl(e, k, len(k), v, len(v), ttl))
 
     def get(self, key: BytesLike) -> Optional[bytes]:
-        """The value of ``key``, or ``None`` if absent (or expired)."""
+        """The value of ``key``, or ``None`` if absent (or expired).
+
+        One call into the library (``kvg_kv_get_into``) copies the value into
+        a buffer of the calling thread, reused from get to get; a value
+        larger than the buffer makes it grow and the call is made again.
+        """
         k = key if type(key) is bytes else _bytes(key, "key")
-        out = RawBytes()
-        status = self._h.call(self._get, k, len(k), byref(out))
-        if status:
-            if status == KVG_NOT_FOUND:
-                return None
-            check(status)
-        return _take_raw(out, self._free)
+        local = _GET_BUFFERS
+        buf = local.__dict__.pop("buf", None) or _GetBuffer(_GET_BUFFER_START)
+        cur = buf
+        try:
+            while True:
+                status = self._h.call(self._get_into, k, len(k), cur.addr, cur.cap, cur.len_ptr)
+                if not status:
+                    return string_at(cur.addr, cur.len.value)
+                if status == KVG_NOT_FOUND:
+                    return None
+                if status != KVG_BUFFER_TOO_SMALL:
+                    check(status)
+                # Too small: grow the thread's buffer (past the limit, use a
+                # one-off buffer instead) and ask again, as the value may
+                # change meanwhile.
+                n = cur.len.value
+                if n <= _GET_BUFFER_MAX:
+                    buf = cur = _GetBuffer(max(n, min(2 * buf.cap, _GET_BUFFER_MAX)))
+                else:
+                    cur = _GetBuffer(n)
+        finally:
+            local.buf = buf
+
+    def get_many(self, keys: Iterable[BytesLike]) -> List[Optional[bytes]]:
+        """The values of ``keys`` in one call into the library
+        (``kvg_kv_get_many``): a list in the order of ``keys``, ``None`` for
+        an absent key. Each value is read atomically; the batch is not a
+        snapshot."""
+        ks = [k if type(k) is bytes else _bytes(k, "key") for k in keys]
+        packed, key_lens = _packed(ks)
+        n = len(ks)
+        lens = (c_size_t * n)() if n else None
+        out = KvgBytes()
+        with self._engine._handle() as e:
+            check(lib.kvg_kv_get_many(e, packed, key_lens, n, byref(out), lens))
+        return _unpacked(out, lens)
+
+    def set_many(
+        self, items: Union[Mapping[BytesLike, BytesLike], Iterable[Tuple[BytesLike, BytesLike]]]
+    ) -> None:
+        """Set every ``(key, value)`` pair of ``items`` (a dict, or an
+        iterable of pairs) in one call into the library (``kvg_kv_set_many``),
+        in order: a key given twice ends with its last value. Any TTL is
+        cleared. The batch is checked before anything is written, but it is
+        not atomic: concurrent readers may see some pairs and not others."""
+        pairs = items.items() if isinstance(items, Mapping) else items
+        keys: List[bytes] = []
+        values: List[bytes] = []
+        for key, value in pairs:
+            keys.append(key if type(key) is bytes else _bytes(key, "key"))
+            values.append(value if type(value) is bytes else _bytes(value, "value"))
+        packed_keys, key_lens = _packed(keys)
+        packed_values, value_lens = _packed(values)
+        with self._engine._handle() as e:
+            check(lib.kvg_kv_set_many(e, packed_keys, key_lens, packed_values, value_lens, len(keys)))
 
     def insert(self, key: BytesLike, value: BytesLike) -> bool:
         """Set ``key`` to ``value`` only if absent; ``True`` if inserted."""
@@ -704,6 +829,40 @@ class Graph:
                 raise err
             check(status)
         return _take_raw(out, fast.bytes_free)
+
+    def set_property_many(self, nodes: Any, name: Name, values: Iterable[BytesLike]) -> None:
+        """Set property ``name`` of ``nodes[i]`` to ``values[i]`` in one call
+        into the library (``kvg_nodes_set_property``). ``nodes`` is a
+        sequence of ids (or a numpy array); a node given twice ends with its
+        last value.
+
+        Raises:
+            NotFoundError: an id is not a node; nothing was written.
+            InvalidArgumentError: ``nodes`` and ``values`` differ in length.
+        """
+        keep, n, ids = _u64_buffer(nodes, "nodes")
+        nm = _name(name, "property name")
+        vs = [v if type(v) is bytes else _bytes(v, "value") for v in values]
+        if len(vs) != n:
+            raise InvalidArgumentError(f"set_property_many: {n} nodes but {len(vs)} values")
+        packed, lens = _packed(vs)
+        with self._engine._handle() as e:
+            check(lib.kvg_nodes_set_property(e, ids, n, nm, packed, lens))
+        del keep
+
+    def get_property_many(self, nodes: Any, name: Name) -> List[Optional[bytes]]:
+        """Property ``name`` of each of ``nodes`` in one call into the library
+        (``kvg_nodes_get_property``): a list in the order of ``nodes``, with
+        ``None`` where the property is unset or the id is not a node (unlike
+        :meth:`get_property`, an unknown id does not raise)."""
+        keep, n, ids = _u64_buffer(nodes, "nodes")
+        nm = _name(name, "property name")
+        lens = (c_size_t * n)() if n else None
+        out = KvgBytes()
+        with self._engine._handle() as e:
+            check(lib.kvg_nodes_get_property(e, ids, n, nm, byref(out), lens))
+        del keep
+        return _unpacked(out, lens)
 
     def node_label(self, node: int) -> str:
         """The label of ``node`` (``""`` if it has none).

@@ -53,7 +53,12 @@ __all__ = [
     "RawBytes",
     "raw_function",
     "library_path",
+    "NO_VALUE",
 ]
+
+#: ``KVG_NO_VALUE`` (``SIZE_MAX``): the length a batch read reports for an
+#: item without a value.
+NO_VALUE = (1 << (8 * ctypes.sizeof(c_size_t))) - 1
 
 
 class KvgConfig(Structure):
@@ -123,6 +128,9 @@ PROTOTYPES: List[Tuple[str, Any, List[Any]]] = [
     ("kvg_kv_set_with_ttl", _status, [_engine, _buf, c_size_t, _buf, c_size_t, c_uint64]),
     ("kvg_kv_insert", _status, [_engine, _buf, c_size_t, _buf, c_size_t]),
     ("kvg_kv_get", _status, [_engine, _buf, c_size_t, _bytesp]),
+    ("kvg_kv_get_into", _status, [_engine, _buf, c_size_t, _buf, c_size_t, _sizep]),
+    ("kvg_kv_get_many", _status, [_engine, _buf, _sizep, c_size_t, _bytesp, _sizep]),
+    ("kvg_kv_set_many", _status, [_engine, _buf, _sizep, _buf, _sizep, c_size_t]),
     ("kvg_kv_delete", _status, [_engine, _buf, c_size_t]),
     ("kvg_kv_compare_and_swap", _status, [_engine, _buf, c_size_t, _buf, c_size_t, _buf, c_size_t]),
     ("kvg_kv_incr", _status, [_engine, _buf, c_size_t, c_int64, _i64p]),
@@ -138,6 +146,8 @@ PROTOTYPES: List[Tuple[str, Any, List[Any]]] = [
     ("kvg_node_set_property", _status, [_engine, c_uint64, _name, _buf, c_size_t]),
     ("kvg_node_get_property", _status, [_engine, c_uint64, _name, _bytesp]),
     ("kvg_node_label", _status, [_engine, c_uint64, _bytesp]),
+    ("kvg_nodes_set_property", _status, [_engine, _u64p, c_size_t, _name, _buf, _sizep]),
+    ("kvg_nodes_get_property", _status, [_engine, _u64p, c_size_t, _name, _bytesp, _sizep]),
     ("kvg_edge_add", _status, [_engine, c_uint64, c_uint64, _name, c_double]),
     ("kvg_edge_remove", _status, [_engine, c_uint64, c_uint64, _name]),
     ("kvg_edges_load", _status, [_engine, _u64p, _u64p, _f64p, c_size_t, _name]),
