@@ -48,12 +48,72 @@ impl Model {
     }
 }
 
+impl Model {
+    /// Lightest out-edge weight per (src, dst).
+    fn out_edges(&self) -> BTreeMap<(u64, u64), f64> {
+        let mut out = BTreeMap::new();
+        for (&(s, d, _), &w) in &self.edges {
+            let e = out.entry((s, d)).or_insert(w);
+            *e = f64::min(*e, w);
+        }
+        out
+    }
+
+    /// BFS depths (-1 unreachable) and Bellman-Ford distances from `src`, over `n` ids.
+    fn traversals(&self, src: u64, n: usize) -> (Vec<i64>, Vec<f64>) {
+        let out = self.out_edges();
+        let (mut depth, mut dist) = (vec![-1i64; n], vec![f64::INFINITY; n]);
+        depth[src as usize] = 0;
+        dist[src as usize] = 0.0;
+        for _ in 0..n {
+            for (&(s, d), &w) in &out {
+                let (s, d) = (s as usize, d as usize);
+                if depth[s] >= 0 && (depth[d] < 0 || depth[s] + 1 < depth[d]) {
+                    depth[d] = depth[s] + 1;
+                }
+                dist[d] = dist[d].min(dist[s] + w);
+            }
+        }
+        (depth, dist)
+    }
+
+    /// Each node's smallest weakly connected id (`u64::MAX` absent), over `n` ids.
+    fn components(&self, n: usize) -> Vec<u64> {
+        let mut comp: Vec<u64> = (0..n as u64).map(|u| if self.alive.contains(&u) { u } else { u64::MAX }).collect();
+        for _ in 0..n {
+            for &(s, d, _) in self.edges.keys() {
+                let low = comp[s as usize].min(comp[d as usize]);
+                comp[s as usize] = low;
+                comp[d as usize] = low;
+            }
+        }
+        comp
+    }
+}
+
+/// Asserts that the one-pass kernels (BFS, SSSP, k-hop, WCC) on `snap`
+/// agree with the model. Called before anything materialises the snapshot,
+/// they read a snapshot with a delta in place; afterwards, its CSR.
+fn check_kernels(snap: &Snapshot, m: &Model) -> Result<(), TestCaseError> {
+    let n = snap.node_count() as usize;
+    prop_assert_eq!(snap.wcc(), m.components(n), "wcc");
+    for &src in m.alive.iter().take(3) {
+        let (depth, dist) = m.traversals(src, n);
+        prop_assert_eq!(snap.bfs(src).unwrap(), depth.clone(), "bfs from {}", src);
+        prop_assert_eq!(snap.sssp(src).unwrap(), dist, "sssp from {}", src);
+        let two: Vec<u64> = (0..n as u64).filter(|&v| depth[v as usize] == 1 || depth[v as usize] == 2).collect();
+        prop_assert_eq!(snap.k_hop(src, 2).unwrap(), two, "2-hop of {}", src);
+    }
+    Ok(())
+}
+
 /// Asserts that `snap` shows exactly `m`.
 fn check(snap: &Snapshot, m: &Model) -> Result<(), TestCaseError> {
     prop_assert!(snap.node_count() <= m.next);
     for id in 0..m.next {
         prop_assert_eq!(snap.contains_node(id), m.alive.contains(&id), "node {}", id);
     }
+    check_kernels(snap, m)?;
     prop_assert_eq!(snap.edge_count(), m.edges.len() as u64);
     let ty_name = |t: usize| TYPES[t].unwrap_or("").to_string();
     for &u in &m.alive {

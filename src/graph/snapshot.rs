@@ -1,6 +1,6 @@
 //! Snapshots: consistent, repeatable, cheap views of the graph at one version.
 
-use super::algo;
+use super::algo::{self, OutEdges};
 use super::csr::{Csr, GraphView, split_by};
 use super::delta::{self, List};
 use super::{Direction, Generation, GraphCore};
@@ -270,15 +270,28 @@ impl Snapshot {
         (Csr { offsets, targets, weights, types }, applied)
     }
 
+    /// Runs a kernel that reads each node's out-edges about once: on the CSR
+    /// if the snapshot has one (its base, or a view built already), else on
+    /// base and delta in place, which costs less than materialising a view.
+    fn one_pass<R>(&self, on_view: impl FnOnce(&GraphView) -> R, in_place: impl FnOnce(InPlace<'_>) -> R) -> R {
+        match self.view.get() {
+            Some(view) => on_view(view),
+            None if self.is_base() => on_view(&self.generation.view),
+            None => in_place(InPlace::new(self)),
+        }
+    }
+
     /// Hop depth of every node from `source` over out-edges; -1 if unreachable.
     pub fn bfs(&self, source: u64) -> Result<Vec<i64>> {
-        Ok(algo::bfs(self.view(), self.check(source)?))
+        let s = self.check(source)?;
+        Ok(self.one_pass(|v| algo::bfs(v, s), |g| algo::bfs(g, s)))
     }
 
     /// Shortest-path distance of every node from `source` over weighted
     /// out-edges (Dijkstra); infinity if unreachable.
     pub fn sssp(&self, source: u64) -> Result<Vec<f64>> {
-        Ok(algo::sssp(self.view(), self.check(source)?))
+        let s = self.check(source)?;
+        Ok(self.one_pass(|v| algo::sssp(v, s), |g| algo::sssp(g, s)))
     }
 
     /// PageRank of every node (Graphalytics: `iterations` fixed rounds,
@@ -293,7 +306,7 @@ impl Snapshot {
     /// Weakly connected components: each node's component is the smallest
     /// node id in it; `u64::MAX` for absent ids.
     pub fn wcc(&self) -> Vec<u64> {
-        algo::wcc(self.view())
+        self.one_pass(|v| algo::wcc(v), |g| algo::wcc(g))
     }
 
     /// Community detection by label propagation (Graphalytics CDLP).
@@ -313,7 +326,52 @@ impl Snapshot {
 
     /// Nodes reachable from `source` in 1 to `k` hops over out-edges, sorted.
     pub fn k_hop(&self, source: u64, k: u32) -> Result<Vec<u64>> {
-        Ok(algo::k_hop(self.view(), self.check(source)?, k))
+        let s = self.check(source)?;
+        Ok(self.one_pass(|v| algo::k_hop(v, s, k), |g| algo::k_hop(g, s, k)))
+    }
+}
+
+/// A snapshot's out-edges read in place from its base and delta, under one
+/// epoch pin for the whole kernel. Whether a node is alive is looked up the
+/// first time it is met and remembered.
+struct InPlace<'a> {
+    snap: &'a Snapshot,
+    /// Per node: 0 not looked up yet, 1 a node, 2 absent.
+    known: Vec<u8>,
+    adj: Vec<Adj>,
+    _pin: crossbeam_epoch::Guard,
+}
+
+impl<'a> InPlace<'a> {
+    fn new(snap: &'a Snapshot) -> Self {
+        InPlace { snap, known: vec![0; snap.node_count as usize], adj: Vec::new(), _pin: snap.core.mem.pin() }
+    }
+}
+
+impl OutEdges for InPlace<'_> {
+    fn node_count(&self) -> usize {
+        self.known.len()
+    }
+
+    fn contains(&mut self, u: usize) -> bool {
+        let Some(known) = self.known.get_mut(u) else { return false };
+        if *known == 0 {
+            *known = if self.snap.contains_node(u as u64) { 1 } else { 2 };
+        }
+        *known == 1
+    }
+
+    fn for_each_out(&mut self, u: usize, mut f: impl FnMut(usize, f64)) {
+        let mut adj = std::mem::take(&mut self.adj);
+        adj.clear();
+        // Targets are checked here, each once, rather than edge by edge.
+        self.snap.adjacency(u as u64, List::Out, &|_| true, true, &mut adj);
+        for &(v, _, w) in &adj {
+            if self.contains(v as usize) {
+                f(v as usize, w);
+            }
+        }
+        self.adj = adj;
     }
 }
 

@@ -1,22 +1,26 @@
 //! Graphalytics weakly connected components.
 
-use crate::graph::csr::GraphView;
+use super::OutEdges;
 
 /// Graphalytics WCC: every live node is labelled with the smallest node id of
 /// its weakly connected component (edge direction ignored); absent nodes read
 /// `u64::MAX`.
-pub fn wcc(view: &GraphView) -> Vec<u64> {
+pub fn wcc(mut g: impl OutEdges) -> Vec<u64> {
     // Union-find whose roots are always the smallest id of their set.
-    let mut parent: Vec<usize> = (0..view.node_count()).collect();
-    for u in 0..view.node_count() {
-        for &v in view.out.neighbors(u) {
-            let (a, b) = (find(&mut parent, u), find(&mut parent, v as usize));
-            if a != b {
-                parent[a.max(b)] = a.min(b);
-            }
+    let n = g.node_count();
+    let mut parent: Vec<usize> = (0..n).collect();
+    let alive: Vec<bool> = (0..n).map(|u| g.contains(u)).collect();
+    for (u, &live) in alive.iter().enumerate() {
+        if live {
+            g.for_each_out(u, |v, _| {
+                let (a, b) = (find(&mut parent, u), find(&mut parent, v));
+                if a != b {
+                    parent[a.max(b)] = a.min(b);
+                }
+            });
         }
     }
-    (0..view.node_count()).map(|u| if view.alive[u] { find(&mut parent, u) as u64 } else { u64::MAX }).collect()
+    (0..n).map(|u| if alive[u] { find(&mut parent, u) as u64 } else { u64::MAX }).collect()
 }
 
 /// Root of `x`'s set, halving the path on the way.

@@ -23,6 +23,35 @@ pub use pagerank::pagerank;
 pub use traversal::{bfs, k_hop, sssp};
 
 use crate::graph::csr::GraphView;
+
+/// The out-edges that the one-pass kernels (BFS, k-hop, SSSP, WCC) follow:
+/// a CSR view, or a snapshot's base and delta read in place, which spares a
+/// snapshot with a delta the cost of materialising a CSR first.
+pub trait OutEdges {
+    /// Number of node ids.
+    fn node_count(&self) -> usize;
+    /// Whether `u` is a node (not absent).
+    fn contains(&mut self, u: usize) -> bool;
+    /// Calls `f(v, weight)` for every out-edge `u -> v` of node `u` whose
+    /// target is a node; parallel edges (other types) may repeat `v`.
+    fn for_each_out(&mut self, u: usize, f: impl FnMut(usize, f64));
+}
+
+impl OutEdges for &GraphView {
+    fn node_count(&self) -> usize {
+        GraphView::node_count(self)
+    }
+
+    fn contains(&mut self, u: usize) -> bool {
+        self.alive[u]
+    }
+
+    fn for_each_out(&mut self, u: usize, mut f: impl FnMut(usize, f64)) {
+        for i in self.out.range(u) {
+            f(self.out.targets[i] as usize, self.out.weights[i]);
+        }
+    }
+}
 use rayon::prelude::*;
 
 /// Computes `f(u)` for every live node in parallel; absent nodes get `absent`.

@@ -1,15 +1,15 @@
 //! Single-source traversals over out-edges: BFS depths, the k-hop
 //! neighbourhood and Dijkstra shortest paths.
 
-use crate::graph::csr::GraphView;
+use super::OutEdges;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 /// Level-synchronous breadth-first traversal over out-edges from `source`,
 /// going at most `max_depth` hops; calls `visit(node, depth)` once for every
 /// node reached, the source first at depth 0.
-fn traverse(view: &GraphView, source: usize, max_depth: u32, mut visit: impl FnMut(usize, u32)) {
-    let mut seen = vec![false; view.node_count()];
+fn traverse(mut g: impl OutEdges, source: usize, max_depth: u32, mut visit: impl FnMut(usize, u32)) {
+    let mut seen = vec![false; g.node_count()];
     seen[source] = true;
     visit(source, 0);
     let (mut frontier, mut next) = (vec![source], Vec::new());
@@ -17,14 +17,13 @@ fn traverse(view: &GraphView, source: usize, max_depth: u32, mut visit: impl FnM
     while !frontier.is_empty() && depth < max_depth {
         depth += 1;
         for &u in &frontier {
-            for &v in view.out.neighbors(u) {
-                let v = v as usize;
+            g.for_each_out(u, |v, _| {
                 if !seen[v] {
                     seen[v] = true;
                     visit(v, depth);
                     next.push(v);
                 }
-            }
+            });
         }
         std::mem::swap(&mut frontier, &mut next);
         next.clear();
@@ -33,17 +32,17 @@ fn traverse(view: &GraphView, source: usize, max_depth: u32, mut visit: impl FnM
 
 /// Graphalytics BFS: the depth in hops of every node from `source` following
 /// out-edges; `-1` for unreachable and absent nodes.
-pub fn bfs(view: &GraphView, source: usize) -> Vec<i64> {
-    let mut depth = vec![-1i64; view.node_count()];
-    traverse(view, source, u32::MAX, |v, d| depth[v] = i64::from(d));
+pub fn bfs(g: impl OutEdges, source: usize) -> Vec<i64> {
+    let mut depth = vec![-1i64; g.node_count()];
+    traverse(g, source, u32::MAX, |v, d| depth[v] = i64::from(d));
     depth
 }
 
 /// Sorted ids of the nodes reachable from `source` in `1..=k` hops over
 /// out-edges, `source` itself excluded.
-pub fn k_hop(view: &GraphView, source: usize, k: u32) -> Vec<u64> {
+pub fn k_hop(g: impl OutEdges, source: usize, k: u32) -> Vec<u64> {
     let mut reached = Vec::new();
-    traverse(view, source, k, |v, d| {
+    traverse(g, source, k, |v, d| {
         if d > 0 {
             reached.push(v as u64);
         }
@@ -55,8 +54,8 @@ pub fn k_hop(view: &GraphView, source: usize, k: u32) -> Vec<u64> {
 /// Graphalytics SSSP: Dijkstra distances from `source` over non-negative
 /// out-edge weights (of parallel edges the lightest counts);
 /// `f64::INFINITY` for unreachable and absent nodes.
-pub fn sssp(view: &GraphView, source: usize) -> Vec<f64> {
-    let mut dist = vec![f64::INFINITY; view.node_count()];
+pub fn sssp(mut g: impl OutEdges, source: usize) -> Vec<f64> {
+    let mut dist = vec![f64::INFINITY; g.node_count()];
     dist[source] = 0.0;
     // Distances are non-negative (never -0.0: it only arises from adding two
     // -0.0s), so their bit patterns order like the values themselves.
@@ -66,14 +65,13 @@ pub fn sssp(view: &GraphView, source: usize) -> Vec<f64> {
         if d > dist[u] {
             continue; // stale entry: `u` was settled closer already
         }
-        for i in view.out.range(u) {
-            let v = view.out.targets[i] as usize;
-            let nd = d + view.out.weights[i];
+        g.for_each_out(u, |v, w| {
+            let nd = d + w;
             if nd < dist[v] {
                 dist[v] = nd;
                 heap.push(Reverse((nd.to_bits(), v)));
             }
-        }
+        });
     }
     dist
 }
