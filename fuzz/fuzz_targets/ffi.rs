@@ -482,12 +482,14 @@ fuzz_target!(|ops: Vec<Op>| {
     pool.add(Kind::Engine, first);
 
     for op in ops.into_iter().take(256) {
+        // SAFETY: `run` passes only NULL or valid pointers (see above).
         unsafe { run(&mut pool, op) };
     }
 
     // Close whatever is open (each twice: the second must be refused).
     for (kind, token, open) in std::mem::take(&mut pool.handles) {
         let h: H = std::ptr::without_provenance_mut(token);
+        // SAFETY: closing takes a plain token; a stale one is refused, not used.
         let close = |h| unsafe {
             match kind {
                 Kind::Engine => kvg_engine_close(h),
@@ -502,7 +504,14 @@ fuzz_target!(|ops: Vec<Op>| {
     }
 });
 
+/// Runs one operation against the C ABI.
+///
+/// # Safety
+/// `pool` holds only tokens the library handed out (open or closed).
 unsafe fn run(pool: &mut Pool, op: Op) {
+    // SAFETY: every pointer built below is NULL, or points to a live local
+    // of the size the header asks for (short buffers are passed with their
+    // true, short length).
     unsafe {
         match op {
             Op::OpenEngine { config, null_out } => {

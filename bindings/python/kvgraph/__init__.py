@@ -25,51 +25,17 @@ code (``.status``) and the library's message (``.message``).
 
 from __future__ import annotations
 
-from ._core import Direction, Engine, Graph, GraphStats, Kv, KvIterator, MemoryStats, Snapshot
-from ._errors import (
-    KVG_BUFFER_TOO_SMALL,
-    KVG_CONFLICT,
-    KVG_INVALID_ARGUMENT,
-    KVG_NOT_FOUND,
-    KVG_OK,
-    KVG_OUT_OF_MEMORY,
-    KVG_PANIC,
-    BufferTooSmallError,
-    ConflictError,
-    Error,
-    InvalidArgumentError,
-    NotFoundError,
-    OutOfMemoryError,
-    PanicError,
-)
+from . import _core, _errors
+from ._core import *  # noqa: F403  (the names in _core.__all__)
+from ._errors import *  # noqa: F403  (the names in _errors.__all__)
 from ._lib import lib as _clib
 from ._lib import library_path
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Engine",
-    "Kv",
-    "KvIterator",
-    "Graph",
-    "Snapshot",
-    "GraphStats",
-    "MemoryStats",
-    "Direction",
-    "Error",
-    "NotFoundError",
-    "ConflictError",
-    "InvalidArgumentError",
-    "BufferTooSmallError",
-    "OutOfMemoryError",
-    "PanicError",
-    "KVG_OK",
-    "KVG_NOT_FOUND",
-    "KVG_CONFLICT",
-    "KVG_INVALID_ARGUMENT",
-    "KVG_BUFFER_TOO_SMALL",
-    "KVG_OUT_OF_MEMORY",
-    "KVG_PANIC",
+    *_core.__all__,
+    *_errors.__all__,
     "library_version",
     "library_path",
     "status_str",

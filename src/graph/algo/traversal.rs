@@ -1,7 +1,7 @@
 //! Single-source traversals over out-edges: BFS depths, the k-hop
 //! neighbourhood and Dijkstra shortest paths.
 
-use super::OutEdges;
+use super::{OutEdges, PREFETCH_AHEAD};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -16,7 +16,10 @@ fn traverse(mut g: impl OutEdges, source: usize, max_depth: u32, mut visit: impl
     let mut depth = 0;
     while !frontier.is_empty() && depth < max_depth {
         depth += 1;
-        for &u in &frontier {
+        for (i, &u) in frontier.iter().enumerate() {
+            if let Some(&ahead) = frontier.get(i + PREFETCH_AHEAD) {
+                g.prefetch(ahead);
+            }
             g.for_each_out(u, |v, _| {
                 if !seen[v] {
                     seen[v] = true;
