@@ -273,7 +273,7 @@ fn main() {
     let kernels: Vec<Kernel<'_>> = vec![
         (
             "bfs",
-            Box::new(|v| reached(algo::bfs(v, source as usize))),
+            Box::new(|v| reached(algo::bfs_direction_optimizing(v, source as usize))),
             Box::new(|s| reached(s.bfs(source).unwrap())),
             Box::new(|p| {
                 let mut bfs = Bfs::new(p, source as u32);

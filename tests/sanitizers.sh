@@ -9,7 +9,8 @@
 #         integration and stress tests), stable toolchain via RUSTC_BOOTSTRAP,
 #         release mode, target dir target/asan.
 #   tsan  ThreadSanitizer, nightly with -Zbuild-std (needs rust-src; installed
-#         if missing): the lib tests and the thread stress tests, target/tsan.
+#         if missing): the lib tests, the thread stress tests and the
+#         regression tests (bulk loads racing writers), target/tsan.
 #   miri  Miri with tree borrows, nightly (needs miri + rust-src; installed if
 #         missing): the lib unit tests and tests/regressions.rs, minus what is
 #         too slow or frees KV skiplist nodes (see below), target/miri.
@@ -49,13 +50,13 @@ asan() {
 
 tsan() {
     nightly_components rust-src
-    echo "== ThreadSanitizer: cargo +nightly test -Zbuild-std --lib --test stress (release, target/tsan)"
+    echo "== ThreadSanitizer: cargo +nightly test -Zbuild-std --lib --test stress --test regressions (release, target/tsan)"
     # The std of the build is instrumented too (-Zbuild-std); crossbeam turns
     # its fences into acquire loads TSAN understands (cfg crossbeam_sanitize_thread).
     RUSTFLAGS="-Zsanitizer=thread -Cforce-frame-pointers=yes $shrink" \
         TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:${TSAN_OPTIONS:-}" \
         CARGO_TARGET_DIR=target/tsan \
-        cargo +nightly test -Zbuild-std --target "$host" --release --lib --test stress
+        cargo +nightly test -Zbuild-std --target "$host" --release --lib --test stress --test regressions
 }
 
 miri() {

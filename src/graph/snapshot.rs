@@ -284,7 +284,7 @@ impl Snapshot {
     /// Hop depth of every node from `source` over out-edges; -1 if unreachable.
     pub fn bfs(&self, source: u64) -> Result<Vec<i64>> {
         let s = self.check(source)?;
-        Ok(self.one_pass(|v| algo::bfs(v, s), |g| algo::bfs(g, s)))
+        Ok(self.one_pass(|v| algo::bfs_direction_optimizing(v, s), |g| algo::bfs(g, s)))
     }
 
     /// Shortest-path distance of every node from `source` over weighted

@@ -20,7 +20,7 @@ pub use cdlp::cdlp;
 pub use clustering::{lcc, triangle_count};
 pub use components::wcc;
 pub use pagerank::pagerank;
-pub use traversal::{bfs, k_hop, sssp};
+pub use traversal::{bfs, bfs_direction_optimizing, k_hop, sssp};
 
 use crate::graph::csr::GraphView;
 

@@ -82,6 +82,7 @@ impl Placed {
                 let want = graphalytics::load_expected_i64(name);
                 let unreachable = |e: i64| if e == i64::MAX { -1 } else { e };
                 let got = bfs(v, self.slot_of(source));
+                assert_eq!(bfs_direction_optimizing(v, self.slot_of(source)), got, "{name}: direction-optimising");
                 self.expect(name, &got, want, -1, |a, &e| a == unreachable(e));
             }
             Algo::Sssp { source } => {
@@ -264,6 +265,17 @@ fn k_hop_agrees_with_bfs() {
             let want: Vec<u64> =
                 (0..30).filter(|&v| depth[v] >= 1 && depth[v] <= i64::from(k)).map(|v| v as u64).collect();
             assert_eq!(k_hop(&g, 0, k), want, "seed {seed} k {k}");
+        }
+    }
+}
+
+#[test]
+fn direction_optimizing_bfs_agrees_with_top_down() {
+    // Dense and sparse graphs, so that both steps and both switches run.
+    for (seed, n, m) in (0..30).map(|s| (s, 40 + 10 * (s as usize % 4), [30, 120, 600][s as usize % 3])) {
+        let g = random_graph(n, m, seed);
+        for source in [0, n / 2, n - 1] {
+            assert_eq!(bfs_direction_optimizing(&g, source), bfs(&g, source), "seed {seed} n {n} m {m} from {source}");
         }
     }
 }

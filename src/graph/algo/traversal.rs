@@ -2,6 +2,8 @@
 //! neighbourhood and Dijkstra shortest paths.
 
 use super::{OutEdges, PREFETCH_AHEAD};
+use crate::graph::csr::GraphView;
+use rayon::prelude::*;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -38,6 +40,48 @@ fn traverse(mut g: impl OutEdges, source: usize, max_depth: u32, mut visit: impl
 pub fn bfs(g: impl OutEdges, source: usize) -> Vec<i64> {
     let mut depth = vec![-1i64; g.node_count()];
     traverse(g, source, u32::MAX, |v, d| depth[v] = i64::from(d));
+    depth
+}
+
+/// [`bfs`] on a CSR view, direction-optimising (Beamer, Asanović and
+/// Patterson, SC 2012): top-down while the frontier is small; bottom-up, each
+/// unvisited node looking for a parent among its in-neighbours (in
+/// parallel), while the frontier's out-edges outnumber a fifteenth of the
+/// edges not yet explored, until the frontier shrinks below an eighteenth of
+/// the nodes. Same depths as [`bfs`]; far fewer edges read on graphs with
+/// hubs.
+pub fn bfs_direction_optimizing(view: &GraphView, source: usize) -> Vec<i64> {
+    const ALPHA: usize = 15;
+    const BETA: usize = 18;
+    let n = view.node_count();
+    let mut depth = vec![-1i64; n];
+    depth[source] = 0;
+    let (mut frontier, mut level, mut bottom_up) = (vec![source], 0, false);
+    let mut unexplored = view.edge_count();
+    while !frontier.is_empty() {
+        level += 1;
+        let scout: usize = frontier.iter().map(|&u| view.out.degree(u)).sum();
+        unexplored = unexplored.saturating_sub(scout);
+        bottom_up = if bottom_up { frontier.len() >= n / BETA } else { scout > unexplored / ALPHA };
+        frontier = if bottom_up {
+            let mut in_frontier = vec![false; n];
+            frontier.iter().for_each(|&u| in_frontier[u] = true);
+            let has_parent = |v: usize| view.inn.neighbors(v).iter().any(|&u| in_frontier[u as usize]);
+            let found = depth.par_iter_mut().enumerate().filter(|(v, d)| **d == -1 && has_parent(*v));
+            found.map(|(v, d)| (*d = level, v).1).collect()
+        } else {
+            let mut next = Vec::new();
+            for &u in &frontier {
+                for &v in view.out.neighbors(u) {
+                    if depth[v as usize] == -1 {
+                        depth[v as usize] = level;
+                        next.push(v as usize);
+                    }
+                }
+            }
+            next
+        };
+    }
     depth
 }
 
