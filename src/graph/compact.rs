@@ -100,6 +100,9 @@ pub(super) fn trim(core: &GraphCore, retired: &mut Retired) {
             }
         }
     }
+    // Hand what was retired here to the collector now: trims run on builder
+    // threads, whose unflushed garbage nobody else could free.
+    guard.flush();
 }
 
 /// Bulk load: see [`Graph::load_edges`](super::Graph::load_edges).

@@ -116,9 +116,21 @@ impl MemoryManager {
     /// Pushes this thread's garbage to the collector and lets the epoch
     /// advance, freeing what no thread can still see. Call it when threads go
     /// quiet to return memory without waiting for more traffic.
+    ///
+    /// One flush frees a bounded number of garbage bags (crossbeam-epoch's
+    /// `COLLECT_STEPS`), so it flushes again while that frees something and
+    /// garbage is left; it stops after a few flushes in a row free nothing
+    /// (another thread is pinned, or holds unflushed garbage of its own).
     pub fn collect(&self) {
-        for _ in 0..4 {
+        let mut fruitless = 0;
+        while fruitless < 4 {
+            let before = self.stats();
             self.pin().flush();
+            let after = self.stats();
+            if after.freed_bytes >= after.retired_bytes {
+                return;
+            }
+            fruitless = if after.freed_bytes > before.freed_bytes { 0 } else { fruitless + 1 };
         }
     }
 }
