@@ -68,22 +68,11 @@ impl Csr {
     /// a counting sort by source, then each node's edges sorted and
     /// deduplicated in parallel.
     pub fn from_fn(node_count: usize, m: usize, edge: impl Fn(usize) -> (u64, u64, u32, f64) + Sync) -> Self {
-        let mut starts = vec![0usize; node_count + 1];
-        for i in 0..m {
-            starts[edge(i).0 as usize + 1] += 1;
-        }
-        for u in 0..node_count {
-            starts[u + 1] += starts[u];
-        }
         // Sort keys, grouped by source: (dst, type, index), the index breaking ties.
-        let mut keys = vec![(0u64, 0u32, 0usize); m];
-        let mut cursor = starts[..node_count].to_vec();
-        for i in 0..m {
+        let (starts, mut keys) = group_by_bucket(node_count, even_chunks(m), |i, emit| {
             let (s, d, t, _) = edge(i);
-            keys[cursor[s as usize]] = (d, t, i);
-            cursor[s as usize] += 1;
-        }
-        drop(cursor);
+            emit(s as usize, (d, t, i));
+        });
         let mut lists = split_by(&mut keys, &starts);
         let degrees: Vec<usize> = lists
             .par_iter_mut()
@@ -169,28 +158,26 @@ impl Csr {
     /// The reverse adjacency (every edge `u -> v` becomes `v -> u`).
     pub fn transpose(&self) -> Self {
         let n = self.node_count();
-        let mut offsets = vec![0u64; n + 1];
-        for &t in &self.targets {
-            offsets[t as usize + 1] += 1;
-        }
-        for i in 0..n {
-            offsets[i + 1] += offsets[i];
-        }
-        let m = self.targets.len();
-        let mut cursor: Vec<u64> = offsets[..n].to_vec();
-        let (mut targets, mut weights, mut types) = (vec![0u64; m], vec![0f64; m], vec![0u32; m]);
-        // Visiting sources in increasing order keeps every reverse list sorted by source.
-        for u in 0..n {
+        // Chunks of sources with about equal numbers of edges; visiting each
+        // chunk's sources in increasing order keeps every reverse list sorted
+        // by source.
+        let m = self.edge_count();
+        let parts = chunk_count(m);
+        let mut bounds: Vec<usize> =
+            (0..parts).map(|k| self.offsets.partition_point(|&o| (o as usize) < k * m / parts).min(n)).collect();
+        bounds.push(n);
+        let chunks = bounds.windows(2).map(|w| w[0]..w[1]).collect();
+        let (starts, reversed) = group_by_bucket(n, chunks, |u, emit| {
             for i in self.range(u) {
-                let c = &mut cursor[self.targets[i] as usize];
-                let at = *c as usize;
-                targets[at] = u as u64;
-                weights[at] = self.weights[i];
-                types[at] = self.types[i];
-                *c += 1;
+                emit(self.targets[i] as usize, (u as u64, self.types[i], self.weights[i]));
             }
+        });
+        Csr {
+            offsets: starts.iter().map(|&o| o as u64).collect(),
+            targets: reversed.par_iter().map(|e| e.0).collect(),
+            types: reversed.par_iter().map(|e| e.1).collect(),
+            weights: reversed.par_iter().map(|e| e.2).collect(),
         }
-        Csr { offsets, targets, weights, types }
     }
 
     /// Heap bytes held.
@@ -199,6 +186,87 @@ impl Csr {
             + self.targets.capacity() * 8
             + self.weights.capacity() * 8
             + self.types.capacity() * 4
+    }
+}
+
+/// How many chunks the parallel counting sorts split `items` items into.
+fn chunk_count(items: usize) -> usize {
+    rayon::current_num_threads().clamp(1, items.max(1))
+}
+
+/// `0..units` cut into [`chunk_count`] ranges of about equal length.
+fn even_chunks(units: usize) -> Vec<std::ops::Range<usize>> {
+    let parts = chunk_count(units);
+    (0..parts).map(|k| k * units / parts..(k + 1) * units / parts).collect()
+}
+
+/// Groups items by bucket in parallel, keeping each bucket's items in the
+/// order the chunks (in turn) produce them: a stable counting sort.
+/// `produce(unit, emit)` calls `emit(bucket, item)` for the items of `unit`;
+/// it is called twice per unit (count, then place) and must emit the same
+/// items both times. Returns the `buckets + 1` bucket offsets and the items.
+fn group_by_bucket<T: Copy + Default + Send + Sync>(
+    buckets: usize,
+    chunks: Vec<std::ops::Range<usize>>,
+    produce: impl Fn(usize, &mut dyn FnMut(usize, T)) + Sync,
+) -> (Vec<usize>, Vec<T>) {
+    let mut starts: Vec<Vec<usize>> = chunks
+        .par_iter()
+        .map(|units| {
+            let mut count = vec![0usize; buckets];
+            units.clone().for_each(|u| produce(u, &mut |b, _| count[b] += 1));
+            count
+        })
+        .collect();
+    // Bucket by bucket, each chunk's items follow the previous chunk's.
+    let mut offsets = Vec::with_capacity(buckets + 1);
+    let mut total = 0;
+    for b in 0..buckets {
+        offsets.push(total);
+        for chunk in starts.iter_mut() {
+            (chunk[b], total) = (total, total + chunk[b]);
+        }
+    }
+    offsets.push(total);
+    let mut items = vec![T::default(); total];
+    let out = SharedSlice(items.as_mut_ptr());
+    let starts = &starts;
+    chunks.into_par_iter().enumerate().for_each(|(c, units)| {
+        let end = |b: usize| starts.get(c + 1).map_or(offsets[b + 1], |next| next[b]);
+        let mut cursor = starts[c].clone();
+        units.for_each(|u| {
+            produce(u, &mut |b, item| {
+                let at = cursor[b];
+                assert!(at < end(b), "produce emitted more items than it counted");
+                // SAFETY: `at` lies in this chunk's range of bucket `b`,
+                // `starts[c][b]..end(b)`: these ranges are disjoint across
+                // chunks and buckets (prefix sums above) and within `items`,
+                // and each position is written once, so no two threads write
+                // the same element and nobody reads `items` meanwhile.
+                unsafe { out.write(at, item) };
+                cursor[b] += 1;
+            })
+        });
+    });
+    (offsets, items)
+}
+
+/// A slice's base pointer shared by the threads of [`group_by_bucket`],
+/// which write disjoint elements.
+struct SharedSlice<T>(*mut T);
+
+// SAFETY: the threads sharing it write disjoint elements (see `group_by_bucket`).
+unsafe impl<T: Send> Sync for SharedSlice<T> {}
+
+impl<T> SharedSlice<T> {
+    /// Writes element `at`.
+    ///
+    /// # Safety
+    /// `at` is within the slice, and no other thread reads or writes element
+    /// `at` meanwhile.
+    unsafe fn write(&self, at: usize, item: T) {
+        // SAFETY: as the caller promises.
+        unsafe { self.0.add(at).write(item) }
     }
 }
 
@@ -252,5 +320,52 @@ impl GraphView {
     /// Heap bytes held.
     pub fn heap_bytes(&self) -> usize {
         self.out.heap_bytes() + self.inn.heap_bytes() + self.alive.capacity()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Edges of a skewed random graph: node 0 is a hub.
+    fn edges(n: u64, m: usize, seed: u64) -> Vec<(u64, u64, u32, f64)> {
+        let mut state = seed;
+        let mut next = move |bound: u64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) % bound
+        };
+        (0..m).map(|i| (if i % 3 == 0 { 0 } else { next(n) }, next(n), next(2) as u32, i as f64)).collect()
+    }
+
+    #[test]
+    fn parallel_counting_sorts_match_a_sequential_reference() {
+        for threads in [1, 2, 5] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| {
+                for (seed, n, m) in [(1, 1, 0), (2, 7, 40), (3, 50, 600), (4, 300, 5000)] {
+                    let list = edges(n, m, seed);
+                    let csr = Csr::from_edges(n as usize, &list);
+                    // Last write per (src, dst, type) wins; lists sorted by (dst, type).
+                    let mut want = std::collections::BTreeMap::new();
+                    for &(s, d, t, w) in &list {
+                        want.insert((s, d, t), w);
+                    }
+                    let got: Vec<_> = (0..n as usize)
+                        .flat_map(|u| csr.range(u).map(move |i| (u, i)))
+                        .map(|(u, i)| ((u as u64, csr.targets[i], csr.types[i]), csr.weights[i]))
+                        .collect();
+                    assert_eq!(got, want.into_iter().collect::<Vec<_>>(), "from_edges, {threads} threads, seed {seed}");
+                    // The transpose lists every edge at its target, sources in increasing order.
+                    let t = csr.transpose();
+                    let mut reversed: Vec<_> = got.iter().map(|&((s, d, ty), w)| ((d, s, ty), w)).collect();
+                    reversed.sort_by_key(|e| (e.0.0, e.0.1));
+                    let got_t: Vec<_> = (0..n as usize)
+                        .flat_map(|v| t.range(v).map(move |i| (v, i)))
+                        .map(|(v, i)| ((v as u64, t.targets[i], t.types[i]), t.weights[i]))
+                        .collect();
+                    assert_eq!(got_t, reversed, "transpose, {threads} threads, seed {seed}");
+                }
+            });
+        }
     }
 }
