@@ -342,7 +342,13 @@ mod tests {
         for threads in [1, 2, 5] {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
             pool.install(|| {
-                for (seed, n, m) in [(1, 1, 0), (2, 7, 40), (3, 50, 600), (4, 300, 5000)] {
+                // Miri interprets: small graphs only there.
+                let cases: &[(u64, u64, usize)] = if cfg!(miri) {
+                    &[(1, 1, 0), (2, 7, 40)]
+                } else {
+                    &[(1, 1, 0), (2, 7, 40), (3, 50, 600), (4, 300, 5000)]
+                };
+                for &(seed, n, m) in cases {
                     let list = edges(n, m, seed);
                     let csr = Csr::from_edges(n as usize, &list);
                     // Last write per (src, dst, type) wins; lists sorted by (dst, type).
