@@ -86,6 +86,25 @@ unsafe extern "C" {
     fn kvg_kv_scan_prefix_open(e: H, p: *const u8, pl: usize, out: *mut H) -> c_int;
     fn kvg_kv_iter_next(it: H, key: *mut kvg_bytes, value: *mut kvg_bytes) -> c_int;
     fn kvg_kv_iter_close(it: H) -> c_int;
+    fn kvg_kv_set_many(e: H, k: *const u8, kl: *const usize, v: *const u8, vl: *const usize, n: usize) -> c_int;
+    fn kvg_kv_get_many(e: H, k: *const u8, kl: *const usize, n: usize, out: *mut kvg_bytes, lens: *mut usize) -> c_int;
+    fn kvg_kv_get_into(e: H, k: *const u8, kl: usize, buf: *mut u8, cap: usize, out_len: *mut usize) -> c_int;
+    fn kvg_nodes_set_property(
+        e: H,
+        ids: *const u64,
+        n: usize,
+        name: *const c_char,
+        v: *const u8,
+        vl: *const usize,
+    ) -> c_int;
+    fn kvg_nodes_get_property(
+        e: H,
+        ids: *const u64,
+        n: usize,
+        name: *const c_char,
+        out: *mut kvg_bytes,
+        lens: *mut usize,
+    ) -> c_int;
     fn kvg_snapshot_open(e: H, out: *mut H) -> c_int;
     fn kvg_snapshot_close(s: H) -> c_int;
     fn kvg_snapshot_node_count(s: H, out: *mut u64) -> c_int;
@@ -117,6 +136,8 @@ const INVALID: c_int = 3;
 const TOO_SMALL: c_int = 4;
 const OOM: c_int = 5;
 const PANIC: c_int = 6;
+/// `KVG_NO_VALUE`: the length of a batch item without a value.
+const NO_VALUE: usize = usize::MAX;
 
 /// Node-table capacity (`FIRST * (2^SEGMENTS - 1)` in src/graph/nodes.rs):
 /// counts above it must be refused.
@@ -167,6 +188,86 @@ impl BytesArg {
             BytesArg::Prefix(d, n) => (d.as_ptr(), usize::from(*n).min(d.len()), false),
         }
     }
+}
+
+/// A batch of byte strings as the batch calls take them: the items packed
+/// back to back, and one length per item.
+#[derive(Arbitrary, Debug, Clone)]
+enum PackedArg {
+    Items(Vec<Vec<u8>>),
+    /// NULL data: invalid unless every length is 0.
+    NullData(Vec<u8>),
+    /// NULL lengths: invalid unless the batch is empty.
+    NullLens(u8),
+    /// Lengths whose sum overflows `size_t`.
+    Overflow,
+}
+
+/// The memory behind a `PackedArg`, for `count` items.
+struct Packed {
+    data: Option<Vec<u8>>,
+    lens: Option<Vec<usize>>,
+    count: usize,
+}
+
+impl PackedArg {
+    fn make(&self) -> Packed {
+        match self {
+            PackedArg::Items(items) => Packed {
+                data: Some(items.concat()),
+                lens: Some(items.iter().map(Vec::len).collect()),
+                count: items.len(),
+            },
+            PackedArg::NullData(lens) => {
+                let lens: Vec<usize> = lens.iter().map(|&l| usize::from(l % 4)).collect();
+                Packed { data: None, count: lens.len(), lens: Some(lens) }
+            }
+            PackedArg::NullLens(n) => Packed { data: Some(Vec::new()), lens: None, count: usize::from(*n % 4) },
+            PackedArg::Overflow => Packed { data: Some(vec![0; 4]), lens: Some(vec![usize::MAX, 2]), count: 2 },
+        }
+    }
+}
+
+impl Packed {
+    /// The data and lengths pointers, and whether they are invalid for
+    /// `count` items (`lens` is padded or cut to `count` first).
+    fn get(&mut self, count: usize) -> (*const u8, *const usize, bool) {
+        let sum = |lens: &[usize]| lens.iter().try_fold(0usize, |a, &b| a.checked_add(b));
+        if let Some(lens) = &mut self.lens {
+            lens.resize(count, 0);
+            // Cut to `count`, the overflowing lengths may no longer overflow
+            // but exceed the data: the library cannot tell, so never pass them.
+            if let (Some(data), Some(total)) = (&self.data, sum(lens))
+                && total > data.len()
+            {
+                lens.fill(0);
+            }
+        }
+        let total = self.lens.as_deref().map(sum);
+        let bad = match (&self.data, total) {
+            (_, None) => count > 0,
+            (_, Some(None)) => true,
+            (None, Some(Some(t))) => t > 0,
+            (Some(_), Some(Some(_))) => false,
+        };
+        let data = self.data.as_ref().map_or(null(), |d| d.as_ptr());
+        (data, self.lens.as_ref().map_or(null(), |l| l.as_ptr()), bad)
+    }
+}
+
+/// Checks the outputs of a batch read: on success one packed buffer whose
+/// size is the sum of the lengths found; on failure `{NULL, 0}` and every
+/// length `KVG_NO_VALUE`. Frees the buffer.
+fn take_packed(what: &str, status: c_int, values: &mut kvg_bytes, lens: Option<&[usize]>) {
+    if let Some(lens) = lens {
+        if status == OK {
+            let total: usize = lens.iter().filter(|&&l| l != NO_VALUE).sum();
+            assert_eq!(total, values.len, "{what}: lengths and buffer disagree");
+        } else {
+            assert!(lens.iter().all(|&l| l == NO_VALUE), "{what}: failure left lengths behind");
+        }
+    }
+    take_bytes(what, status, values);
 }
 
 /// A NUL-terminated name (possibly not UTF-8), or NULL.
@@ -341,6 +442,11 @@ enum Op {
     Wcc(HandleArg, BufArg),
     Cdlp(HandleArg, u8, BufArg),
     Lcc(HandleArg, BufArg),
+    KvSetMany(HandleArg, PackedArg, PackedArg),
+    KvGetMany(HandleArg, PackedArg, bool, bool),
+    KvGetInto(HandleArg, BytesArg, BufArg, bool),
+    NodesSetProperty(HandleArg, Option<Vec<IdArg>>, NameArg, PackedArg),
+    NodesGetProperty(HandleArg, Option<Vec<IdArg>>, u8, NameArg, bool, bool),
     StatusStr(c_int),
     BytesFreeNull,
 }
@@ -685,6 +791,67 @@ unsafe fn run(pool: &mut Pool, op: Op) {
                 check("kv_get", s, &[NOT_FOUND], all(&[x, bad(bk || null_out)]));
                 if !null_out {
                     take_bytes("kv_get", s, &mut b);
+                }
+            }
+            Op::KvSetMany(e, keys, values) => {
+                let (e, x) = pool.get(Kind::Engine, e);
+                let (mut keys, mut values) = (keys.make(), values.make());
+                let n = keys.count;
+                let ((kp, kl, bk), (vp, vl, bv)) = (keys.get(n), values.get(n));
+                check("kv_set_many", kvg_kv_set_many(e, kp, kl, vp, vl, n), &[], all(&[x, bad(bk || bv)]));
+            }
+            Op::KvGetMany(e, keys, null_values, null_lens) => {
+                let (e, x) = pool.get(Kind::Engine, e);
+                let mut keys = keys.make();
+                let n = keys.count;
+                let (kp, kl, bk) = keys.get(n);
+                let (mut b, mut lens) = (garbage_bytes(), vec![7usize; n]);
+                let lens_ptr = if null_lens { null_mut() } else { lens.as_mut_ptr() };
+                let s = kvg_kv_get_many(e, kp, kl, n, out_ptr(null_values, &mut b), lens_ptr);
+                check("kv_get_many", s, &[], all(&[x, bad(bk || null_values || (null_lens && n > 0))]));
+                if !null_values {
+                    take_packed("kv_get_many", s, &mut b, (!null_lens).then_some(&lens[..]));
+                }
+            }
+            Op::KvGetInto(e, k, buf, null_len) => {
+                let (e, x) = pool.get(Kind::Engine, e);
+                let (kp, kl, bk) = k.get();
+                let mut buf = Buf::<u8>::new(buf);
+                let (bp, cap, bb) = buf.get();
+                let mut len = 7usize;
+                let s = kvg_kv_get_into(e, kp, kl, bp, cap, out_ptr(null_len, &mut len));
+                check("kv_get_into", s, &[NOT_FOUND, TOO_SMALL], all(&[x, bad(bk || bb || null_len)]));
+                match s {
+                    OK => assert!(len <= cap, "kv_get_into: OK with {len} > cap {cap}"),
+                    TOO_SMALL => assert!(len > cap, "kv_get_into: too small with {len} <= cap {cap}"),
+                    _ => {}
+                }
+            }
+            Op::NodesSetProperty(e, ids, name, values) => {
+                let (e, x) = pool.get(Kind::Engine, e);
+                let (name, mut values) = (name.make(), values.make());
+                let n = values.count;
+                let ids: Option<Vec<u64>> = ids.map(|v| (0..n).map(|i| v.get(i).map_or(0, |id| id.get())).collect());
+                let (vp, vl, bv) = values.get(n);
+                let ids_ptr = ids.as_ref().map_or(null(), |v| v.as_ptr());
+                let s = kvg_nodes_set_property(e, ids_ptr, n, name.ptr(), vp, vl);
+                let invalid = bv || (ids.is_none() && n > 0) || name.is_null() || name.bad_utf8();
+                check("nodes_set_property", s, &[NOT_FOUND], all(&[x, bad(invalid)]));
+            }
+            Op::NodesGetProperty(e, ids, count, name, null_values, null_lens) => {
+                let (e, x) = pool.get(Kind::Engine, e);
+                let name = name.make();
+                let ids: Option<Vec<u64>> = ids.map(|v| v.iter().map(|id| id.get()).collect());
+                let n = ids.as_ref().map_or(usize::from(count % 4), Vec::len);
+                let ids_ptr = ids.as_ref().map_or(null(), |v| v.as_ptr());
+                let (mut b, mut lens) = (garbage_bytes(), vec![7usize; n]);
+                let lens_ptr = if null_lens { null_mut() } else { lens.as_mut_ptr() };
+                let s = kvg_nodes_get_property(e, ids_ptr, n, name.ptr(), out_ptr(null_values, &mut b), lens_ptr);
+                let invalid =
+                    name.is_null() || name.bad_utf8() || null_values || (n > 0 && (ids.is_none() || null_lens));
+                check("nodes_get_property", s, &[], all(&[x, bad(invalid)]));
+                if !null_values {
+                    take_packed("nodes_get_property", s, &mut b, (!null_lens).then_some(&lens[..]));
                 }
             }
             Op::KvDelete(e, k) => {
