@@ -238,11 +238,9 @@ fn group_by_bucket<T: Copy + Default + Send + Sync>(
             produce(u, &mut |b, item| {
                 let at = cursor[b];
                 assert!(at < end(b), "produce emitted more items than it counted");
-                // SAFETY: `at` lies in this chunk's range of bucket `b`,
-                // `starts[c][b]..end(b)`: these ranges are disjoint across
-                // chunks and buckets (prefix sums above) and within `items`,
-                // and each position is written once, so no two threads write
-                // the same element and nobody reads `items` meanwhile.
+                // Chunk `c` owns `starts[c][b]..end(b)` of bucket `b`: disjoint
+                // ranges within `items` (the prefix sums above), each written once.
+                // SAFETY: `at` is in this chunk's own range, so no other thread touches it.
                 unsafe { out.write(at, item) };
                 cursor[b] += 1;
             })

@@ -178,7 +178,7 @@ impl Graph {
         }
         let version = core.clock.tick();
         let last = slots().map(|s| s.created.commit(version)).max().unwrap_or(version);
-        core.acknowledge(last);
+        core.horizon.acknowledge(last);
         core.live_nodes.fetch_add(count, Ordering::Relaxed);
         Ok(first)
     }
@@ -195,7 +195,7 @@ impl Graph {
             slot.deleted.mark_pending();
             slot.deleted.resolve(&core.clock)
         };
-        core.acknowledge(version);
+        core.horizon.acknowledge(version);
         core.live_nodes.fetch_sub(1, Ordering::Relaxed);
         core.clear_properties(id);
         Ok(())
@@ -285,11 +285,6 @@ impl Graph {
 }
 
 impl GraphCore {
-    /// Acknowledges a write stamped at `version` (see [`Horizon::acknowledge`]).
-    fn acknowledge(&self, version: u64) {
-        self.horizon.acknowledge(version);
-    }
-
     /// The slot of a node that exists now.
     fn live_slot(&self, id: u64) -> Result<&NodeSlot> {
         self.nodes.get(id).filter(|s| s.is_live(&self.clock)).ok_or_else(|| Error::not_found(format!("no node {id}")))
@@ -325,7 +320,7 @@ impl GraphCore {
             let rec = EdgeRec::new(src, dst, ty, weight, removed);
             delta::append(rec, &src_slot.out_head, &dst_slot.in_head, &self.clock, guard)
         };
-        self.acknowledge(version);
+        self.horizon.acknowledge(version);
         if self.policy.auto && pending >= self.policy.min_delta {
             let base_edges = self.generation.load().view.edge_count() as f64;
             if pending as f64 >= base_edges * self.policy.ratio {

@@ -183,7 +183,6 @@ class _Fast:
 
     __slots__ = (
         "kv_set",
-        "kv_get",
         "kv_get_into",
         "bytes_free",
         "iter_next",
@@ -195,7 +194,6 @@ class _Fast:
     def __init__(self) -> None:
         raw = POINTER(RawBytes)
         self.kv_set = lib.kvg_kv_set
-        self.kv_get = raw_function("kvg_kv_get", c_int, [c_void_p, c_char_p, c_size_t, raw])
         # The buffer as a plain address (an int): no conversion per call.
         self.kv_get_into = raw_function(
             "kvg_kv_get_into", c_int, [c_void_p, c_char_p, c_size_t, c_void_p, c_size_t, POINTER(c_size_t)]
