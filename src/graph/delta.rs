@@ -113,20 +113,6 @@ pub(crate) fn for_each<'g>(head: &Atomic<EdgeRec>, list: List, guard: &'g Guard,
     }
 }
 
-/// Starts loading the list's first record into the cache, for a walk soon
-/// after: delta records are scattered in memory, and a walk of many lists
-/// otherwise waits on one cache miss per record.
-pub(crate) fn prefetch_head(head: &Atomic<EdgeRec>, guard: &Guard) {
-    let p = head.load(Ordering::Relaxed, guard);
-    #[cfg(target_arch = "x86_64")]
-    if !p.is_null() {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        // SAFETY: a prefetch is only a hint: it reads nothing the program
-        // sees and is valid for any address; SSE is part of x86_64.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.as_raw().cast()) };
-    }
-}
-
 /// Cuts the longest suffix of the list whose records are all committed at
 /// versions `<= upto`, retiring each record once cut from both its lists.
 /// Returns the number of records cut. Only one thread may cut at a time;

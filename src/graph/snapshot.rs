@@ -339,12 +339,13 @@ struct InPlace<'a> {
     /// Per node: 0 not looked up yet, 1 a node, 2 absent.
     known: Vec<u8>,
     adj: Vec<Adj>,
-    pin: crossbeam_epoch::Guard,
+    /// Held for the whole kernel, so that each node's walk pins cheaply (nested).
+    _pin: crossbeam_epoch::Guard,
 }
 
 impl<'a> InPlace<'a> {
     fn new(snap: &'a Snapshot) -> Self {
-        InPlace { snap, known: vec![0; snap.node_count as usize], adj: Vec::new(), pin: snap.core.mem.pin() }
+        InPlace { snap, known: vec![0; snap.node_count as usize], adj: Vec::new(), _pin: snap.core.mem.pin() }
     }
 }
 
@@ -372,12 +373,6 @@ impl OutEdges for InPlace<'_> {
             }
         }
         self.adj = adj;
-    }
-
-    fn prefetch(&self, u: usize) {
-        if let Some(slot) = self.snap.core.nodes.get(u as u64) {
-            delta::prefetch_head(&slot.out_head, &self.pin);
-        }
     }
 }
 

@@ -11,7 +11,6 @@ pub fn wcc(mut g: impl OutEdges) -> Vec<u64> {
     let mut parent: Vec<usize> = (0..n).collect();
     let alive: Vec<bool> = (0..n).map(|u| g.contains(u)).collect();
     for (u, &live) in alive.iter().enumerate() {
-        g.prefetch(u + super::PREFETCH_AHEAD);
         if live {
             g.for_each_out(u, |v, _| {
                 let (a, b) = (find(&mut parent, u), find(&mut parent, v));

@@ -35,12 +35,7 @@ pub trait OutEdges {
     /// Calls `f(v, weight)` for every out-edge `u -> v` of node `u` whose
     /// target is a node; parallel edges (other types) may repeat `v`.
     fn for_each_out(&mut self, u: usize, f: impl FnMut(usize, f64));
-    /// Hints that `for_each_out(u)` comes soon (a no-op on a CSR).
-    fn prefetch(&self, _u: usize) {}
 }
-
-/// How many nodes ahead the kernels announce the nodes they will expand.
-const PREFETCH_AHEAD: usize = 8;
 
 impl OutEdges for &GraphView {
     fn node_count(&self) -> usize {

@@ -1,7 +1,7 @@
 //! Single-source traversals over out-edges: BFS depths, the k-hop
 //! neighbourhood and Dijkstra shortest paths.
 
-use super::{OutEdges, PREFETCH_AHEAD};
+use super::OutEdges;
 use crate::graph::csr::GraphView;
 use rayon::prelude::*;
 use std::cmp::Reverse;
@@ -18,10 +18,7 @@ fn traverse(mut g: impl OutEdges, source: usize, max_depth: u32, mut visit: impl
     let mut depth = 0;
     while !frontier.is_empty() && depth < max_depth {
         depth += 1;
-        for (i, &u) in frontier.iter().enumerate() {
-            if let Some(&ahead) = frontier.get(i + PREFETCH_AHEAD) {
-                g.prefetch(ahead);
-            }
+        for &u in &frontier {
             g.for_each_out(u, |v, _| {
                 if !seen[v] {
                     seen[v] = true;
