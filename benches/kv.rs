@@ -8,7 +8,8 @@
 //! `N` keys (16 bytes) with 100-byte values are preloaded, then each workload
 //! runs on 1 and 2 threads: uniform get, uniform set, YCSB-A (50% read / 50%
 //! update, Zipf 0.99), YCSB-B (95/5) and YCSB-E (95% scans of 1..=100 keys
-//! from a Zipf-chosen start / 5% inserts of new keys).
+//! from a Zipf-chosen start / 5% inserts of new keys), then inserts of new
+//! keys and 100-key scans from a uniform start.
 //!
 //! ```text
 //! cargo bench --bench kv                      # N = 1_000_000
@@ -160,11 +161,20 @@ enum Workload {
     YcsbA,
     YcsbB,
     YcsbE,
+    Insert,
+    Scan100,
 }
 
 impl Workload {
-    const ALL: [Workload; 5] =
-        [Workload::UniformGet, Workload::UniformSet, Workload::YcsbA, Workload::YcsbB, Workload::YcsbE];
+    const ALL: [Workload; 7] = [
+        Workload::UniformGet,
+        Workload::UniformSet,
+        Workload::YcsbA,
+        Workload::YcsbB,
+        Workload::YcsbE,
+        Workload::Insert,
+        Workload::Scan100,
+    ];
 
     fn name(self) -> &'static str {
         match self {
@@ -173,18 +183,21 @@ impl Workload {
             Workload::YcsbA => "ycsb_a",
             Workload::YcsbB => "ycsb_b",
             Workload::YcsbE => "ycsb_e",
+            Workload::Insert => "insert_new",
+            Workload::Scan100 => "scan_100",
         }
     }
 
     /// Whether the workload reads values (and so tells kvgraph's copying API apart).
     fn reads(self) -> bool {
-        !matches!(self, Workload::UniformSet)
+        !matches!(self, Workload::UniformSet | Workload::Insert)
     }
 
     /// Operations per thread per criterion iteration (scans cost ~50 gets).
     fn ops_per_iter(self) -> u64 {
         match self {
             Workload::YcsbE => 1_000,
+            Workload::Scan100 => 500,
             _ => 20_000,
         }
     }
@@ -230,6 +243,8 @@ fn run_ops<S: Store>(s: &S, w: Workload, ops: u64, p: &Params, seed: u64) -> usi
                     s.set(&kv_key(id), value);
                 }
             }
+            Workload::Insert => s.set(&kv_key(p.next_insert.fetch_add(1, Ordering::Relaxed)), value),
+            Workload::Scan100 => sum += s.scan(&kv_key(rng.below(p.keys)), 100),
         }
     }
     sum

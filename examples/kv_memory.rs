@@ -70,24 +70,40 @@ fn main() {
     let mut rows = Vec::new();
 
     {
+        let base = mark();
         let (r, engine) = measure("kvgraph `Kv`", n, kvgraph::Engine::new, |e, i| e.kv().set(&kv_key(i), &value));
         rows.push(r);
-        // Overwrite every key once: the old values are retired to the epoch
-        // manager; `maintain` lets it free what no thread can see.
+        // Overwrite every key ten times: the old values and node revisions
+        // are retired to the epoch manager; `maintain` lets it free what no
+        // thread can see.
         let before = mark();
-        for i in 0..n {
-            engine.kv().set(&kv_key(i), &value2);
+        for round in 0..10 {
+            let v = if round % 2 == 0 { &value2 } else { &value };
+            for i in 0..n {
+                engine.kv().set(&kv_key(i), v);
+            }
         }
         let retired = engine.memory_stats();
         engine.maintain();
         let after = mark();
         rows.push(format!(
-            "| kvgraph `Kv`, after overwriting every key once + `maintain()` | Δ {:.1} | Δ {:.1} | — | Δ {:.2} | — |",
+            "| kvgraph `Kv`, after overwriting every key 10 times + `maintain()` | Δ {:.1} | Δ {:.1} | — | Δ {:.2} | — |",
             (after.bytes as f64 - before.bytes as f64) / (1 << 20) as f64,
             (after.bytes as f64 - before.bytes as f64) / n as f64,
             (after.allocs as f64 - before.allocs as f64) / n as f64,
         ));
-        eprintln!("kvgraph memory stats after overwrite + maintain: {retired:?} -> {:?}", engine.memory_stats());
+        eprintln!("kvgraph memory stats after overwrites + maintain: {retired:?} -> {:?}", engine.memory_stats());
+        // Then delete every other key: what the survivors cost each.
+        for i in (0..n).step_by(2) {
+            engine.kv().delete(&kv_key(i));
+        }
+        engine.maintain();
+        rows.push(row(
+            "kvgraph `Kv`, then 50% deleted + `maintain()` (per live entry)",
+            base,
+            mark(),
+            n - n.div_ceil(2),
+        ));
     }
     {
         let (r, _m) =

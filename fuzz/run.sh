@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs each fuzz target (fuzz/fuzz_targets/: `ops`, `ffi`) for N seconds
+# Runs each fuzz target (fuzz/fuzz_targets/: `ops`, `ffi`, `value`, `loaders`, and the server's
+# request parser `resp` and glob matcher `glob`) for N seconds
 # (default 600) with cargo-fuzz (libFuzzer + AddressSanitizer, debug
 # assertions on), keeping the corpus in fuzz/corpus/<target>.
 #
@@ -15,7 +16,8 @@ set -euo pipefail
 secs="${1:-600}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(ops ffi)
+all=0
+[ ${#targets[@]} -eq 0 ] && targets=(ops ffi value loaders resp glob) && all=1
 cd "$(dirname "$0")/.."
 export CARGO_CACHE_RUSTC_INFO=0 CARGO_TERM_COLOR=never
 
@@ -31,10 +33,10 @@ else
 fi
 
 start=$SECONDS
-if [ ${#targets[@]} -eq 2 ]; then
+if [ "$all" -eq 1 ]; then
     cargo "${toolchain[@]}" fuzz build --fuzz-dir fuzz
 else
-    cargo "${toolchain[@]}" fuzz build --fuzz-dir fuzz "${targets[0]}"
+    for t in "${targets[@]}"; do cargo "${toolchain[@]}" fuzz build --fuzz-dir fuzz "$t"; done
 fi
 echo "fuzz/run.sh: built in $((SECONDS - start)) s"
 parallel=()

@@ -88,7 +88,63 @@ typedef enum kvg_status {
      * usable and memory-safe, but the operation may have been partly applied.
      */
     KVG_PANIC = 6,
+    /**
+     * A file of a durable engine could not be read or written (disk full,
+     * failing fsync), or holds damaged data; the message names the file
+     * and, for damage, the byte offset.
+     */
+    KVG_IO_ERROR = 7,
 } kvg_status;
+
+/**
+ * The type of a result cell.
+ */
+typedef enum kvg_cell_type {
+    /**
+     * null.
+     */
+    KVG_CELL_NULL = 0,
+    /**
+     * A boolean: `kvg_result_cell_bool`.
+     */
+    KVG_CELL_BOOL = 1,
+    /**
+     * An integer: `kvg_result_cell_int`.
+     */
+    KVG_CELL_INT = 2,
+    /**
+     * A float: `kvg_result_cell_float`.
+     */
+    KVG_CELL_FLOAT = 3,
+    /**
+     * A UTF-8 string: `kvg_result_cell_string`.
+     */
+    KVG_CELL_STRING = 4,
+    /**
+     * A byte string: `kvg_result_cell_string`.
+     */
+    KVG_CELL_BYTES = 5,
+    /**
+     * A list: `kvg_result_cell_json`.
+     */
+    KVG_CELL_LIST = 6,
+    /**
+     * A map: `kvg_result_cell_json`.
+     */
+    KVG_CELL_MAP = 7,
+    /**
+     * A node: `kvg_result_cell_id`, `kvg_result_cell_json`.
+     */
+    KVG_CELL_NODE = 8,
+    /**
+     * A relationship: `kvg_result_cell_id`, `kvg_result_cell_json`.
+     */
+    KVG_CELL_RELATIONSHIP = 9,
+    /**
+     * A path: `kvg_result_cell_json`.
+     */
+    KVG_CELL_PATH = 10,
+} kvg_cell_type;
 
 /**
  * Which edges of a node to follow.
@@ -109,6 +165,63 @@ typedef enum kvg_direction {
 } kvg_direction;
 
 /**
+ * The type of a `kvg_value`.
+ */
+typedef enum kvg_value_type {
+    /**
+     * No value (setting a property to it removes the property).
+     */
+    KVG_VALUE_NULL = 0,
+    /**
+     * `boolean`.
+     */
+    KVG_VALUE_BOOL = 1,
+    /**
+     * `integer` (int64).
+     */
+    KVG_VALUE_INT = 2,
+    /**
+     * `real` (double).
+     */
+    KVG_VALUE_FLOAT = 3,
+    /**
+     * `(data, len)`: UTF-8, not NUL-terminated.
+     */
+    KVG_VALUE_STRING = 4,
+    /**
+     * `(data, len)`: any bytes.
+     */
+    KVG_VALUE_BYTES = 5,
+    /**
+     * `(data, len)`: the whole list in kvgraph's value encoding (README, "Data model").
+     */
+    KVG_VALUE_LIST = 6,
+    /**
+     * `(data, len)`: the whole map in kvgraph's value encoding.
+     */
+    KVG_VALUE_MAP = 7,
+} kvg_value_type;
+
+/**
+ * When a durable engine syncs its log to disk.
+ */
+typedef enum kvg_fsync {
+    /**
+     * Before every write call returns (concurrent writers share one fsync):
+     * a write whose call returned survives a crash.
+     */
+    KVG_FSYNC_ALWAYS = 0,
+    /**
+     * Once a second (the default): at most about a second of writes is lost.
+     */
+    KVG_FSYNC_EVERYSEC = 1,
+    /**
+     * Never explicitly: the operating system decides.
+     */
+    KVG_FSYNC_NEVER = 2,
+} kvg_fsync;
+
+/**
  * An engine: one ordered key-value map and one property graph, in memory.
  *
  * Opaque. Thread-safe: any number of threads may call any function on the
@@ -126,6 +239,15 @@ typedef struct kvg_engine kvg_engine;
  * one iterator from several threads are serialised.
  */
 typedef struct kvg_kv_iter kvg_kv_iter;
+
+/**
+ * The result of a query: columns, rows of typed cells, statistics.
+ *
+ * Opaque; close it with `kvg_result_close`. It owns its values (nodes and
+ * relationships are copied out as the query saw them) and stays valid after
+ * its engine is closed. Thread-safe to read from many threads.
+ */
+typedef struct kvg_result kvg_result;
 
 /**
  * A consistent, repeatable view of an engine's graph.
@@ -183,6 +305,17 @@ typedef struct kvg_config {
      * automatic compaction (default 0.5); finite and >= 0.
      */
     double compaction_ratio;
+    /**
+     * Directory the engine persists to, as a NUL-terminated UTF-8 path
+     * (created if missing); NULL (the default): purely in memory. Read
+     * during `kvg_engine_open` only.
+     */
+    const char *path;
+    /**
+     * When the log is synced, for an engine with a `path` (default
+     * `KVG_FSYNC_EVERYSEC`).
+     */
+    kvg_fsync fsync;
 } kvg_config;
 
 /**
@@ -206,6 +339,75 @@ typedef struct kvg_graph_stats {
      */
     uint64_t compactions;
 } kvg_graph_stats;
+
+/**
+ * A typed value, as a tagged struct: `kind` says which field holds it.
+ *
+ * As an input it is borrowed for the call (`data` may be NULL when `len`
+ * is 0). As an output, `data` points into the `kvg_bytes` the call filled
+ * next to it (release that with `kvg_bytes_free`), or is NULL for
+ * null, bool, int and float values.
+ */
+typedef struct kvg_value {
+    /**
+     * Which field holds the value.
+     */
+    kvg_value_type kind;
+    /**
+     * The value of a `KVG_VALUE_BOOL`.
+     */
+    bool boolean;
+    /**
+     * The value of a `KVG_VALUE_INT`.
+     */
+    int64_t integer;
+    /**
+     * The value of a `KVG_VALUE_FLOAT`.
+     */
+    double real;
+    /**
+     * The bytes of a string, bytes, list or map value.
+     */
+    const uint8_t *data;
+    /**
+     * Their length.
+     */
+    size_t len;
+} kvg_value;
+
+/**
+ * What a query's writes changed.
+ */
+typedef struct kvg_query_stats {
+    /**
+     * Nodes created.
+     */
+    uint64_t nodes_created;
+    /**
+     * Nodes deleted.
+     */
+    uint64_t nodes_deleted;
+    /**
+     * Relationships created.
+     */
+    uint64_t relationships_created;
+    /**
+     * Relationships deleted.
+     */
+    uint64_t relationships_deleted;
+    /**
+     * Properties set (or removed).
+     */
+    uint64_t properties_set;
+    /**
+     * Labels added.
+     */
+    uint64_t labels_added;
+    /**
+     * Labels removed.
+     */
+    uint64_t labels_removed;
+} kvg_query_stats;
 
 #ifdef __cplusplus
 extern "C" {
@@ -245,13 +447,34 @@ const char *kvg_version(void);
 void kvg_config_default(struct kvg_config *out);
 
 /**
- * Opens a new, empty engine with `config_or_null` (NULL: defaults) and
- * stores its handle in `*out` (NULL on failure).
+ * Opens an engine with `config_or_null` (NULL: defaults) and stores its
+ * handle in `*out` (NULL on failure): empty and in memory without a
+ * `path`; with one, holding what the directory held (newest snapshot, then
+ * the log after it; a torn last log record is cut off).
  *
  * Errors: `KVG_INVALID_ARGUMENT` if `out` is NULL or the config is invalid
- * (`compaction_ratio` negative, NaN or infinite). Close it with `kvg_engine_close`.
+ * (`compaction_ratio` negative, NaN or infinite, `path` not UTF-8, `fsync`
+ * out of range); `KVG_IO_ERROR` if the directory cannot be used (locked by
+ * another engine, unreadable) or holds a damaged file: `kvg_last_error`
+ * names the file and the byte offset. Close it with `kvg_engine_close`.
  */
 enum kvg_status kvg_engine_open(const struct kvg_config *config_or_null, struct kvg_engine **out);
+
+/**
+ * Writes a snapshot of the engine's KV map and graph now, without stopping
+ * readers or writers, and truncates its log (see README "Durability").
+ *
+ * Errors: `KVG_INVALID_ARGUMENT` for a NULL or closed engine, or one
+ * without a path; `KVG_IO_ERROR` if the snapshot cannot be written.
+ */
+enum kvg_status kvg_engine_save(const struct kvg_engine *engine);
+
+/**
+ * Writes and syncs every write logged so far, whatever the fsync policy.
+ *
+ * Errors: as `kvg_engine_save`.
+ */
+enum kvg_status kvg_engine_sync(const struct kvg_engine *engine);
 
 /**
  * Closes `engine` and frees everything it holds that no open snapshot or
@@ -447,6 +670,80 @@ enum kvg_status kvg_graph_compact(const struct kvg_engine *engine);
  * Errors: `KVG_INVALID_ARGUMENT` for a NULL or closed engine or a NULL `out`.
  */
 enum kvg_status kvg_graph_get_stats(const struct kvg_engine *engine, struct kvg_graph_stats *out);
+
+/**
+ * Declares an index on property `property` of nodes labelled `label` and
+ * builds it from the existing nodes; `*out_created_or_null` (if not NULL)
+ * is false if it existed. It answers snapshots opened after this returns.
+ *
+ * Errors: `KVG_INVALID_ARGUMENT` for a NULL or closed engine or a NULL,
+ * empty or non-UTF-8 label or property.
+ */
+enum kvg_status kvg_index_create(const struct kvg_engine *engine,
+                                 const char *label,
+                                 const char *property,
+                                 bool *out_created_or_null);
+
+/**
+ * Drops the index on (`label`, `property`); `*out_dropped_or_null` (if
+ * not NULL) is false if there was none.
+ *
+ * Errors: `KVG_INVALID_ARGUMENT` for a NULL or closed engine or a NULL or
+ * non-UTF-8 label or property.
+ */
+enum kvg_status kvg_index_drop(const struct kvg_engine *engine,
+                               const char *label,
+                               const char *property,
+                               bool *out_dropped_or_null);
+
+/**
+ * Stores the declared indexes in `*out` (release with `kvg_bytes_free`),
+ * in creation order, as NUL-terminated pairs: `"Person\0age\0City\0name\0"`.
+ *
+ * Errors: `KVG_INVALID_ARGUMENT` for a NULL or closed engine or a NULL `out`.
+ */
+enum kvg_status kvg_index_list(const struct kvg_engine *engine, struct kvg_bytes *out);
+
+/**
+ * Writes the nodes labelled `label` whose property `property` equals
+ * `*value` in `snapshot` (numbers by numeric value; null and NaN match
+ * nothing), in increasing id order, into `buf[0 .. *out_len]`, through the
+ * index on (`label`, `property`); `*out_len` always receives their number.
+ *
+ * Errors: `KVG_NOT_FOUND` if there is no such index;
+ * `KVG_INVALID_ARGUMENT` if the index is newer than the snapshot, for a
+ * NULL or closed snapshot, a NULL or non-UTF-8 name, a NULL or malformed
+ * value, a NULL `out_len` or a NULL `buf` with a non-zero `cap`;
+ * `KVG_BUFFER_TOO_SMALL` if `cap` is short.
+ */
+enum kvg_status kvg_snapshot_index_lookup(const struct kvg_snapshot *snapshot,
+                                          const char *label,
+                                          const char *property,
+                                          const struct kvg_value *value,
+                                          uint64_t *buf,
+                                          size_t cap,
+                                          size_t *out_len);
+
+/**
+ * Writes the nodes labelled `label` whose property `property` lies between
+ * `*lower_or_null` and `*upper_or_null` (NULL: unbounded; each end
+ * inclusive or not) in `snapshot`, in increasing id order, into
+ * `buf[0 .. *out_len]`, through the index on (`label`, `property`). Only
+ * values of the bounds' kind match (numbers for number bounds, …), NaN
+ * never; two NULL bounds give every node with the property.
+ *
+ * Errors: as `kvg_snapshot_index_lookup`.
+ */
+enum kvg_status kvg_snapshot_index_range(const struct kvg_snapshot *snapshot,
+                                         const char *label,
+                                         const char *property,
+                                         const struct kvg_value *lower_or_null,
+                                         bool lower_inclusive,
+                                         const struct kvg_value *upper_or_null,
+                                         bool upper_inclusive,
+                                         uint64_t *buf,
+                                         size_t cap,
+                                         size_t *out_len);
 
 /**
  * Sets `key` to `value`, replacing any value and clearing any TTL.
@@ -650,6 +947,314 @@ enum kvg_status kvg_kv_iter_next(const struct kvg_kv_iter *iter,
  * Closes `iter`. NULL is a no-op; closing twice gives `KVG_INVALID_ARGUMENT`.
  */
 enum kvg_status kvg_kv_iter_close(struct kvg_kv_iter *iter);
+
+/**
+ * Adds label `label` to node `id`; `*out_added_or_null` (if not NULL)
+ * tells whether the node lacked it.
+ *
+ * Errors: `KVG_NOT_FOUND` for an unknown or removed node; `KVG_CONFLICT`
+ * if an open batch writes that label; `KVG_INVALID_ARGUMENT` for a NULL or
+ * closed engine or a NULL, empty or non-UTF-8 label.
+ */
+enum kvg_status kvg_node_add_label(const struct kvg_engine *engine,
+                                   uint64_t id,
+                                   const char *label,
+                                   bool *out_added_or_null);
+
+/**
+ * Removes label `label` from node `id`; `*out_removed_or_null` (if not
+ * NULL) tells whether the node had it.
+ *
+ * Errors: as `kvg_node_add_label`.
+ */
+enum kvg_status kvg_node_remove_label(const struct kvg_engine *engine,
+                                      uint64_t id,
+                                      const char *label,
+                                      bool *out_removed_or_null);
+
+/**
+ * Stores whether node `id` has label `label` in `*out`.
+ *
+ * Errors: `KVG_NOT_FOUND` for an unknown or removed node;
+ * `KVG_INVALID_ARGUMENT` for a NULL or closed engine, a NULL or non-UTF-8
+ * label or a NULL `out`.
+ */
+enum kvg_status kvg_node_has_label(const struct kvg_engine *engine,
+                                   uint64_t id,
+                                   const char *label,
+                                   bool *out);
+
+/**
+ * Stores the labels of node `id` in `*out` (release with `kvg_bytes_free`),
+ * in name order, each followed by a NUL byte: `"Admin\0Person\0"` (`len`
+ * counts every NUL; `{…, 0}` for none).
+ *
+ * Errors: `KVG_NOT_FOUND` for an unknown or removed node;
+ * `KVG_INVALID_ARGUMENT` for a NULL or closed engine or a NULL `out`.
+ */
+enum kvg_status kvg_node_labels(const struct kvg_engine *engine,
+                                uint64_t id,
+                                struct kvg_bytes *out);
+
+/**
+ * Stores the labels of node `id` as of `snapshot` in `*out`, packed as by
+ * `kvg_node_labels`.
+ *
+ * Errors: `KVG_NOT_FOUND` if `id` is not a node of the snapshot;
+ * `KVG_INVALID_ARGUMENT` for a NULL or closed snapshot or a NULL `out`.
+ */
+enum kvg_status kvg_snapshot_node_labels(const struct kvg_snapshot *snapshot,
+                                         uint64_t id,
+                                         struct kvg_bytes *out);
+
+/**
+ * Writes the nodes labelled `label` in `snapshot`, in increasing id order,
+ * into `buf[0 .. *out_len]`, found through the label index; `*out_len`
+ * always receives their number, so `(NULL, 0)` asks for it.
+ *
+ * Errors: `KVG_BUFFER_TOO_SMALL` if `cap` is short; `KVG_INVALID_ARGUMENT`
+ * for a NULL or closed snapshot, a NULL or non-UTF-8 label, a NULL
+ * `out_len`, or a NULL `buf` with a non-zero `cap`.
+ */
+enum kvg_status kvg_snapshot_nodes_with_label(const struct kvg_snapshot *snapshot,
+                                              const char *label,
+                                              uint64_t *buf,
+                                              size_t cap,
+                                              size_t *out_len);
+
+/**
+ * Sets property `name` of node `id` to `*value` (a `KVG_VALUE_NULL`
+ * removes it).
+ *
+ * Errors: `KVG_NOT_FOUND` for an unknown or removed node;
+ * `KVG_CONFLICT` if an open batch writes that property;
+ * `KVG_INVALID_ARGUMENT` for a NULL or closed engine, a NULL or non-UTF-8
+ * name, a NULL value, an unknown type, a string that is not UTF-8, or a
+ * list or map whose encoding is malformed.
+ */
+enum kvg_status kvg_node_set_property_value(const struct kvg_engine *engine,
+                                            uint64_t id,
+                                            const char *name,
+                                            const struct kvg_value *value);
+
+/**
+ * Stores property `name` of node `id` in `*out`; a string, bytes, list or
+ * map value's bytes go into `*out_data` (release with `kvg_bytes_free`).
+ *
+ * Errors: `KVG_NOT_FOUND` for an unknown or removed node or an unset
+ * property; `KVG_INVALID_ARGUMENT` for a NULL or closed engine, a NULL or
+ * non-UTF-8 name, or a NULL `out` or `out_data`.
+ */
+enum kvg_status kvg_node_get_property_value(const struct kvg_engine *engine,
+                                            uint64_t id,
+                                            const char *name,
+                                            struct kvg_value *out,
+                                            struct kvg_bytes *out_data);
+
+/**
+ * Removes property `name` of node `id`.
+ *
+ * Errors: `KVG_NOT_FOUND` for an unknown or removed node or an unset
+ * property; otherwise as `kvg_node_set_property_value`.
+ */
+enum kvg_status kvg_node_remove_property(const struct kvg_engine *engine,
+                                         uint64_t id,
+                                         const char *name);
+
+/**
+ * Sets property `name` of relationship `rel` to `*value` (null removes it).
+ * Removing the relationship removes its properties.
+ *
+ * Errors: as `kvg_node_set_property_value`; `KVG_NOT_FOUND` if relationship
+ * `rel` does not exist now (a graph's relationships created one by one, as
+ * by `kvg_edge_add` of a new edge, have ids 0, 1, 2, … in creation order).
+ */
+enum kvg_status kvg_rel_set_property_value(const struct kvg_engine *engine,
+                                           uint64_t rel,
+                                           const char *name,
+                                           const struct kvg_value *value);
+
+/**
+ * Stores property `name` of relationship `rel` in `*out` / `*out_data`.
+ *
+ * Errors: as `kvg_node_get_property_value`.
+ */
+enum kvg_status kvg_rel_get_property_value(const struct kvg_engine *engine,
+                                           uint64_t rel,
+                                           const char *name,
+                                           struct kvg_value *out,
+                                           struct kvg_bytes *out_data);
+
+/**
+ * Stores property `name` of node `id` as of `snapshot` in `*out` / `*out_data`.
+ *
+ * Errors: `KVG_NOT_FOUND` if `id` is not a node of the snapshot or the
+ * property is unset there; `KVG_INVALID_ARGUMENT` for a NULL or closed
+ * snapshot, a NULL or non-UTF-8 name, or a NULL `out` or `out_data`.
+ */
+enum kvg_status kvg_snapshot_node_property_value(const struct kvg_snapshot *snapshot,
+                                                 uint64_t id,
+                                                 const char *name,
+                                                 struct kvg_value *out,
+                                                 struct kvg_bytes *out_data);
+
+/**
+ * Stores property `name` of relationship `rel` as of `snapshot` in `*out` / `*out_data`.
+ *
+ * Errors: as `kvg_snapshot_node_property_value`.
+ */
+enum kvg_status kvg_snapshot_rel_property_value(const struct kvg_snapshot *snapshot,
+                                                uint64_t rel,
+                                                const char *name,
+                                                struct kvg_value *out,
+                                                struct kvg_bytes *out_data);
+
+/**
+ * Writes kvgraph's binary encoding of `*value` into `*out` (release with
+ * `kvg_bytes_free`): how a C program builds a list or map value, by
+ * concatenating the encodings of its items after the header the README
+ * describes, or checks one.
+ *
+ * Errors: `KVG_INVALID_ARGUMENT` for a NULL or malformed value or a NULL `out`.
+ */
+enum kvg_status kvg_value_encode(const struct kvg_value *value, struct kvg_bytes *out);
+
+/**
+ * Runs the openCypher query `text` on `engine` with `params_json_or_null`
+ * (a JSON object: `{"name": "Ada", "ids": [1, 2]}`; NULL for none) and
+ * stores its result in `*out` (NULL on failure). Close it with
+ * `kvg_result_close`.
+ *
+ * Errors: `KVG_INVALID_ARGUMENT` for a NULL or closed engine, NULL `text` or
+ * `out`, invalid UTF-8, parameters that are not a JSON object, and every
+ * failed query, with the message in `kvg_last_error()`: it starts with the
+ * openCypher category (`SyntaxError: … at LINE:COLUMN`, `TypeError: …`,
+ * `ParameterMissing: …`, …).
+ */
+enum kvg_status kvg_query(const struct kvg_engine *engine,
+                          const char *text,
+                          const char *params_json_or_null,
+                          struct kvg_result **out);
+
+/**
+ * Closes `result`. NULL is a no-op; closing twice gives `KVG_INVALID_ARGUMENT`.
+ */
+enum kvg_status kvg_result_close(struct kvg_result *result);
+
+/**
+ * Stores the number of columns of `result` in `*out`.
+ *
+ * Errors: `KVG_INVALID_ARGUMENT` for a NULL or closed result or a NULL `out`.
+ */
+enum kvg_status kvg_result_column_count(const struct kvg_result *result, uint64_t *out);
+
+/**
+ * Stores the number of rows of `result` in `*out`.
+ *
+ * Errors: as `kvg_result_column_count`.
+ */
+enum kvg_status kvg_result_row_count(const struct kvg_result *result, uint64_t *out);
+
+/**
+ * Stores the statistics of `result` in `*out`.
+ *
+ * Errors: as `kvg_result_column_count`.
+ */
+enum kvg_status kvg_result_stats(const struct kvg_result *result, struct kvg_query_stats *out);
+
+/**
+ * Stores the UTF-8 name of column `col` in `*out` (free it with `kvg_bytes_free`).
+ *
+ * Errors: `KVG_INVALID_ARGUMENT` for a NULL or closed result, a NULL `out`,
+ * or `col` not below the column count.
+ */
+enum kvg_status kvg_result_column_name(const struct kvg_result *result,
+                                       uint64_t col,
+                                       struct kvg_bytes *out);
+
+/**
+ * Stores the whole result as UTF-8 JSON in `*out`: `{"columns": [...],
+ * "rows": [[...], ...], "stats": {...}}` (and `"plan"` after EXPLAIN or
+ * PROFILE); nodes as `{"id", "labels", "properties"}`, relationships as
+ * `{"id", "type", "start", "end", "properties"}`, paths as `{"nodes",
+ * "relationships"}`, bytes as arrays of byte values, NaN and infinities as
+ * the strings "NaN", "Infinity", "-Infinity".
+ *
+ * Errors: as `kvg_result_column_count`.
+ */
+enum kvg_status kvg_result_json(const struct kvg_result *result, struct kvg_bytes *out);
+
+/**
+ * Stores the type of the cell at (`row`, `col`) in `*out`.
+ *
+ * Errors: `KVG_INVALID_ARGUMENT` for a NULL or closed result, a NULL `out`,
+ * or a cell out of range.
+ */
+enum kvg_status kvg_result_cell_type(const struct kvg_result *result,
+                                     uint64_t row,
+                                     uint64_t col,
+                                     enum kvg_cell_type *out);
+
+/**
+ * Stores the boolean cell at (`row`, `col`) in `*out`.
+ *
+ * Errors: as `kvg_result_cell_type`, and `KVG_INVALID_ARGUMENT` for a cell of another type.
+ */
+enum kvg_status kvg_result_cell_bool(const struct kvg_result *result,
+                                     uint64_t row,
+                                     uint64_t col,
+                                     bool *out);
+
+/**
+ * Stores the integer cell at (`row`, `col`) in `*out`.
+ *
+ * Errors: as `kvg_result_cell_bool`.
+ */
+enum kvg_status kvg_result_cell_int(const struct kvg_result *result,
+                                    uint64_t row,
+                                    uint64_t col,
+                                    int64_t *out);
+
+/**
+ * Stores the number cell at (`row`, `col`) in `*out` (an integer converted).
+ *
+ * Errors: as `kvg_result_cell_bool`.
+ */
+enum kvg_status kvg_result_cell_float(const struct kvg_result *result,
+                                      uint64_t row,
+                                      uint64_t col,
+                                      double *out);
+
+/**
+ * Stores the id of the node or relationship cell at (`row`, `col`) in `*out`.
+ *
+ * Errors: as `kvg_result_cell_bool`.
+ */
+enum kvg_status kvg_result_cell_id(const struct kvg_result *result,
+                                   uint64_t row,
+                                   uint64_t col,
+                                   uint64_t *out);
+
+/**
+ * Stores the string (UTF-8) or bytes cell at (`row`, `col`) in `*out`.
+ *
+ * Errors: as `kvg_result_cell_bool`.
+ */
+enum kvg_status kvg_result_cell_string(const struct kvg_result *result,
+                                       uint64_t row,
+                                       uint64_t col,
+                                       struct kvg_bytes *out);
+
+/**
+ * Stores any cell at (`row`, `col`) as UTF-8 JSON in `*out`, in the shape of
+ * `kvg_result_json`.
+ *
+ * Errors: as `kvg_result_cell_type`.
+ */
+enum kvg_status kvg_result_cell_json(const struct kvg_result *result,
+                                     uint64_t row,
+                                     uint64_t col,
+                                     struct kvg_bytes *out);
 
 /**
  * Opens a snapshot of the graph of `engine` as of now into `*out` (NULL on

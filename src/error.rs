@@ -11,6 +11,9 @@ pub enum ErrorKind {
     Conflict,
     /// An argument is malformed or out of range.
     InvalidArgument,
+    /// A file could not be read or written, or holds damaged data
+    /// (durability: the message names the file and offset).
+    Io,
 }
 
 /// An error with its kind and a message for people.
@@ -39,6 +42,11 @@ impl Error {
     /// A [`ErrorKind::InvalidArgument`] error.
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::InvalidArgument, message)
+    }
+
+    /// A [`ErrorKind::Io`] error.
+    pub fn io(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Io, message)
     }
 
     /// The error's kind.

@@ -17,6 +17,7 @@
 
 #![warn(missing_docs)]
 
+mod durability;
 mod engine;
 mod error;
 pub mod ffi;
@@ -24,13 +25,18 @@ pub mod graph;
 pub mod kv;
 mod map;
 pub mod mem;
+pub mod query;
 mod sync;
+pub mod value;
 
 #[cfg(all(test, loom))]
 mod loom_tests;
 
+pub use durability::{Fsync, Recovery, SavePolicy};
 pub use engine::{Config, Engine};
 pub use error::{Error, ErrorKind, Result};
-pub use graph::{Direction, Graph, GraphStats, Snapshot};
+pub use graph::{Counted, Direction, Graph, GraphStats, Snapshot, WriteStats};
 pub use kv::{Clock, Kv, KvIter};
 pub use mem::MemoryStats;
+pub use query::{Params, QueryResult, QueryValue};
+pub use value::{DecodeError, Value};

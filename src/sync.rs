@@ -3,14 +3,14 @@
 //! (`RUSTFLAGS="--cfg loom"`) and in production.
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU32, AtomicU64, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 #[cfg(loom)]
 pub(crate) use loom::sync::{RwLock, RwLockWriteGuard};
 #[cfg(loom)]
 pub(crate) use loom::thread_local;
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU32, AtomicU64, Ordering};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 #[cfg(not(loom))]
 pub(crate) use std::sync::{RwLock, RwLockWriteGuard};
 #[cfg(not(loom))]
@@ -43,6 +43,12 @@ pub(crate) mod tuning {
     pub(crate) const SCAN_BATCH: usize = if SMALL { 2 } else { 64 };
     /// Due expiry-index entries a KV write sweeps in passing.
     pub(crate) const SWEEP_PER_WRITE: usize = if SMALL { 1 } else { 2 };
+    /// Most keys a KV map node holds before it splits.
+    pub(crate) const MAP_NODE: usize = if SMALL { 3 } else { 64 };
     /// Default delta size below which the graph never compacts by itself.
     pub(crate) const COMPACT_MIN_DELTA: u64 = if SMALL { 8 } else { 1 << 16 };
+    /// Most nodes one `add_nodes` call creates under the fuzzers (`None`
+    /// elsewhere: up to the node table's capacity), whose arbitrary counts
+    /// (from a fuzzed log record, say) would otherwise ask for terabytes.
+    pub(crate) const NODES_PER_CALL: Option<u64> = if cfg!(fuzzing) { Some(1 << 20) } else { None };
 }

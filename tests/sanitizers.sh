@@ -12,8 +12,9 @@
 #         if missing): the lib tests, the thread stress tests and the
 #         regression tests (bulk loads racing writers), target/tsan.
 #   miri  Miri with tree borrows, nightly (needs miri + rust-src; installed if
-#         missing): the lib unit tests and tests/regressions.rs, minus what is
-#         too slow or frees KV skiplist nodes (see below), target/miri.
+#         missing): the lib unit tests (every map and KV test among them),
+#         tests/regressions.rs and tests/linearizability.rs, minus what is too
+#         slow (see below), target/miri.
 # The C and C++ tests run under gcc -fsanitize=address,undefined in tests/c/run.sh.
 # PROPTEST_CASES scales the property tests down (default here: 64).
 # Exits non-zero on any report; prints the time each mode took.
@@ -50,13 +51,14 @@ asan() {
 
 tsan() {
     nightly_components rust-src
-    echo "== ThreadSanitizer: cargo +nightly test -Zbuild-std --lib --test stress --test regressions (release, target/tsan)"
+    echo "== ThreadSanitizer: cargo +nightly test -Zbuild-std --lib --test stress --test regressions --test graph_data_model (release, target/tsan)"
     # The std of the build is instrumented too (-Zbuild-std); crossbeam turns
     # its fences into acquire loads TSAN understands (cfg crossbeam_sanitize_thread).
     RUSTFLAGS="-Zsanitizer=thread -Cforce-frame-pointers=yes $shrink" \
         TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:${TSAN_OPTIONS:-}" \
         CARGO_TARGET_DIR=target/tsan \
-        cargo +nightly test -Zbuild-std --target "$host" --release --lib --test stress --test regressions
+        cargo +nightly test -Zbuild-std --target "$host" --release --lib --test stress --test regressions \
+        --test graph_data_model
 }
 
 miri() {
@@ -69,18 +71,15 @@ miri() {
     # crossbeam-epoch 0.9 keeps pointers as integers. Isolation is off: the
     # KV map reads the system clock. Stacked Borrows is not used: it reports
     # crossbeam-epoch's own list (crossbeam issue #545).
-    # Skipped: tests that free KV skiplist nodes (crossbeam-skiplist 0.1.3
-    # frees nodes through pointers derived from shared references, which
-    # Tree Borrows reports; see docs/safety.md), and the analytics kernels,
-    # proptests and stress tests (too slow interpreted; the rayon one also
-    # trips Tree Borrows in crossbeam-epoch's own list of thread handles).
+    # Skipped: the analytics kernels and the graph's bulk-load and rayon
+    # regression tests (too slow interpreted; the rayon one also trips Tree
+    # Borrows in crossbeam-epoch's own list of thread handles). Every map and
+    # KV test runs (the map's proptests with few cases under Miri).
     export MIRIFLAGS="-Zmiri-tree-borrows -Zmiri-disable-isolation -Zmiri-ignore-leaks ${MIRIFLAGS:-}"
-    CARGO_TARGET_DIR=target/miri cargo +nightly miri test --lib -- \
-        --skip graph::algo::tests --skip kv_round_trip_and_errors --skip kv_batches --skip kv_get_into \
-        --skip property_batches --skip expiry_index_follows_the_current_value
+    CARGO_TARGET_DIR=target/miri cargo +nightly miri test --lib -- --skip graph::algo::tests
     CARGO_TARGET_DIR=target/miri cargo +nightly miri test --test regressions -- \
-        --skip racing_ttl_writes_keep_every_expiry_indexed --skip snapshots_at_one_version_agree_during_bulk_loads \
-        --skip rayon_writers_with_compactions_and_bulk_loads
+        --skip snapshots_at_one_version_agree_during_bulk_loads --skip rayon_writers_with_compactions_and_bulk_loads
+    CARGO_TARGET_DIR=target/miri cargo +nightly miri test --test linearizability
 }
 
 modes=("$@")

@@ -253,3 +253,103 @@ fn acknowledged_writes_are_visible_to_later_snapshots() {
         });
     });
 }
+
+/// Batches committing while snapshots are read: a snapshot sees every batch
+/// whole or not at all, in both directions (each batch adds 4 relationships
+/// from node 0 and 4 into node 1).
+#[test]
+fn batches_are_all_or_nothing_under_readers_and_compaction() {
+    let config =
+        Config { compaction: CompactionPolicy { auto: true, min_delta: 64, ratio: 0.5 }, ..Default::default() };
+    let engine = std::sync::Arc::new(Engine::with_config(config));
+    engine.graph().add_nodes(8, None).unwrap();
+    let done = std::sync::Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (engine, done) = (engine.clone(), done.clone());
+        thread::spawn(move || {
+            for i in 0..400u64 {
+                let mut b = engine.graph().batch();
+                for k in 0..4 {
+                    b.create_relationship(0, 2 + (i + k) % 6, None, 1.0).unwrap();
+                    b.create_relationship(2 + (i + k) % 6, 1, None, 1.0).unwrap();
+                }
+                b.commit().unwrap();
+            }
+            done.store(true, Ordering::SeqCst);
+        })
+    };
+    while !done.load(Ordering::SeqCst) {
+        let snap = engine.graph().snapshot();
+        let out = snap.edges(0, Direction::Out).unwrap().len();
+        let inn = snap.edges(1, Direction::In).unwrap().len();
+        assert_eq!(out % 4, 0, "a batch is seen whole");
+        assert_eq!(out, inn, "both directions of every batch");
+        assert_eq!(snap.edges(0, Direction::Out).unwrap().len(), out, "repeatable");
+    }
+    writer.join().unwrap();
+    assert_eq!(engine.graph().snapshot().edge_count(), 400 * 8);
+}
+
+/// Batches of relationships, labels and properties committing while
+/// snapshots are read, with failing batches in between: every snapshot sees
+/// each batch whole or not at all, and never anything of a failed one.
+#[test]
+fn batches_with_properties_are_all_or_nothing_under_snapshots() {
+    use kvgraph::Value;
+    let engine = std::sync::Arc::new(Engine::new());
+    let g = engine.graph();
+    g.add_nodes(8, None).unwrap();
+    g.create_index("L", "n").unwrap();
+    let done = std::sync::Arc::new(AtomicBool::new(false));
+    const BATCHES: i64 = 300;
+    let writer = {
+        let (engine, done) = (engine.clone(), done.clone());
+        thread::spawn(move || {
+            let g = engine.graph();
+            for i in 0..BATCHES {
+                let mut b = g.batch();
+                let r = b.create_relationship(0, 2 + i as u64 % 6, None, 1.0).unwrap();
+                b.set_rel_property(r, "i", Value::Int(i)).unwrap();
+                b.set_property_value(0, "n", Value::Int(i)).unwrap();
+                b.set_property_value(1, "n", Value::Int(i)).unwrap();
+                if i % 2 == 0 {
+                    b.add_label(1, "L").unwrap()
+                } else {
+                    b.remove_label(1, "L").unwrap()
+                };
+                b.commit().unwrap();
+                let mut failing = g.batch();
+                failing.set_property_value(0, "n", Value::Int(-1)).unwrap();
+                failing.add_label(2, "L").unwrap();
+                failing.remove_edge(1, 0, None).unwrap();
+                assert!(failing.commit().is_err());
+            }
+            done.store(true, Ordering::SeqCst);
+        })
+    };
+    let mut seen = 0;
+    while !done.load(Ordering::SeqCst) || seen == 0 {
+        let snap = g.snapshot();
+        let n = |id| snap.property_value(id, "n").unwrap();
+        let (n0, n1) = (n(0), n(1));
+        assert_eq!(n0, n1, "both nodes' properties of one batch");
+        let rels = snap.relationships(0, Direction::Out, None).unwrap();
+        let committed = match n0 {
+            Some(Value::Int(i)) => i + 1,
+            None => 0,
+            other => panic!("a failed batch's value {other:?}"),
+        };
+        assert_eq!(rels.len() as i64, committed, "relationships with the properties");
+        for r in &rels {
+            assert!(matches!(snap.rel_property(r.id, "i"), Some(Value::Int(_))), "a relationship with its property");
+        }
+        let labelled = committed > 0 && (committed - 1) % 2 == 0;
+        assert_eq!(snap.has_label(1, "L").unwrap(), labelled, "the label with the property");
+        assert!(!snap.has_label(2, "L").unwrap(), "nothing of a failed batch");
+        let indexed = snap.index_lookup("L", "n", &n0.clone().unwrap_or(Value::Null)).unwrap();
+        assert_eq!(indexed, if labelled { vec![1] } else { vec![] }, "the index entry with its label");
+        seen += 1;
+    }
+    writer.join().unwrap();
+    assert_eq!(g.snapshot().relationships(0, Direction::Out, None).unwrap().len() as i64, BATCHES);
+}

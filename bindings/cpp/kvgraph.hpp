@@ -15,6 +15,9 @@
 // - Byte strings are std::string_view in and std::string out; names (labels,
 //   types, property names) are Name: a C string, std::string, std::string_view
 //   or nullptr (no label / any type).
+// - Typed property values are kvgraph::Value (null, bool, int64, double,
+//   string, Bytes, List, Map: the library's value model); the byte-string
+//   property calls keep taking and giving std::string (bytes values).
 // - Failures throw kvgraph::Error, carrying the kvg_status and the message of
 //   kvg_last_error(). Lookups of absent keys return std::nullopt / false
 //   instead, as documented per method.
@@ -30,12 +33,16 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace kvgraph {
@@ -58,6 +65,9 @@ class Error : public std::runtime_error {
 
 /// Which edges of a node to follow.
 enum class Direction : int { Out = KVG_OUT, In = KVG_IN, Both = KVG_BOTH };
+
+/// When a durable engine syncs its log (kvg_fsync).
+enum class Fsync : int { Always = KVG_FSYNC_ALWAYS, EverySec = KVG_FSYNC_EVERYSEC, Never = KVG_FSYNC_NEVER };
 
 /// Value of wcc()/cdlp() slots for ids that are not nodes of the snapshot.
 inline constexpr std::uint64_t no_node = KVG_NO_NODE;
@@ -185,6 +195,275 @@ class Handle {
 
 }  // namespace detail
 
+/// A byte-string property value (as opposed to a UTF-8 string value).
+struct Bytes {
+    std::string data;
+
+    bool operator==(const Bytes &o) const noexcept { return data == o.data; }
+    bool operator!=(const Bytes &o) const noexcept { return data != o.data; }
+};
+
+class Value;
+/// A list value.
+using List = std::vector<Value>;
+/// A map value (keys in byte order, as the library keeps them).
+using Map = std::map<std::string, Value>;
+
+/// A typed property value: a std::variant of null (std::monostate), bool,
+/// std::int64_t, double, std::string (UTF-8), Bytes, List and Map.
+class Value {
+  public:
+    using Variant = std::variant<std::monostate, bool, std::int64_t, double, std::string, Bytes, List, Map>;
+
+    Value() noexcept = default;
+    Value(std::nullptr_t) noexcept {}
+    Value(bool b) noexcept : v_(b) {}
+    template <typename I, std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, bool>, int> = 0>
+    Value(I i) : v_(static_cast<std::int64_t>(i)) {
+        if constexpr (std::is_unsigned_v<I> && sizeof(I) >= sizeof(std::int64_t)) {
+            if (i > static_cast<I>(INT64_MAX)) throw std::out_of_range("kvgraph::Value: integer above INT64_MAX");
+        }
+    }
+    Value(double d) noexcept : v_(d) {}
+    Value(const char *s) : v_(std::string(s)) {}
+    Value(std::string s) noexcept : v_(std::move(s)) {}
+    Value(std::string_view s) : v_(std::string(s)) {}
+    Value(Bytes b) noexcept : v_(std::move(b)) {}
+    Value(List l) noexcept : v_(std::move(l)) {}
+    Value(Map m) noexcept : v_(std::move(m)) {}
+
+    /// The variant itself (for std::visit, std::get_if, ...).
+    const Variant &variant() const noexcept { return v_; }
+    Variant &variant() noexcept { return v_; }
+
+    bool is_null() const noexcept { return v_.index() == 0; }
+    /// Whether the value holds a T.
+    template <typename T>
+    bool is() const noexcept { return std::holds_alternative<T>(v_); }
+    /// The T it holds; throws std::bad_variant_access otherwise.
+    template <typename T>
+    const T &as() const { return std::get<T>(v_); }
+
+    bool operator==(const Value &o) const { return v_ == o.v_; }
+    bool operator!=(const Value &o) const { return !(v_ == o.v_); }
+
+  private:
+    Variant v_;
+};
+
+namespace detail {
+
+inline void put_varint(std::string &out, std::uint64_t n) {
+    while (n >= 0x80) {
+        out.push_back(static_cast<char>((n & 0x7F) | 0x80));
+        n >>= 7;
+    }
+    out.push_back(static_cast<char>(n));
+}
+
+inline void put_blob(std::string &out, char tag, std::string_view bytes) {
+    out.push_back(tag);
+    put_varint(out, bytes.size());
+    out.append(bytes);
+}
+
+/// Appends the binary encoding of `v` without the version byte (README "Data model").
+inline void encode_into(std::string &out, const Value &v) {
+    struct Visitor {
+        std::string &out;
+        void operator()(std::monostate) const { out.push_back(0); }
+        void operator()(bool b) const { out.push_back(b ? 2 : 1); }
+        void operator()(std::int64_t i) const {
+            out.push_back(3);
+            auto u = static_cast<std::uint64_t>(i);
+            put_varint(out, (u << 1) ^ (i < 0 ? ~std::uint64_t(0) : 0));
+        }
+        void operator()(double d) const {
+            out.push_back(4);
+            std::uint64_t bits;
+            std::memcpy(&bits, &d, sizeof bits);
+            for (int k = 0; k < 8; k++) out.push_back(static_cast<char>((bits >> (8 * k)) & 0xFF));
+        }
+        void operator()(const std::string &s) const { put_blob(out, 5, s); }
+        void operator()(const kvgraph::Bytes &b) const { put_blob(out, 6, b.data); }
+        void operator()(const List &l) const {
+            out.push_back(7);
+            put_varint(out, l.size());
+            for (const Value &item : l) encode_into(out, item);
+        }
+        void operator()(const Map &m) const {
+            out.push_back(8);
+            put_varint(out, m.size());
+            for (const auto &[key, item] : m) {
+                put_varint(out, key.size());
+                out.append(key);
+                encode_into(out, item);
+            }
+        }
+    };
+    std::visit(Visitor{out}, v.variant());
+}
+
+/// Reads the binary encoding; throws Error(KVG_INVALID_ARGUMENT) when malformed.
+class Decoder {
+  public:
+    explicit Decoder(std::string_view in) noexcept : in_(in) {}
+
+    Value value(int depth) {
+        if (depth > 64) fail("nested too deep");
+        switch (byte()) {
+            case 0: return Value();
+            case 1: return Value(false);
+            case 2: return Value(true);
+            case 3: {
+                std::uint64_t z = varint();
+                return Value(static_cast<std::int64_t>((z >> 1) ^ (~(z & 1) + 1)));
+            }
+            case 4: {
+                std::string_view raw = take(8);
+                std::uint64_t bits = 0;
+                for (int k = 7; k >= 0; k--) bits = (bits << 8) | static_cast<unsigned char>(raw[static_cast<std::size_t>(k)]);
+                double d;
+                std::memcpy(&d, &bits, sizeof d);
+                return Value(d);
+            }
+            case 5: return Value(std::string(take(varint())));
+            case 6: return Value(kvgraph::Bytes{std::string(take(varint()))});
+            case 7: {
+                List l;
+                for (std::uint64_t n = varint(); n > 0; n--) l.push_back(value(depth + 1));
+                return Value(std::move(l));
+            }
+            case 8: {
+                Map m;
+                for (std::uint64_t n = varint(); n > 0; n--) {
+                    std::string key(take(varint()));
+                    m.emplace(std::move(key), value(depth + 1));
+                }
+                return Value(std::move(m));
+            }
+            default: fail("unknown tag");
+        }
+    }
+
+    std::uint8_t byte() {
+        if (in_.empty()) fail("truncated");
+        auto b = static_cast<std::uint8_t>(in_.front());
+        in_.remove_prefix(1);
+        return b;
+    }
+    bool done() const noexcept { return in_.empty(); }
+
+  private:
+    [[noreturn]] static void fail(const char *why) {
+        throw Error(KVG_INVALID_ARGUMENT, std::string("malformed value encoding: ") + why);
+    }
+    std::uint64_t varint() {
+        std::uint64_t n = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            std::uint8_t b = byte();
+            n |= static_cast<std::uint64_t>(b & 0x7F) << shift;
+            if (!(b & 0x80)) return n;
+        }
+        fail("varint too long");
+    }
+    std::string_view take(std::uint64_t n) {
+        if (n > in_.size()) fail("truncated");
+        std::string_view out = in_.substr(0, static_cast<std::size_t>(n));
+        in_.remove_prefix(static_cast<std::size_t>(n));
+        return out;
+    }
+    std::string_view in_;
+};
+
+}  // namespace detail
+
+/// kvgraph's binary encoding of `v` (version byte 1, then the value).
+inline std::string encode(const Value &v) {
+    std::string out(1, '\x01');
+    detail::encode_into(out, v);
+    return out;
+}
+
+/// The value of an encode()d string; throws Error(KVG_INVALID_ARGUMENT) if malformed.
+inline Value decode(std::string_view raw) {
+    detail::Decoder d(raw);
+    if (d.byte() != 1) throw Error(KVG_INVALID_ARGUMENT, "malformed value encoding: unknown version");
+    Value v = d.value(0);
+    if (!d.done()) throw Error(KVG_INVALID_ARGUMENT, "malformed value encoding: trailing bytes");
+    return v;
+}
+
+namespace detail {
+
+/// A kvg_value describing a Value, with the bytes it borrows.
+class CValue {
+  public:
+    explicit CValue(const Value &v) {
+        const Value::Variant &x = v.variant();
+        c_.kind = static_cast<kvg_value_type>(x.index());
+        if (auto b = std::get_if<bool>(&x)) c_.boolean = *b;
+        if (auto i = std::get_if<std::int64_t>(&x)) c_.integer = *i;
+        if (auto d = std::get_if<double>(&x)) c_.real = *d;
+        if (auto s = std::get_if<std::string>(&x)) bytes(*s);
+        if (auto b = std::get_if<kvgraph::Bytes>(&x)) bytes(b->data);
+        if (x.index() >= 6) {
+            owned_ = encode(v);
+            bytes(owned_);
+        }
+    }
+    CValue(const CValue &) = delete;
+    CValue &operator=(const CValue &) = delete;
+    const kvg_value *get() const noexcept { return &c_; }
+
+  private:
+    void bytes(std::string_view s) noexcept {
+        c_.data = detail::data(s);
+        c_.len = s.size();
+    }
+    kvg_value c_{};
+    std::string owned_;
+};
+
+/// The Value of an output kvg_value whose bytes `data` owns.
+inline Value value_out(const kvg_value &v, const Bytes &data) {
+    switch (v.kind) {
+        case KVG_VALUE_NULL: return Value();
+        case KVG_VALUE_BOOL: return Value(v.boolean);
+        case KVG_VALUE_INT: return Value(v.integer);
+        case KVG_VALUE_FLOAT: return Value(v.real);
+        case KVG_VALUE_STRING: return Value(data.str());
+        case KVG_VALUE_BYTES: return Value(kvgraph::Bytes{data.str()});
+        case KVG_VALUE_LIST:
+        case KVG_VALUE_MAP: return decode(data.view());
+    }
+    throw Error(KVG_INVALID_ARGUMENT, "the library returned an unknown value type");
+}
+
+/// Reads a value with `f(kvg_value *, kvg_bytes *)`; std::nullopt on KVG_NOT_FOUND.
+template <typename F>
+std::optional<Value> read_value(F f) {
+    kvg_value v{};
+    Bytes data;
+    if (!check_unless(f(&v, data.out()), KVG_NOT_FOUND)) return std::nullopt;
+    return value_out(v, data);
+}
+
+/// The names of a packed "name\0name\0" list.
+inline std::vector<std::string> names(const Bytes &packed) {
+    std::vector<std::string> out;
+    std::string_view rest = packed.view();
+    while (!rest.empty()) {
+        std::size_t end = rest.find('\0');
+        if (end == std::string_view::npos) end = rest.size();
+        out.emplace_back(rest.substr(0, end));
+        rest.remove_prefix(end == rest.size() ? end : end + 1);
+    }
+    return out;
+}
+
+}  // namespace detail
+
 /// A forward iterator over KV entries in key order (from Kv::scan /
 /// Kv::scan_prefix). Usable in a range-for loop, once.
 class KvIter : public detail::Handle<kvg_kv_iter, kvg_kv_iter_close> {
@@ -291,6 +570,66 @@ class Snapshot : public detail::Handle<kvg_snapshot, kvg_snapshot_close> {
 
     std::vector<double> lcc() const {
         return per_node<double>([&](double *b, std::size_t n) { return kvg_snapshot_lcc(get(), b, n); });
+    }
+
+    /// The labels of `node` as of the snapshot, in name order.
+    std::vector<std::string> labels(std::uint64_t node) const {
+        detail::Bytes out;
+        detail::check(kvg_snapshot_node_labels(get(), node, out.out()));
+        return detail::names(out);
+    }
+
+    /// Whether `node` has `label` as of the snapshot.
+    bool has_label(std::uint64_t node, std::string_view label) const {
+        for (const std::string &l : labels(node)) {
+            if (l == label) return true;
+        }
+        return false;
+    }
+
+    /// Nodes labelled `label`, in increasing id order (label index).
+    std::vector<std::uint64_t> nodes_with_label(const Name &label) const {
+        return list([&](std::uint64_t *buf, std::size_t cap, std::size_t *len) {
+            return kvg_snapshot_nodes_with_label(get(), label.c_str(), buf, cap, len);
+        });
+    }
+
+    /// Property `name` of node `id` as of the snapshot; std::nullopt if unset
+    /// or not a node.
+    std::optional<Value> property_value(std::uint64_t id, const Name &name) const {
+        return detail::read_value([&](kvg_value *v, kvg_bytes *d) {
+            return kvg_snapshot_node_property_value(get(), id, name.c_str(), v, d);
+        });
+    }
+
+    /// Property `name` of relationship `rel` as of the snapshot; std::nullopt if unset.
+    std::optional<Value> rel_property(std::uint64_t rel, const Name &name) const {
+        return detail::read_value([&](kvg_value *v, kvg_bytes *d) {
+            return kvg_snapshot_rel_property_value(get(), rel, name.c_str(), v, d);
+        });
+    }
+
+    /// Nodes labelled `label` whose `property` equals `value` (numbers by
+    /// value), through the index on (label, property).
+    std::vector<std::uint64_t> index_lookup(const Name &label, const Name &property, const Value &value) const {
+        detail::CValue v(value);
+        return list([&](std::uint64_t *buf, std::size_t cap, std::size_t *len) {
+            return kvg_snapshot_index_lookup(get(), label.c_str(), property.c_str(), v.get(), buf, cap, len);
+        });
+    }
+
+    /// Nodes labelled `label` whose `property` lies between `lower` and
+    /// `upper` (std::nullopt: unbounded), through the index.
+    std::vector<std::uint64_t> index_range(const Name &label, const Name &property, const std::optional<Value> &lower,
+                                           bool lower_inclusive, const std::optional<Value> &upper,
+                                           bool upper_inclusive) const {
+        std::optional<detail::CValue> lo, hi;
+        if (lower) lo.emplace(*lower);
+        if (upper) hi.emplace(*upper);
+        return list([&](std::uint64_t *buf, std::size_t cap, std::size_t *len) {
+            return kvg_snapshot_index_range(get(), label.c_str(), property.c_str(), lo ? lo->get() : nullptr,
+                                            lower_inclusive, hi ? hi->get() : nullptr, upper_inclusive, buf, cap, len);
+        });
     }
 
   private:
@@ -492,6 +831,88 @@ class Graph {
         return detail::unpack(out, lens);
     }
 
+    /// Adds `label` to node `id`; false if it had it.
+    bool add_label(std::uint64_t id, const Name &label) {
+        bool added = false;
+        detail::check(kvg_node_add_label(e_, id, label.c_str(), &added));
+        return added;
+    }
+
+    /// Removes `label` from node `id`; false if it lacked it.
+    bool remove_label(std::uint64_t id, const Name &label) {
+        bool removed = false;
+        detail::check(kvg_node_remove_label(e_, id, label.c_str(), &removed));
+        return removed;
+    }
+
+    bool has_label(std::uint64_t id, const Name &label) const {
+        bool has = false;
+        detail::check(kvg_node_has_label(e_, id, label.c_str(), &has));
+        return has;
+    }
+
+    /// The labels of node `id`, in name order.
+    std::vector<std::string> labels(std::uint64_t id) const {
+        detail::Bytes out;
+        detail::check(kvg_node_labels(e_, id, out.out()));
+        return detail::names(out);
+    }
+
+    /// Sets property `name` of node `id` to the typed `value` (null removes it).
+    void set_property_value(std::uint64_t id, const Name &name, const Value &value) {
+        detail::CValue v(value);
+        detail::check(kvg_node_set_property_value(e_, id, name.c_str(), v.get()));
+    }
+
+    /// Typed property `name` of node `id`; std::nullopt if unset or not a node.
+    std::optional<Value> property_value(std::uint64_t id, const Name &name) const {
+        return detail::read_value([&](kvg_value *v, kvg_bytes *d) {
+            return kvg_node_get_property_value(e_, id, name.c_str(), v, d);
+        });
+    }
+
+    /// Removes property `name` of node `id`; false if unset or not a node.
+    bool remove_property(std::uint64_t id, const Name &name) {
+        return detail::check_unless(kvg_node_remove_property(e_, id, name.c_str()), KVG_NOT_FOUND);
+    }
+
+    /// Sets property `name` of relationship `rel` (null removes it).
+    void set_rel_property(std::uint64_t rel, const Name &name, const Value &value) {
+        detail::CValue v(value);
+        detail::check(kvg_rel_set_property_value(e_, rel, name.c_str(), v.get()));
+    }
+
+    /// Property `name` of relationship `rel`; std::nullopt if unset.
+    std::optional<Value> rel_property(std::uint64_t rel, const Name &name) const {
+        return detail::read_value([&](kvg_value *v, kvg_bytes *d) {
+            return kvg_rel_get_property_value(e_, rel, name.c_str(), v, d);
+        });
+    }
+
+    /// Indexes `property` of nodes labelled `label`; false if it existed.
+    bool create_index(const Name &label, const Name &property) {
+        bool created = false;
+        detail::check(kvg_index_create(e_, label.c_str(), property.c_str(), &created));
+        return created;
+    }
+
+    /// Drops the index on (label, property); false if there was none.
+    bool drop_index(const Name &label, const Name &property) {
+        bool dropped = false;
+        detail::check(kvg_index_drop(e_, label.c_str(), property.c_str(), &dropped));
+        return dropped;
+    }
+
+    /// The declared indexes as (label, property), in creation order.
+    std::vector<std::pair<std::string, std::string>> indexes() const {
+        detail::Bytes out;
+        detail::check(kvg_index_list(e_, out.out()));
+        std::vector<std::string> flat = detail::names(out);
+        std::vector<std::pair<std::string, std::string>> pairs;
+        for (std::size_t i = 0; i + 1 < flat.size(); i += 2) pairs.emplace_back(flat[i], flat[i + 1]);
+        return pairs;
+    }
+
     void add_edge(std::uint64_t src, std::uint64_t dst, const Name &type = nullptr, double weight = 1.0) {
         detail::check(kvg_edge_add(e_, src, dst, type.c_str(), weight));
     }
@@ -533,6 +954,115 @@ class Graph {
     kvg_engine *e_;
 };
 
+/// The type of a query result cell.
+enum class CellType : int {
+    Null = KVG_CELL_NULL,
+    Bool = KVG_CELL_BOOL,
+    Int = KVG_CELL_INT,
+    Float = KVG_CELL_FLOAT,
+    String = KVG_CELL_STRING,
+    Bytes = KVG_CELL_BYTES,
+    List = KVG_CELL_LIST,
+    Map = KVG_CELL_MAP,
+    Node = KVG_CELL_NODE,
+    Relationship = KVG_CELL_RELATIONSHIP,
+    Path = KVG_CELL_PATH,
+};
+
+/// The result of a Cypher query (Engine::query): columns, rows of typed
+/// cells, statistics. Owns its values; may outlive its engine.
+class Result : public detail::Handle<kvg_result, kvg_result_close> {
+  public:
+    explicit Result(kvg_result *r) noexcept : Handle(r) {}
+
+    std::uint64_t column_count() const { return count(kvg_result_column_count); }
+    std::uint64_t row_count() const { return count(kvg_result_row_count); }
+
+    /// The column names, in order.
+    std::vector<std::string> columns() const {
+        std::vector<std::string> out;
+        for (std::uint64_t c = 0, n = column_count(); c < n; c++) {
+            detail::Bytes name;
+            detail::check(kvg_result_column_name(get(), c, name.out()));
+            out.push_back(name.str());
+        }
+        return out;
+    }
+
+    /// What the query's writes changed.
+    kvg_query_stats stats() const {
+        kvg_query_stats out{};
+        detail::check(kvg_result_stats(get(), &out));
+        return out;
+    }
+
+    /// The whole result as JSON ({"columns", "rows", "stats"}).
+    std::string json() const {
+        detail::Bytes out;
+        detail::check(kvg_result_json(get(), out.out()));
+        return out.str();
+    }
+
+    CellType cell_type(std::uint64_t row, std::uint64_t col) const {
+        kvg_cell_type t = KVG_CELL_NULL;
+        detail::check(kvg_result_cell_type(get(), row, col, &t));
+        return static_cast<CellType>(t);
+    }
+
+    /// One cell as JSON (any type).
+    std::string cell_json(std::uint64_t row, std::uint64_t col) const {
+        detail::Bytes out;
+        detail::check(kvg_result_cell_json(get(), row, col, out.out()));
+        return out.str();
+    }
+
+    /// The id of a node or relationship cell.
+    std::uint64_t cell_id(std::uint64_t row, std::uint64_t col) const {
+        std::uint64_t id = 0;
+        detail::check(kvg_result_cell_id(get(), row, col, &id));
+        return id;
+    }
+
+    /// A null, bool, int, float, string or bytes cell as a Value; lists,
+    /// maps, nodes, relationships and paths throw Error (read them with
+    /// cell_json / cell_id).
+    Value value(std::uint64_t row, std::uint64_t col) const {
+        switch (cell_type(row, col)) {
+            case CellType::Null: return Value();
+            case CellType::Bool: {
+                bool b = false;
+                detail::check(kvg_result_cell_bool(get(), row, col, &b));
+                return Value(b);
+            }
+            case CellType::Int: {
+                std::int64_t i = 0;
+                detail::check(kvg_result_cell_int(get(), row, col, &i));
+                return Value(i);
+            }
+            case CellType::Float: {
+                double d = 0;
+                detail::check(kvg_result_cell_float(get(), row, col, &d));
+                return Value(d);
+            }
+            case CellType::String:
+            case CellType::Bytes: {
+                detail::Bytes out;
+                detail::check(kvg_result_cell_string(get(), row, col, out.out()));
+                if (cell_type(row, col) == CellType::Bytes) return Value(kvgraph::Bytes{out.str()});
+                return Value(out.str());
+            }
+            default: throw Error(KVG_INVALID_ARGUMENT, "Result::value: the cell is not a scalar; use cell_json or cell_id");
+        }
+    }
+
+  private:
+    std::uint64_t count(kvg_status (*f)(const kvg_result *, std::uint64_t *)) const {
+        std::uint64_t out = 0;
+        detail::check(f(get(), &out));
+        return out;
+    }
+};
+
 /// An engine: an ordered KV map and a property graph, closed on destruction.
 class Engine : public detail::Handle<kvg_engine, kvg_engine_close> {
   public:
@@ -545,9 +1075,29 @@ class Engine : public detail::Handle<kvg_engine, kvg_engine_close> {
 
     Engine() : Handle(open(nullptr)) {}
     explicit Engine(const kvg_config &config) : Handle(open(&config)) {}
+    /// A durable engine on directory `path` (created if missing), holding
+    /// what it held; throws Error(KVG_IO_ERROR) for a locked directory or a
+    /// damaged file (what() names the file and the offset).
+    explicit Engine(const std::string &path, Fsync fsync = Fsync::EverySec) : Handle(open(durable(path, fsync))) {}
+
+    /// Writes a snapshot now and truncates the log (durable engines only).
+    void save() { detail::check(kvg_engine_save(get())); }
+
+    /// Writes and syncs every logged write now, whatever the fsync policy.
+    void sync() { detail::check(kvg_engine_sync(get())); }
 
     Kv kv() const noexcept { return Kv(get()); }
     Graph graph() const noexcept { return Graph(get()); }
+
+    /// Runs the openCypher query `text` with `params_json` (a JSON object,
+    /// `{"name": "Ada"}`; nullptr for none). A failed query throws Error
+    /// (KVG_INVALID_ARGUMENT; what() starts with the openCypher category,
+    /// "SyntaxError: ... at LINE:COLUMN").
+    Result query(const Name &text, const Name &params_json = nullptr) const {
+        kvg_result *r = nullptr;
+        detail::check(kvg_query(get(), text.c_str(), params_json.c_str(), &r));
+        return Result(r);
+    }
 
     /// Reclaims expired keys and unreachable memory now (never required).
     void maintain() { detail::check(kvg_engine_maintain(get())); }
@@ -560,6 +1110,13 @@ class Engine : public detail::Handle<kvg_engine, kvg_engine_close> {
     }
 
   private:
+    static kvg_config durable(const std::string &path, Fsync fsync) {
+        kvg_config c = default_config();
+        c.path = path.c_str();
+        c.fsync = static_cast<kvg_fsync>(fsync);
+        return c;
+    }
+    static kvg_engine *open(const kvg_config &config) { return open(&config); }
     static kvg_engine *open(const kvg_config *config) {
         kvg_engine *e = nullptr;
         detail::check(kvg_engine_open(config, &e));

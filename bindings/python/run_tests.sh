@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Build libkvgraph, install the Python binding into a venv and test the
-# INSTALLED package (not the source tree), then run the quickstart.
+# Install the Python binding into a venv the way a user does (pip builds
+# libkvgraph with cargo and compiles the cffi module) and test the INSTALLED
+# package (not the source tree): pytest, mypy --strict, then the quickstart.
 #
 #   bash bindings/python/run_tests.sh [extra pytest args]
 #
-# Environment: PYTHON (default python3) creates the venv at target/pyenv;
-# KVGRAPH_SKIP_CARGO=1 skips the cargo build (when it was just done).
+# Environment: PYTHON (default python3) creates the venv at target/pyenv.
+# KVGRAPH_SKIP_CARGO=1 is passed on to the build (link the libkvgraph.a
+# already in target/release without running cargo).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -14,20 +16,17 @@ venv="$repo/target/pyenv"
 python="${PYTHON:-python3}"
 
 cd "$repo"
-if [[ "${KVGRAPH_SKIP_CARGO:-0}" != 1 ]]; then
-    echo "== cargo build --release"
-    cargo build --release
-fi
-lib="$repo/target/release/libkvgraph.so"
-[[ -f "$lib" ]] || { echo "missing $lib" >&2; exit 1; }
-
 echo "== venv $venv"
 if [[ ! -x "$venv/bin/python" ]]; then
     "$python" -m venv "$venv"
 fi
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check pytest numpy
-# Reinstall every time: the wheel carries a copy of the freshly built library.
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "$repo/bindings/python"
+pip=("$venv/bin/python" -m pip install --quiet --disable-pip-version-check)
+"${pip[@]}" pytest numpy mypy cffi setuptools types-cffi  # types-cffi: mypy --strict checks the cffi calls
+# The optional integrations are tested when they install (each skips otherwise).
+"${pip[@]}" pyarrow pandas tqdm || echo "!! pyarrow/pandas/tqdm not installed: their tests skip"
+# Reinstall every time: the package carries the freshly built library.
+echo "== pip install ./bindings/python (builds libkvgraph and the cffi module)"
+"${pip[@]}" --force-reinstall --no-deps "$repo/bindings/python"
 rm -rf "$here/build" "$here/kvgraph.egg-info"
 
 # Test the installed copy: no KVGRAPH_LIB, and run from a folder that does
@@ -40,13 +39,17 @@ cd "$work"
 import pathlib, kvgraph
 pkg = pathlib.Path(kvgraph.__file__).resolve().parent
 assert "site-packages" in pkg.parts, f"not the installed package: {pkg}"
+assert kvgraph.binding_mode() == "api", kvgraph.binding_mode()
 assert pathlib.Path(kvgraph.library_path()).resolve().parent == pkg, kvgraph.library_path()
-print(f"kvgraph {kvgraph.__version__} from {pkg}, library {kvgraph.library_path()}")
+print(f"kvgraph {kvgraph.__version__} from {pkg}, compiled module {kvgraph.library_path()}")
 PY
 
 echo "== pytest"
-KVGRAPH_TEST_INSTALLED=1 KVGRAPH_GRAPHALYTICS_DIR="$repo/tests/data/graphalytics" \
+KVGRAPH_TEST_INSTALLED=1 KVGRAPH_GRAPHALYTICS_DIR="$repo/tests/data/graphalytics" KVGRAPH_REPO="$repo" \
     "$venv/bin/python" -m pytest -p no:cacheprovider --rootdir "$here" -c "$here/pyproject.toml" "$here/tests" "$@"
+
+echo "== mypy --strict (package sources and examples)"
+(cd "$here" && "$venv/bin/python" -m mypy --strict --config-file pyproject.toml kvgraph examples)
 
 echo "== quickstart"
 "$venv/bin/python" "$here/examples/quickstart.py"

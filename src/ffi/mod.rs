@@ -44,7 +44,11 @@ macro_rules! handle_kind {
 
 mod engine;
 mod graph;
+mod index;
 mod kv;
+mod labels;
+mod props;
+mod query;
 mod snapshot;
 #[cfg(test)]
 mod tests;
@@ -81,6 +85,10 @@ pub enum kvg_status {
     /// A bug: a Rust panic was caught at the boundary. The handle stays
     /// usable and memory-safe, but the operation may have been partly applied.
     KVG_PANIC = 6,
+    /// A file of a durable engine could not be read or written (disk full,
+    /// failing fsync), or holds damaged data; the message names the file
+    /// and, for damage, the byte offset.
+    KVG_IO_ERROR = 7,
 }
 
 use kvg_status::*;
@@ -190,6 +198,7 @@ pub(crate) extern "C" fn kvg_status_str(status: CStatus) -> *const c_char {
             4 => c"buffer too small",
             5 => c"out of memory",
             6 => c"panic",
+            7 => c"i/o error",
             _ => c"unknown status",
         };
         name.as_ptr()
@@ -264,6 +273,7 @@ impl From<Error> for Failure {
             ErrorKind::NotFound => KVG_NOT_FOUND,
             ErrorKind::Conflict => KVG_CONFLICT,
             ErrorKind::InvalidArgument => KVG_INVALID_ARGUMENT,
+            ErrorKind::Io => KVG_IO_ERROR,
         };
         Failure::new(status, e.message())
     }
@@ -318,6 +328,7 @@ pub(crate) enum Object {
     Engine(Arc<Engine>),
     Snapshot(Arc<Snapshot>),
     Iter(Arc<Mutex<KvIter>>),
+    Result(Arc<crate::query::QueryResult>),
 }
 
 impl Object {
@@ -326,6 +337,7 @@ impl Object {
             Object::Engine(_) => engine::kvg_engine::KIND,
             Object::Snapshot(_) => snapshot::kvg_snapshot::KIND,
             Object::Iter(_) => kv::kvg_kv_iter::KIND,
+            Object::Result(_) => query::kvg_result::KIND,
         }
     }
 }

@@ -120,7 +120,7 @@ pub extern "C" fn kvg_snapshot_triangle_count(snapshot: *const kvg_snapshot, out
 
 /// Writes the list `f` computes into `(buf, cap)` and its length into
 /// `*out_len`, which a too-short buffer also gets.
-fn list<T: Copy>(
+pub(super) fn list<T: Copy>(
     snapshot: *const kvg_snapshot,
     buf: *mut T,
     cap: usize,

@@ -8,9 +8,10 @@
 //! every live generation's base holds them ([`trim`]).
 
 use super::csr::{Csr, GraphView};
-use super::delta::{self, List};
+use super::delta;
 use super::{Generation, GraphCore, Snapshot};
 use crate::error::{Error, Result};
+use rayon::prelude::*;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, MutexGuard, OnceLock, TryLockError};
 
@@ -83,8 +84,9 @@ fn publish(core: &GraphCore, retired: &mut Retired, next: Generation, absorbed: 
     trim(core, retired);
 }
 
-/// Forgets generations no snapshot uses, then cuts from the delta lists the
-/// records that every remaining generation's base already holds.
+/// Forgets generations no snapshot uses, then trims from the delta blocks
+/// the entries that every remaining generation's base already holds (each
+/// block under its node's writer lock, held for one copy).
 pub(super) fn trim(core: &GraphCore, retired: &mut Retired) {
     retired.retain(|g| Arc::strong_count(g) > 1);
     let current = core.generation.load_full();
@@ -93,9 +95,10 @@ pub(super) fn trim(core: &GraphCore, retired: &mut Retired) {
     let guard = &core.mem.pin();
     for id in 0..core.nodes.len() {
         if let Some(slot) = core.nodes.get(id) {
-            for (head, list) in [(&slot.out_head, List::Out), (&slot.in_head, List::In)] {
-                if !head.load(Ordering::Relaxed, guard).is_null() {
-                    delta::cut_suffix(head, list, upto, &core.clock, &core.mem, guard);
+            for head in [&slot.out_head, &slot.in_head] {
+                if delta::block(head, guard).is_some() {
+                    let _lock = slot.lock();
+                    delta::trim(head, upto, &core.mem, guard);
                 }
             }
         }
@@ -140,7 +143,10 @@ pub(super) fn load_edges(
             // Nothing is published: the version stays unused.
             return Err(Error::not_found(format!("no node {bad}")));
         }
-        let loaded = Csr::from_fn(current.node_count(), m, |i| (src[i], dst[i], ty, weights.map_or(1.0, |w| w[i])));
+        let mut loaded = Csr::from_fn(current.node_count(), m, |i| (src[i], dst[i], ty, weights.map_or(1.0, |w| w[i])));
+        // Relationship ids by CSR position (see `rels`).
+        let first = core.rels.record_load(loaded.offsets.clone());
+        loaded.ids.par_iter_mut().for_each(|id| *id += first);
         let out = if current.edge_count() == 0 { loaded } else { current.out.merge(&loaded) };
         let view = Arc::new(GraphView::from_out(out, current.alive.clone()));
         drop(before);

@@ -6,7 +6,8 @@ use rayon::prelude::*;
 /// One direction of adjacency in compressed-sparse-row form.
 ///
 /// The neighbours of node `u` are `targets[offsets[u]..offsets[u + 1]]`, sorted
-/// by `(target, type)`, with the matching `weights` and `types`.
+/// by `(target, type, id)`, with the matching `weights`, `types` and
+/// relationship `ids`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Csr {
     /// `node_count + 1` prefix sums of the degrees.
@@ -17,6 +18,8 @@ pub struct Csr {
     pub weights: Vec<f64>,
     /// Interned edge types, parallel to `targets`.
     pub types: Vec<u32>,
+    /// Relationship ids, parallel to `targets`.
+    pub ids: Vec<u64>,
 }
 
 impl Csr {
@@ -50,6 +53,13 @@ impl Csr {
         &self.targets[self.range(u)]
     }
 
+    /// The edges of `u` (one run).
+    #[inline]
+    pub fn edges(&self, u: usize) -> crate::graph::algo::Edges<'_> {
+        let r = self.range(u);
+        crate::graph::algo::Edges::new((&self.targets[r.clone()], &self.weights[r]), (&[], &[]))
+    }
+
     /// Out-degree of `u` in this direction.
     #[inline]
     pub fn degree(&self, u: usize) -> usize {
@@ -59,7 +69,8 @@ impl Csr {
     /// Builds a CSR of `node_count` nodes from unsorted `(src, dst, type, weight)`
     /// edges; each node's edges end sorted by `(dst, type)`. Of several edges
     /// with the same `(src, dst, type)` the last one wins. Every `src` and
-    /// `dst` must be below `node_count`.
+    /// `dst` must be below `node_count`. Relationship ids are the positions
+    /// (`ids[p] = p`).
     pub fn from_edges(node_count: usize, edges: &[(u64, u64, u32, f64)]) -> Self {
         Self::from_fn(node_count, edges.len(), |i| edges[i])
     }
@@ -89,70 +100,83 @@ impl Csr {
                 kept
             })
             .collect();
-        Self::assemble(&degrees, |u, targets, types, weights| {
+        let mut csr = Self::assemble(&degrees, |u, targets, types, weights, _| {
             for (k, &(d, t, i)) in lists[u][..targets.len()].iter().enumerate() {
                 targets[k] = d;
                 types[k] = t;
                 weights[k] = edge(i).3;
             }
-        })
+        });
+        csr.ids.par_iter_mut().enumerate().for_each(|(p, id)| *id = p as u64);
+        csr
     }
 
     /// This adjacency updated by `newer`: per node, the union of both edge
-    /// lists, `newer`'s weight winning where both have a `(dst, type)`.
+    /// lists; where both have a `(dst, type)`, `newer`'s weight goes to the
+    /// first of `self`'s relationships of that key, which keeps its id.
     pub fn merge(&self, newer: &Csr) -> Csr {
         let n = self.node_count().max(newer.node_count());
         let degrees: Vec<usize> = (0..n)
             .into_par_iter()
             .map(|u| {
                 let mut d = 0;
-                self.merge_node(newer, u, |_, _, _| d += 1);
+                self.merge_node(newer, u, |_, _, _, _| d += 1);
                 d
             })
             .collect();
-        Self::assemble(&degrees, |u, targets, types, weights| {
+        Self::assemble(&degrees, |u, targets, types, weights, ids| {
             let mut k = 0;
-            self.merge_node(newer, u, |t, ty, w| {
-                (targets[k], types[k], weights[k]) = (t, ty, w);
+            self.merge_node(newer, u, |t, ty, w, id| {
+                (targets[k], types[k], weights[k], ids[k]) = (t, ty, w, id);
                 k += 1;
             });
         })
     }
 
-    /// Emits node `u`'s edges of `self` updated by `newer`, in `(dst, type)` order.
-    fn merge_node(&self, newer: &Csr, u: usize, mut emit: impl FnMut(u64, u32, f64)) {
+    /// Emits node `u`'s edges of `self` updated by `newer`, in `(dst, type, id)` order.
+    fn merge_node(&self, newer: &Csr, u: usize, mut emit: impl FnMut(u64, u32, f64, u64)) {
         let mut old = self.range(u).peekable();
+        let at = |i: usize| (self.targets[i], self.types[i], self.weights[i], self.ids[i]);
         for j in newer.range(u) {
             let key = (newer.targets[j], newer.types[j]);
-            while let Some(i) = old.next_if(|&i| (self.targets[i], self.types[i]) <= key) {
-                if (self.targets[i], self.types[i]) != key {
-                    emit(self.targets[i], self.types[i], self.weights[i]);
-                }
+            while let Some(i) = old.next_if(|&i| (self.targets[i], self.types[i]) < key) {
+                let (t, ty, w, id) = at(i);
+                emit(t, ty, w, id);
             }
-            emit(key.0, key.1, newer.weights[j]);
+            match old.next_if(|&i| (self.targets[i], self.types[i]) == key) {
+                // The first relationship of the key takes the new weight.
+                Some(i) => emit(key.0, key.1, newer.weights[j], self.ids[i]),
+                None => emit(key.0, key.1, newer.weights[j], newer.ids[j]),
+            }
         }
-        old.for_each(|i| emit(self.targets[i], self.types[i], self.weights[i]));
+        old.for_each(|i| {
+            let (t, ty, w, id) = at(i);
+            emit(t, ty, w, id)
+        });
     }
 
     /// A CSR with the given degrees, each node's edges written by `fill`
     /// (given the node and its slices), nodes in parallel.
-    fn assemble(degrees: &[usize], fill: impl Fn(usize, &mut [u64], &mut [u32], &mut [f64]) + Sync) -> Csr {
+    #[allow(clippy::type_complexity)]
+    fn assemble(degrees: &[usize], fill: impl Fn(usize, &mut [u64], &mut [u32], &mut [f64], &mut [u64]) + Sync) -> Csr {
         let mut offsets = Vec::with_capacity(degrees.len() + 1);
         offsets.push(0u64);
         for &d in degrees {
             offsets.push(offsets[offsets.len() - 1] + d as u64);
         }
         let m = offsets[degrees.len()] as usize;
-        let (mut targets, mut types, mut weights) = (vec![0u64; m], vec![0u32; m], vec![0f64; m]);
+        let (mut targets, mut types, mut weights, mut ids) =
+            (vec![0u64; m], vec![0u32; m], vec![0f64; m], vec![0u64; m]);
         let starts: Vec<usize> = offsets.iter().map(|&o| o as usize).collect();
         let parts = split_by(&mut targets, &starts)
             .into_iter()
             .zip(split_by(&mut types, &starts))
             .zip(split_by(&mut weights, &starts))
+            .zip(split_by(&mut ids, &starts))
             .enumerate()
             .collect::<Vec<_>>();
-        parts.into_par_iter().for_each(|(u, ((t, ty), w))| fill(u, t, ty, w));
-        Csr { offsets, targets, weights, types }
+        parts.into_par_iter().for_each(|(u, (((t, ty), w), id))| fill(u, t, ty, w, id));
+        Csr { offsets, targets, weights, types, ids }
     }
 
     /// The reverse adjacency (every edge `u -> v` becomes `v -> u`).
@@ -169,7 +193,7 @@ impl Csr {
         let chunks = bounds.windows(2).map(|w| w[0]..w[1]).collect();
         let (starts, reversed) = group_by_bucket(n, chunks, |u, emit| {
             for i in self.range(u) {
-                emit(self.targets[i] as usize, (u as u64, self.types[i], self.weights[i]));
+                emit(self.targets[i] as usize, (u as u64, self.types[i], self.weights[i], self.ids[i]));
             }
         });
         Csr {
@@ -177,6 +201,7 @@ impl Csr {
             targets: reversed.par_iter().map(|e| e.0).collect(),
             types: reversed.par_iter().map(|e| e.1).collect(),
             weights: reversed.par_iter().map(|e| e.2).collect(),
+            ids: reversed.par_iter().map(|e| e.3).collect(),
         }
     }
 
@@ -186,6 +211,7 @@ impl Csr {
             + self.targets.capacity() * 8
             + self.weights.capacity() * 8
             + self.types.capacity() * 4
+            + self.ids.capacity() * 8
     }
 }
 

@@ -1,7 +1,8 @@
 //! The property graph: an immutable CSR base plus a concurrent delta, with
 //! consistent snapshots, non-blocking compaction, bulk load and analytics.
 //!
-//! - Nodes have dense ids, one label and named byte-string properties.
+//! - Nodes have dense ids, zero or more labels and typed, versioned
+//!   properties ([`crate::Value`]); relationship properties are keyed by id.
 //! - Edges are directed, identified by `(src, dst, type)`, and carry an `f64`
 //!   weight; adding an existing edge updates its weight.
 //! - Every write is stamped with a version from one clock ([`stamp`]); a
@@ -12,37 +13,55 @@
 //!   [`CompactionPolicy`].
 
 pub mod algo;
+mod batch;
 mod compact;
 pub mod csr;
 mod delta;
 mod horizon;
+mod live;
 mod names;
 mod nodes;
+mod rels;
 mod snapshot;
 mod stamp;
+// Data model v2: labels, typed properties, indexes, counters.
+mod counters;
+mod hook;
+mod index;
+mod labels;
+mod props;
+mod readers;
+mod versioned;
+pub use counters::{Counted, WriteStats};
+mod writes;
+pub(crate) use hook::{GraphObserver, GraphWrite};
 
+#[cfg(all(test, loom))]
+mod loom_tests;
+
+pub use batch::{Batch, PENDING_ID};
+pub use live::LiveView;
 pub use snapshot::{Edge, Snapshot};
 
 /// The graph's lock-free building blocks, for the loom models.
 #[cfg(all(test, loom))]
 pub(crate) mod loom_api {
-    pub(crate) use super::delta::{EdgeRec, List, append, cut_suffix, for_each, free_all};
     pub(crate) use super::horizon::Horizon;
     pub(crate) use super::stamp::{Stamp, VersionClock};
 }
 
 use crate::error::{Error, Result};
-use crate::map::{ByteMap, Decision, NewValue};
+use crate::map::ByteMap;
 use crate::mem::MemoryManager;
 use arc_swap::ArcSwap;
 use csr::GraphView;
-use delta::{EdgeRec, List};
+use delta::Side;
 use horizon::Horizon;
 use names::Names;
 use nodes::{NodeSlot, NodeTable};
-use stamp::{ABSENT, LATEST, VersionClock};
+use stamp::{ABSENT, VersionClock};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Which edges of a node to follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,11 +75,11 @@ pub enum Direction {
 }
 
 impl Direction {
-    fn lists(self) -> &'static [List] {
+    fn sides(self) -> &'static [Side] {
         match self {
-            Direction::Out => &[List::Out],
-            Direction::In => &[List::In],
-            Direction::Both => &[List::Out, List::In],
+            Direction::Out => &[Side::Out],
+            Direction::In => &[Side::In],
+            Direction::Both => &[Side::Out, Side::In],
         }
     }
 }
@@ -113,8 +132,12 @@ pub(crate) struct GraphCore {
     nodes: NodeTable,
     labels: Names,
     types: Names,
-    /// Node properties, keyed by big-endian node id then property name.
+    /// Versioned labels, properties and index entries ([`versioned`]).
     props: ByteMap,
+    /// Property names, entity locks, tickets, readers, indexes.
+    model: versioned::DataModel,
+    /// Start nodes by relationship id.
+    rels: rels::RelIndex,
     generation: ArcSwap<Generation>,
     /// Serialises compactions and bulk loads; holds generations replaced while
     /// snapshots may still use them.
@@ -123,6 +146,8 @@ pub(crate) struct GraphCore {
     delta_len: AtomicU64,
     compactions: AtomicU64,
     live_nodes: AtomicU64,
+    /// The durability layer's observer of acknowledged writes, if any.
+    hook: OnceLock<Arc<dyn GraphObserver>>,
 }
 
 /// The engine's property graph. All methods take `&self` and are safe to call
@@ -136,6 +161,8 @@ impl Graph {
         let empty = Generation { cut: 0, view: Arc::new(GraphView::from_out(csr::Csr::empty(0), Vec::new())) };
         let core = GraphCore {
             props: ByteMap::new(Arc::clone(&mem)),
+            model: versioned::DataModel::default(),
+            rels: rels::RelIndex::default(),
             mem,
             clock: VersionClock::default(),
             horizon: Horizon::default(),
@@ -148,6 +175,7 @@ impl Graph {
             delta_len: AtomicU64::new(0),
             compactions: AtomicU64::new(0),
             live_nodes: AtomicU64::new(0),
+            hook: OnceLock::new(),
         };
         Graph { core: Arc::new(core) }
     }
@@ -168,10 +196,18 @@ impl Graph {
 
     /// Adds `count` nodes with `label`, with consecutive ids; returns the first.
     pub fn add_nodes(&self, count: u64, label: Option<&str>) -> Result<u64> {
+        self.core.logged(|| self.add_nodes_now(count, label), |&first| GraphWrite::AddNodes { first, count, label })
+    }
+
+    fn add_nodes_now(&self, count: u64, label: Option<&str>) -> Result<u64> {
         let core = &*self.core;
         let label = core.labels.intern(label);
-        let first = core.nodes.reserve(count).ok_or_else(|| Error::invalid("too many nodes"))?;
+        let first = (crate::sync::tuning::NODES_PER_CALL.is_none_or(|most| count <= most))
+            .then(|| core.nodes.reserve(count))
+            .flatten()
+            .ok_or_else(|| Error::invalid("too many nodes"))?;
         let slots = || (first..first + count).filter_map(|id| core.nodes.get(id));
+        core.note_created(first, count, label);
         for slot in slots() {
             slot.label.store(label, Ordering::Relaxed);
             slot.created.mark_pending();
@@ -183,21 +219,32 @@ impl Graph {
         Ok(first)
     }
 
-    /// Removes node `id`, its edges and its properties.
+    /// Removes node `id`, its edges and its properties, and the properties
+    /// of its relationships.
     pub fn remove_node(&self, id: u64) -> Result<()> {
+        self.core.logged(|| self.remove_node_now(id), |_| GraphWrite::RemoveNode { id })
+    }
+
+    fn remove_node_now(&self, id: u64) -> Result<()> {
         let core = &*self.core;
         let slot = core.live_slot(id)?;
-        let version = {
+        let (version, rels) = {
             let _lock = slot.lock();
             if slot.deleted.peek() != ABSENT {
                 return Err(Error::not_found(format!("no node {id}")));
             }
+            // Under the lock no relationship of the node comes or goes.
+            let rels = self.snapshot().relationships(id, Direction::Both, None).unwrap_or_default();
             slot.deleted.mark_pending();
-            slot.deleted.resolve(&core.clock)
+            (slot.deleted.resolve(&core.clock), rels)
         };
         core.horizon.acknowledge(version);
         core.live_nodes.fetch_sub(1, Ordering::Relaxed);
-        core.clear_properties(id);
+        core.forget_node(id);
+        for rel in rels {
+            // Only an open batch writing these entries refuses; see `forget_node`.
+            drop(core.clear_rel_props_in(rel.id, None));
+        }
         Ok(())
     }
 
@@ -206,53 +253,101 @@ impl Graph {
         self.core.live_slot(id).is_ok()
     }
 
-    /// The label of node `id` ("" for none).
+    /// The label node `id` was created with if it still has it, else its
+    /// first label in name order ("" for none); see [`Graph::node_labels`].
     pub fn node_label(&self, id: u64) -> Result<String> {
-        let slot = self.core.live_slot(id)?;
-        Ok(self.core.labels.name(slot.label.load(Ordering::Relaxed)).unwrap_or_default())
-    }
-
-    /// Sets property `name` of node `id` to `value`.
-    pub fn set_property(&self, id: u64, name: &str, value: &[u8]) -> Result<()> {
-        let core = &*self.core;
-        core.live_slot(id)?;
-        let key = property_key(id, name);
-        core.props.update(&key, 0, |_| Decision::Replace(NewValue::new(value, 0), ()));
-        if core.live_slot(id).is_err() {
-            // Lost a race with remove_node: leave nothing behind.
-            core.props.update(&key, 0, |_| Decision::Remove(()));
-            return Err(Error::not_found(format!("no node {id}")));
-        }
-        Ok(())
-    }
-
-    /// Property `name` of node `id`, or `None` if unset.
-    pub fn get_property(&self, id: u64, name: &str) -> Result<Option<Vec<u8>>> {
         self.core.live_slot(id)?;
-        Ok(self.core.props.get(&property_key(id, name), 0, |v| v.bytes().to_vec()))
+        Ok(self.core.primary_label(id))
+    }
+
+    /// Sets property `name` of node `id` to the bytes `value` (a
+    /// [`Value::Bytes`](crate::Value::Bytes)).
+    pub fn set_property(&self, id: u64, name: &str, value: &[u8]) -> Result<()> {
+        self.set_property_value(id, name, crate::Value::Bytes(value.to_vec()))
+    }
+
+    /// Property `name` of node `id` as bytes (a string's UTF-8), or `None`
+    /// if unset; another type of value is an invalid-argument error.
+    pub fn get_property(&self, id: u64, name: &str) -> Result<Option<Vec<u8>>> {
+        self.property_value(id, name)?.map(props::into_bytes).transpose()
     }
 
     /// Adds the edge `src -> dst` of `edge_type` with `weight`, or updates
-    /// its weight if it exists.
+    /// its weight if it exists (of several relationships of that type
+    /// between the two, the one with the smallest id).
     pub fn add_edge(&self, src: u64, dst: u64, edge_type: Option<&str>, weight: f64) -> Result<()> {
-        if weight.is_nan() {
-            return Err(Error::invalid("weight is NaN"));
-        }
         let ty = self.core.types.intern(edge_type);
-        self.core.write_edge(src, dst, ty, weight, false)
+        let weight = check_weight(weight)?;
+        let write = GraphWrite::AddEdge { src, dst, ty: edge_type, weight };
+        self.core
+            .logged(|| self.core.apply(&[writes::Op::Upsert { src, dst, ty, weight }], &[], None).map(drop), |_| write)
     }
 
-    /// Removes the edge `src -> dst` of `edge_type`; `NotFound` if absent.
+    /// Removes the edge `src -> dst` of `edge_type` (every relationship of
+    /// that type between the two, with their properties); `NotFound` if
+    /// there is none.
     pub fn remove_edge(&self, src: u64, dst: u64, edge_type: Option<&str>) -> Result<()> {
         let ty = self.core.types.find(edge_type).ok_or_else(|| Error::not_found("no such edge"))?;
-        self.core.write_edge(src, dst, ty, 0.0, true)
+        let write = GraphWrite::RemoveEdge { src, dst, ty: edge_type };
+        self.core.logged(|| self.core.apply(&[writes::Op::RemoveKey { src, dst, ty }], &[], None).map(drop), |_| write)
+    }
+
+    /// Creates a new relationship `src -> dst` of `rel_type` with `weight`
+    /// (Cypher's `CREATE`: another one even if the two are joined by one of
+    /// that type already); returns its id.
+    pub fn create_relationship(&self, src: u64, dst: u64, rel_type: Option<&str>, weight: f64) -> Result<u64> {
+        self.core.refuse_unlogged("create_relationship")?;
+        let weight = check_weight(weight)?;
+        let ty = self.core.types.intern(rel_type);
+        self.core.live_slot(src)?;
+        let id = self.core.rels.create(src);
+        self.core.apply(&[writes::Op::Create { src, dst, ty, weight, id }], &[], None)?;
+        Ok(id)
+    }
+
+    /// [`create_relationship`](Self::create_relationship) with `properties`,
+    /// all of it at one version (a batch); returns the id.
+    pub fn create_relationship_with(
+        &self,
+        src: u64,
+        dst: u64,
+        rel_type: Option<&str>,
+        weight: f64,
+        properties: &[(&str, crate::Value)],
+    ) -> Result<u64> {
+        let mut batch = self.batch();
+        let id = batch.create_relationship(src, dst, rel_type, weight)?;
+        for (name, value) in properties {
+            batch.set_rel_property(id, name, value.clone())?;
+        }
+        batch.commit()?;
+        Ok(id)
+    }
+
+    /// Removes relationship `id` and its properties; `NotFound` if it does
+    /// not exist now.
+    pub fn remove_relationship(&self, id: u64) -> Result<()> {
+        self.core.refuse_unlogged("remove_relationship")?;
+        let op = self.core.remove_op(id, &self.snapshot())?;
+        self.core.apply(&[op], &[], None).map(drop)
+    }
+
+    /// A batch of writes that commits atomically at one version (see [`Batch`]).
+    pub fn batch(&self) -> Batch {
+        Batch::new(Arc::clone(&self.core))
+    }
+
+    /// Relationship `id` as it is now, if it exists.
+    pub fn relationship(&self, id: u64) -> Option<Edge> {
+        self.snapshot().relationship(id)
     }
 
     /// Loads `src[i] -> dst[i]` edges (weight `weights[i]`, or 1.0) of one
     /// type at once, building a new base by counting sort instead of
     /// inserting edge by edge. All ids must be nodes; the load is atomic.
     pub fn load_edges(&self, src: &[u64], dst: &[u64], weights: Option<&[f64]>, edge_type: Option<&str>) -> Result<()> {
-        compact::load_edges(&self.core, src, dst, weights, edge_type)
+        let write = GraphWrite::LoadEdges { src, dst, weights, ty: edge_type };
+        self.core.logged(|| compact::load_edges(&self.core, src, dst, weights, edge_type), |_| write)
     }
 
     /// Merges the delta into a new base now. Readers and writers carry on
@@ -278,9 +373,11 @@ impl Graph {
         }
     }
 
-    /// Frees delta records that no snapshot needs any more.
+    /// Frees delta records, and prunes label, property and index versions,
+    /// that no snapshot needs any more.
     pub fn maintain(&self) {
         compact::trim(&self.core, &mut self.core.compactor.lock().unwrap_or_else(|e| e.into_inner()));
+        self.core.sweep_model();
     }
 }
 
@@ -291,6 +388,8 @@ impl GraphCore {
     }
 
     fn snapshot(self: &Arc<Self>) -> Snapshot {
+        // Announced until registered, so that no pruning overtakes it.
+        let _creating = self.model.readers.creating();
         let (generation, version) = self.horizon.pick(
             &self.clock,
             || self.generation.load_full(),
@@ -300,72 +399,27 @@ impl GraphCore {
         Snapshot::new(Arc::clone(self), generation, version, self.nodes.len())
     }
 
-    /// Appends an edge write to the delta, under the source's writer lock.
-    fn write_edge(self: &Arc<Self>, src: u64, dst: u64, ty: u32, weight: f64, removed: bool) -> Result<()> {
-        let src_slot = self.live_slot(src)?;
-        let dst_slot = self.live_slot(dst)?;
-        let guard = &self.mem.pin();
-        let pending;
-        let version = {
-            let _lock = src_slot.lock();
-            if src_slot.deleted.peek() != ABSENT {
-                return Err(Error::not_found(format!("no node {src}")));
-            }
-            if removed && !self.edge_exists(src, dst, ty) {
-                return Err(Error::not_found(format!("no edge {src} -> {dst} of that type")));
-            }
-            // Counted before it is linked, so that a compaction that absorbs
-            // it always finds it counted (else the count drifts up).
-            pending = self.delta_len.fetch_add(1, Ordering::Relaxed) + 1;
-            let rec = EdgeRec::new(src, dst, ty, weight, removed);
-            delta::append(rec, &src_slot.out_head, &dst_slot.in_head, &self.clock, guard)
-        };
-        self.horizon.acknowledge(version);
-        if self.policy.auto && pending >= self.policy.min_delta {
-            let base_edges = self.generation.load().view.edge_count() as f64;
-            if pending as f64 >= base_edges * self.policy.ratio {
-                compact::compact(self, false);
-            }
-        }
-        Ok(())
-    }
-
-    /// Whether edge `(src, dst, ty)` exists now. Call under `src`'s writer lock.
-    fn edge_exists(self: &Arc<Self>, src: u64, dst: u64, ty: u32) -> bool {
-        let snap = Snapshot::new(Arc::clone(self), self.generation.load_full(), LATEST, self.nodes.len());
-        let mut adj = Vec::new();
-        snap.adjacency(src, List::Out, &|v| v == dst && snap.contains_node(v), false, &mut adj);
-        adj.iter().any(|&(_, t, _)| t == ty)
-    }
-
-    /// Removes every property of node `id`.
-    fn clear_properties(&self, id: u64) {
-        let prefix = id.to_be_bytes();
-        let mut keys = Vec::new();
-        self.props.visit(std::ops::Bound::Included(&prefix[..]), std::ops::Bound::Unbounded, 0, |k, _| {
-            if !k.starts_with(&prefix) {
-                return std::ops::ControlFlow::Break(());
-            }
-            keys.push(k.to_vec());
-            std::ops::ControlFlow::Continue(())
-        });
-        for key in keys {
-            self.props.update(&key, 0, |_| Decision::Remove(()));
-        }
+    /// The write that removes relationship `id`, as `snap` sees it.
+    fn remove_op(&self, id: u64, snap: &Snapshot) -> Result<writes::Op> {
+        let rel = snap.relationship(id).ok_or_else(|| Error::not_found(format!("no relationship {id}")))?;
+        let ty = self.types.find(Some(&rel.edge_type)).expect("the type of a relationship is interned");
+        Ok(writes::Op::RemoveId { src: rel.src, dst: rel.dst, ty, id })
     }
 }
 
-/// The property-store key of property `name` of node `id`.
-fn property_key(id: u64, name: &str) -> Vec<u8> {
-    [&id.to_be_bytes()[..], name.as_bytes()].concat()
+/// `weight` if it is a number.
+fn check_weight(weight: f64) -> Result<f64> {
+    if weight.is_nan() { Err(Error::invalid("weight is NaN")) } else { Ok(weight) }
 }
 
 impl Drop for GraphCore {
     fn drop(&mut self) {
-        let slots = (0..self.nodes.len()).filter_map(|id| self.nodes.get(id));
-        let heads = slots.flat_map(|s| [(&s.out_head, List::Out), (&s.in_head, List::In)]);
-        // SAFETY: dropping the core means no snapshot or writer remains, and
-        // every node's two lists are passed exactly once.
-        unsafe { delta::free_all(heads) };
+        for slot in (0..self.nodes.len()).filter_map(|id| self.nodes.get(id)) {
+            // SAFETY: dropping the core means no snapshot or writer remains.
+            unsafe {
+                delta::free(&slot.out_head);
+                delta::free(&slot.in_head);
+            }
+        }
     }
 }

@@ -1,10 +1,9 @@
 //! The node table: one slot per node id, in segments that never move, so a
 //! slot's address is stable and readers need no lock to reach it.
 
-use super::delta::EdgeRec;
+use super::delta::DeltaHead;
 use super::stamp::{ABSENT, Stamp, VersionClock};
 use crate::sync::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering, spin_wait};
-use crossbeam_epoch::Atomic;
 
 /// Slots in the first segment; segment `k` holds `FIRST << k`.
 const FIRST: u64 = 1024;
@@ -20,12 +19,12 @@ pub(crate) struct NodeSlot {
     pub deleted: Stamp,
     /// Interned label; written before `created` is published.
     pub label: AtomicU32,
-    /// Serialises writers of this node's out-edges (readers never take it).
+    /// Serialises writers of this node's delta blocks (readers never take it).
     lock: AtomicBool,
-    /// Newest-first delta of edge writes from this node.
-    pub out_head: Atomic<EdgeRec>,
-    /// Delta of edge writes to this node, in no particular order.
-    pub in_head: Atomic<EdgeRec>,
+    /// Delta block of edge writes from this node.
+    pub out_head: DeltaHead,
+    /// Delta block of edge writes to this node.
+    pub in_head: DeltaHead,
 }
 
 /// Holds a node's writer lock; unlocks on drop.

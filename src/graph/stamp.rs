@@ -52,6 +52,12 @@ impl Stamp {
         self.0.load(SeqCst)
     }
 
+    /// Sets the raw value: a fresh entry's initial stamp, or a copy of a
+    /// final version.
+    pub fn set(&self, value: u64) {
+        self.0.store(value, SeqCst);
+    }
+
     /// Marks the write as linked everywhere; readers may now help assign it a version.
     pub fn mark_pending(&self) {
         self.0.store(PENDING, SeqCst);

@@ -6,28 +6,31 @@
 //! entries of an expiry index each, [`Kv::len`] and [`Kv::maintain`] sweep all.
 
 mod clock;
+mod hook;
 mod iter;
 
 pub use clock::Clock;
+pub(crate) use hook::KvObserver;
 pub use iter::KvIter;
 
 use crate::error::{Error, Result};
 use crate::map::{ByteMap, Decision, NewValue, Value};
 use crate::mem::MemoryManager;
 use crate::sync::tuning::SWEEP_PER_WRITE;
-use crossbeam_skiplist::base::SkipList;
 use std::ops::{Bound, ControlFlow};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// Shared state of a [`Kv`] map, kept alive by iterators too.
 pub(crate) struct KvCore {
     map: ByteMap,
     /// `expires_at` (8 bytes, big-endian) followed by the key, for every value
-    /// stored with a TTL and not yet swept.
-    expiry: SkipList<Box<[u8]>, ()>,
+    /// stored with a TTL and not yet swept (empty values).
+    expiry: ByteMap,
     clock: Clock,
     mem: Arc<MemoryManager>,
+    /// The durability layer's observer of acknowledged writes, if any.
+    hook: OnceLock<Arc<dyn KvObserver>>,
 }
 
 /// The engine's key-value map. Cheap to share: every method takes `&self` and
@@ -39,8 +42,13 @@ pub struct Kv {
 impl Kv {
     /// An empty map retiring memory through `mem`, reading time from `clock`.
     pub(crate) fn new(mem: Arc<MemoryManager>, clock: Clock) -> Self {
-        let core =
-            KvCore { map: ByteMap::new(Arc::clone(&mem)), expiry: SkipList::new(mem.collector().clone()), clock, mem };
+        let core = KvCore {
+            map: ByteMap::new(Arc::clone(&mem)),
+            expiry: ByteMap::new(Arc::clone(&mem)),
+            clock,
+            mem,
+            hook: OnceLock::new(),
+        };
         Kv { core: Arc::new(core) }
     }
 
@@ -56,12 +64,50 @@ impl Kv {
             return Err(Error::invalid("ttl must be at least 1 ms"));
         }
         let expires_at = self.core.clock.now_ms().saturating_add(ttl_ms.min(u64::MAX as u128) as u64);
-        self.store(key, value, expires_at);
-        Ok(())
+        self.try_write(key, |_| Decision::Replace(NewValue::new(value, expires_at), ()))
+    }
+
+    /// Sets `key` to `value`, expiring at the absolute time `expires_at_ms`
+    /// (Unix milliseconds on this map's clock; 0: never). A time already
+    /// past stores a value that is invisible at once.
+    pub fn set_with_expiry_at(&self, key: &[u8], value: &[u8], expires_at_ms: u64) {
+        self.store(key, value, expires_at_ms);
+    }
+
+    /// The absolute expiry time (Unix milliseconds) of `key`: `Some(0)` for
+    /// a live key without TTL, `None` for an absent key.
+    pub fn expires_at(&self, key: &[u8]) -> Option<u64> {
+        self.core.map.get(key, self.core.clock.now_ms(), |v| v.expires_at())
+    }
+
+    /// The current time of this map's clock, in Unix milliseconds: the time
+    /// against which expiry times are compared.
+    pub fn now_ms(&self) -> u64 {
+        self.core.clock.now_ms()
     }
 
     fn store(&self, key: &[u8], value: &[u8], expires_at: u64) {
         self.write(key, |_| Decision::Replace(NewValue::new(value, expires_at), ()));
+    }
+
+    /// [`set`](Self::set) that reports a durable engine's failure to record
+    /// the write (`ErrorKind::Io`: disk full, failing fsync) instead of only
+    /// keeping it in memory.
+    pub fn try_set(&self, key: &[u8], value: &[u8]) -> Result<()> {
+        self.try_write(key, |_| Decision::Replace(NewValue::new(value, 0), ()))
+    }
+
+    /// [`insert`](Self::insert) that reports a durable engine's I/O failure.
+    pub fn try_insert(&self, key: &[u8], value: &[u8]) -> Result<bool> {
+        self.try_write(key, |cur| match cur {
+            Some(_) => Decision::Keep(false),
+            None => Decision::Replace(NewValue::new(value, 0), true),
+        })
+    }
+
+    /// [`delete`](Self::delete) that reports a durable engine's I/O failure.
+    pub fn try_delete(&self, key: &[u8]) -> Result<bool> {
+        self.try_write(key, |cur| Decision::Remove(cur.is_some()))
     }
 
     /// Inserts `key` only if it has no live value; returns whether it did.
@@ -120,11 +166,11 @@ impl Kv {
     /// Fails with `NotFound` if `key` is absent, `Conflict` if it differs.
     /// The TTL, if any, is kept.
     pub fn compare_and_swap(&self, key: &[u8], expected: &[u8], desired: &[u8]) -> Result<()> {
-        self.write(key, |cur| match cur {
+        self.try_write(key, |cur| match cur {
             None => Decision::Keep(Err(Error::not_found("key not found"))),
             Some(v) if v.bytes() != expected => Decision::Keep(Err(Error::conflict("value differs from expected"))),
             Some(v) => Decision::Replace(NewValue::new(desired, v.expires_at()), Ok(())),
-        })
+        })?
     }
 
     /// Adds `delta` to the decimal integer stored at `key` (absent counts as
@@ -132,7 +178,7 @@ impl Kv {
     /// a canonical signed 64-bit decimal, or a result that would overflow, is
     /// `InvalidArgument`. The TTL, if any, is kept.
     pub fn incr(&self, key: &[u8], delta: i64) -> Result<i64> {
-        self.write(key, |cur| {
+        self.try_write(key, |cur| {
             let (old, expires_at) = match cur {
                 None => (0, 0),
                 Some(v) => match parse_i64(v.bytes()) {
@@ -144,7 +190,7 @@ impl Kv {
                 Some(n) => Decision::Replace(NewValue::new(n.to_string().as_bytes(), expires_at), Ok(n)),
                 None => Decision::Keep(Err(Error::invalid("increment would overflow"))),
             }
-        })
+        })?
     }
 
     /// Number of keys with a live value.
@@ -180,18 +226,41 @@ impl Kv {
     /// what no reader still uses. Optional: writes reclaim in passing.
     pub fn maintain(&self) {
         self.sweep(usize::MAX);
+        self.core.map.compact();
+        self.core.expiry.compact();
         self.core.mem.collect();
     }
 
-    /// Runs one write through the map, then records a TTL and sweeps a little.
-    fn write<R>(&self, key: &[u8], mut f: impl FnMut(Option<&Value>) -> Decision<R>) -> R {
+    /// Runs one write; a durable engine's failure to record it stays in its
+    /// observer (reported by the `try_` calls and `Engine::save`).
+    fn write<R>(&self, key: &[u8], f: impl FnMut(Option<&Value>) -> Decision<R>) -> R {
+        let logged = hook::Logged::begin(&self.core, key);
+        let (r, changed) = self.apply(key, f);
+        let _ = logged.finish(&self.core, key, changed);
+        r
+    }
+
+    /// Runs one write unless a durable engine can no longer record it;
+    /// fails if recording it failed.
+    fn try_write<R>(&self, key: &[u8], f: impl FnMut(Option<&Value>) -> Decision<R>) -> Result<R> {
+        let logged = hook::Logged::begin(&self.core, key);
+        logged.check()?;
+        let (r, changed) = self.apply(key, f);
+        logged.finish(&self.core, key, changed)?;
+        Ok(r)
+    }
+
+    /// Runs one write through the map, then records a TTL and sweeps a
+    /// little; returns the result and whether the map changed.
+    fn apply<R>(&self, key: &[u8], mut f: impl FnMut(Option<&Value>) -> Decision<R>) -> (R, bool) {
         let core = &*self.core;
         let now = core.clock.now_ms();
         // Expiries (0: none) of the live value the applied decision replaced
         // or removed, and of the value it stored: the expiry index follows them.
-        let (mut old_expiry, mut new_expiry) = (0, 0);
+        let (mut old_expiry, mut new_expiry, mut changed) = (0, 0, false);
         let r = core.map.update(key, now, |cur| {
             let d = f(cur);
+            changed = !matches!(d, Decision::Keep(_));
             (old_expiry, new_expiry) = match &d {
                 Decision::Keep(_) => (0, 0),
                 Decision::Replace(v, _) => (cur.map_or(0, |c| c.expires_at()), v.expires_at()),
@@ -200,45 +269,59 @@ impl Kv {
             d
         });
         if new_expiry != old_expiry {
-            let guard = &core.mem.pin();
-            if old_expiry != 0
-                && let Some(e) = core.expiry.remove(&*expiry_key(old_expiry, key), guard)
-            {
-                e.release(guard);
+            if old_expiry != 0 && core.unindex(&expiry_key(old_expiry, key)) {
                 // A concurrent writer may have stored a value with that same
                 // expiry meanwhile and found this entry present: put it back
                 // (any value, even expired: the sweep reclaims it).
                 if core.map.get(key, 0, |v| v.expires_at()) == Some(old_expiry) {
-                    core.expiry.get_or_insert(expiry_key(old_expiry, key), (), guard).release(guard);
+                    core.index(&expiry_key(old_expiry, key));
                 }
             }
             if new_expiry != 0 {
-                core.expiry.get_or_insert(expiry_key(new_expiry, key), (), guard).release(guard);
+                core.index(&expiry_key(new_expiry, key));
             }
         }
         self.sweep(SWEEP_PER_WRITE);
-        r
+        (r, changed)
     }
 
     /// Reclaims up to `budget` values whose expiry time has passed.
     fn sweep(&self, budget: usize) {
         let core = &*self.core;
-        if core.expiry.is_empty() {
+        if core.expiry.filled() == 0 {
             return;
         }
         let now = core.clock.now_ms();
-        let guard = &core.mem.pin();
         for _ in 0..budget {
-            let Some(entry) = core.expiry.front(guard) else { return };
-            let (due, key) = entry.key().split_at(8);
-            if u64::from_be_bytes(due.try_into().expect("8-byte prefix")) > now {
-                return;
-            }
-            if entry.remove() {
+            // The first index entry, if due.
+            let mut due = None;
+            core.expiry.visit(Bound::Unbounded, Bound::Unbounded, 0, |k, _| {
+                if u64::from_be_bytes(k[..8].try_into().expect("8-byte prefix")) <= now {
+                    due = Some(k.to_vec());
+                }
+                ControlFlow::Break(())
+            });
+            let Some(entry) = due else { return };
+            if core.unindex(&entry) {
                 // Keeping an expired value reclaims it; a live one is untouched.
-                core.map.update(key, now, |_| Decision::Keep(()));
+                core.map.update(&entry[8..], now, |_| Decision::Keep(()));
             }
         }
+    }
+}
+
+impl KvCore {
+    /// Adds an expiry-index entry (if absent).
+    fn index(&self, entry: &[u8]) {
+        self.expiry.update(entry, 0, |cur| match cur {
+            Some(_) => Decision::Keep(()),
+            None => Decision::Replace(NewValue::new(&[], 0), ()),
+        });
+    }
+
+    /// Removes an expiry-index entry; returns whether this call removed it.
+    fn unindex(&self, entry: &[u8]) -> bool {
+        self.expiry.update(entry, 0, |cur| Decision::Remove(cur.is_some()))
     }
 }
 
@@ -279,7 +362,7 @@ mod tests {
     fn expiry_index_follows_the_current_value() {
         let clock = Clock::manual(0);
         let kv = kv(&clock);
-        let indexed = || kv.core.expiry.len();
+        let indexed = || kv.core.expiry.filled();
         for _ in 0..100 {
             kv.set_with_ttl(b"session", b"v", Duration::from_secs(60)).unwrap();
             clock.advance(Duration::from_millis(10));
@@ -293,6 +376,21 @@ mod tests {
         kv.set(b"session", b"forever");
         assert!(kv.delete(b"n"));
         assert_eq!(indexed(), 0, "a plain set and a delete drop the entry");
+    }
+
+    #[test]
+    fn absolute_expiry_round_trips() {
+        let clock = Clock::manual(1_000);
+        let kv = kv(&clock);
+        kv.set_with_expiry_at(b"a", b"1", 1_500);
+        kv.set_with_expiry_at(b"b", b"2", 0);
+        kv.set_with_expiry_at(b"c", b"3", 1_000);
+        assert_eq!((kv.expires_at(b"a"), kv.expires_at(b"b"), kv.expires_at(b"c")), (Some(1_500), Some(0), None));
+        assert_eq!(kv.now_ms(), 1_000);
+        clock.advance(Duration::from_millis(500));
+        assert_eq!(kv.get(b"a"), None, "expired at its absolute time");
+        kv.set(b"a", b"x");
+        assert_eq!(kv.len(), 2);
     }
 
     #[test]

@@ -1,31 +1,34 @@
 //! The raw ordered byte map under both the KV store and the graph's property
-//! store: a lock-free skiplist (crossbeam's, on the engine's collector) whose
-//! entries hold an atomic pointer to an immutable [`Value`].
+//! store: a lock-free skiplist of our own whose nodes hold many entries.
 //!
-//! Overwriting a key swaps the pointer in place, so a reader never misses a
-//! key that is being overwritten (the peer's remove-then-insert does:
-//! crossbeam issue #1023), and every update is a real compare-and-swap on the
-//! current value. Removing a key empties the slot, then marks it dead and
-//! unlinks the node; a writer that finds a dead slot retries on a fresh node.
+//! Each node covers a key range and holds an immutable sorted *revision* of
+//! its keys (see [`node`]), each with an atomic value slot. Overwriting,
+//! deleting or re-inserting a key the revision holds is one CAS on its slot;
+//! adding a key, dropping tombstones or splitting a full node freezes every
+//! slot of the revision and swaps in a new one (two, on a split) by one CAS
+//! on the node. Any writer that meets a frozen revision replaces it itself,
+//! so no operation waits for another; readers never write. See
+//! docs/safety.md, "KV map".
 
+mod node;
 mod slot;
+
+#[cfg(all(test, loom))]
+mod loom_tests;
+#[cfg(test)]
+mod tests;
 
 pub(crate) use slot::{NewValue, Value};
 
-/// The slot state machine, for the loom models.
-#[cfg(all(test, loom))]
-pub(crate) mod loom_api {
-    pub(crate) use super::slot::{NewValue, Slot, State, Value};
-}
-
 use crate::mem::MemoryManager;
+use crate::sync::Ordering;
+use crate::sync::tuning::MAP_NODE;
 use crossbeam_epoch::{Guard, Shared};
-use crossbeam_skiplist::base::{RefEntry, SkipList};
-use slot::{Slot, State};
-use smallvec::SmallVec;
+use node::{MAX_LEVELS, Node, Rev, current, prefix};
+use slot::{Raw, value_of};
 use std::ops::{Bound, ControlFlow};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::AtomicI64;
 
 /// What an [`ByteMap::update`] closure decides for the current value.
 pub(crate) enum Decision<R> {
@@ -39,22 +42,56 @@ pub(crate) enum Decision<R> {
 
 /// Ordered map from byte strings to [`Value`]s.
 pub(crate) struct ByteMap {
-    list: SkipList<Key, Slot>,
+    /// The first node: empty low key, full tower; never replaced.
+    head: Box<Node>,
     mem: Arc<MemoryManager>,
+    /// Most keys a revision holds before it splits.
+    node_size: usize,
     /// Slots holding a value (expired or not).
     filled: AtomicI64,
+    /// Seed of the tower heights.
+    seed: u64,
 }
-
-type Entry<'a> = RefEntry<'a, Key, Slot>;
-
-/// A key as the skiplist stores it: inline in the node up to 24 bytes (no
-/// allocation, no pointer to chase while comparing), on the heap beyond.
-type Key = SmallVec<[u8; 24]>;
 
 impl ByteMap {
     /// An empty map on the engine's memory manager.
     pub fn new(mem: Arc<MemoryManager>) -> Self {
-        ByteMap { list: SkipList::new(mem.collector().clone()), mem, filled: AtomicI64::new(0) }
+        Self::with_node_size(mem, MAP_NODE)
+    }
+
+    /// An empty map whose nodes split beyond `node_size` keys (at least 2).
+    pub fn with_node_size(mem: Arc<MemoryManager>, node_size: usize) -> Self {
+        let head = Node::new(&[], Rev::build(&[], std::ptr::null()), MAX_LEVELS);
+        let seed = if cfg!(loom) { 0 } else { std::hash::BuildHasher::hash_one(&std::hash::RandomState::new(), 0u8) };
+        ByteMap { head, mem, node_size: node_size.max(2), filled: AtomicI64::new(0), seed }
+    }
+
+    /// The node covering `key`, found through the index.
+    fn locate(&self, key: &[u8]) -> &Node {
+        let kp = prefix(key);
+        let mut x = &*self.head;
+        for level in (1..=MAX_LEVELS).rev() {
+            while let Some(n) = x.up(level) {
+                if n.prefix > kp || (n.prefix == kp && n.low.as_slice() > key) {
+                    break;
+                }
+                x = n;
+            }
+        }
+        x
+    }
+
+    /// From `node` (whose low key is at most `key`), the node covering `key`
+    /// and its current revision.
+    fn walk<'g>(&self, mut node: &'g Node, key: &[u8], guard: &'g Guard) -> (&'g Node, Shared<'g, Rev>, &'g Rev) {
+        let kp = prefix(key);
+        loop {
+            let (p, rev) = current(node, guard);
+            match rev.next_covers(kp, key) {
+                Some(n) => node = n,
+                None => return (node, p, rev),
+            }
+        }
     }
 
     /// Calls `f` with the live value of `key` (one expired at `now_ms` counts
@@ -62,83 +99,166 @@ impl ByteMap {
     /// meanwhile, `f` runs again on the new one. Returns `f`'s result.
     pub fn update<R>(&self, key: &[u8], now_ms: u64, mut f: impl FnMut(Option<&Value>) -> Decision<R>) -> R {
         let guard = &self.mem.pin();
+        let mut node = self.locate(key);
         loop {
-            let entry = match self.list.get(key, guard) {
-                Some(e) => e.pin(),
-                None => None,
-            };
-            let entry = match entry {
-                Some(entry) => entry,
-                // Absent: create a node only if `f` wants a value here.
-                None => match f(None) {
+            let (n, p, rev) = self.walk(node, key, guard);
+            node = n;
+            let i = match rev.find(key) {
+                Ok(i) => i,
+                // Absent: a new revision only if `f` wants a value here.
+                Err(_) => match f(None) {
                     Decision::Keep(r) | Decision::Remove(r) => return r,
                     Decision::Replace(value, r) => {
-                        let entry = self.list.get_or_insert_with(key.into(), Slot::empty, guard);
-                        let done = entry.value().replace(Shared::null(), Some(value), &self.mem, guard);
-                        entry.release(guard);
-                        match done {
-                            Ok(()) => {
-                                self.filled.fetch_add(1, Ordering::Relaxed);
-                                return r;
-                            }
-                            Err(()) => continue,
+                        if self.restructure(node, p, Some((key, value)), guard) {
+                            self.filled.fetch_add(1, Ordering::Relaxed);
+                            return r;
                         }
+                        continue;
                     }
                 },
             };
-            let outcome = self.apply(&entry, now_ms, &mut f, guard);
-            entry.release(guard);
-            if let Some(r) = outcome {
+            let slot = &rev.slots()[i];
+            let (current, frozen) = slot.load(guard);
+            if frozen {
+                // Finish the replacement someone started (or stalled in), then retry.
+                self.restructure(node, p, None, guard);
+                continue;
+            }
+            let live = value_of(current).filter(|v| !v.is_expired(now_ms));
+            let (new, r, changes) = match f(live) {
+                // Keeping an expired value we met means reclaiming it now.
+                Decision::Keep(r) => (None, r, live.is_none() && !current.is_null()),
+                Decision::Replace(value, r) => (Some(value), r, true),
+                Decision::Remove(r) => (None, r, !current.is_null()),
+            };
+            if !changes {
                 return r;
+            }
+            let emptied = new.is_none();
+            if slot.replace(current, new, &self.mem, guard).is_err() {
+                continue;
+            }
+            let delta = i64::from(current.is_null()) - i64::from(emptied);
+            if delta != 0 {
+                self.filled.fetch_add(delta, Ordering::Relaxed);
+            }
+            if emptied && tombstones(rev, guard) * 2 > rev.len() {
+                // Mostly tombstones: drop them (if this fails, someone else
+                // replaced the revision, which drops them too).
+                self.restructure(node, p, None, guard);
+            }
+            return r;
+        }
+    }
+
+    /// Replaces revision `p` of `node` by one without its tombstones, with
+    /// `insert` added (a key `p` lacks) and split in two if too large.
+    /// Freezes every slot of `p` first, so no write to `p` can be lost.
+    /// Returns whether this call's CAS installed the replacement.
+    fn restructure(&self, node: &Node, p: Shared<'_, Rev>, insert: Option<(&[u8], NewValue)>, guard: &Guard) -> bool {
+        // SAFETY: `p` was loaded under `guard` (see `current`).
+        let rev = unsafe { p.deref() };
+        let mut live: Vec<(&[u8], Shared<'_, Raw>)> = Vec::with_capacity(rev.len() + 1);
+        for (i, slot) in rev.slots().iter().enumerate() {
+            let v = slot.freeze(guard);
+            if !v.is_null() {
+                live.push((rev.key(i), v));
+            }
+        }
+        if node.rev.load(Ordering::SeqCst, guard) != p {
+            // Already replaced: nothing to build (an inserted value is dropped).
+            return false;
+        }
+        let inserted = insert.map(|(key, value)| {
+            let v = value.into_shared(guard);
+            let at = live.partition_point(|(k, _)| *k < key);
+            live.insert(at, (key, v));
+            v
+        });
+        // The upper half goes to a new node (unpublished until the CAS).
+        let upper = (live.len() > self.node_size).then(|| {
+            let half = live.split_off(live.len() / 2);
+            let levels = self.levels(half[0].0);
+            Box::into_raw(Node::new(half[0].0, Rev::build(&half, rev.next_ptr()), levels))
+        });
+        let lower = Rev::build(&live, upper.map_or(rev.next_ptr(), |n| n as *const Node));
+        match node.rev.compare_exchange(p, lower, Ordering::SeqCst, Ordering::SeqCst, guard) {
+            Ok(_) => {
+                // SAFETY: our CAS unlinked `p`; only the CAS's winner retires it,
+                // and its values live on in the new revision(s).
+                unsafe { self.mem.retire(guard, p, rev.heap_bytes()) };
+                if let Some(n) = upper {
+                    // SAFETY: the new node is published and never freed before the map.
+                    self.link(unsafe { &*n });
+                }
+                true
+            }
+            Err(e) => {
+                drop(e.new);
+                if let Some(n) = upper {
+                    // SAFETY: never published; we own it (its revision owns no values).
+                    drop(unsafe { Box::from_raw(n) });
+                }
+                if let Some(v) = inserted {
+                    // SAFETY: never published; we still own it.
+                    drop(unsafe { v.into_owned() });
+                }
+                false
             }
         }
     }
 
-    /// One attempt of [`update`](Self::update) on an existing node; `None` means retry.
-    fn apply<R>(
-        &self,
-        entry: &Entry<'_>,
-        now_ms: u64,
-        f: &mut impl FnMut(Option<&Value>) -> Decision<R>,
-        guard: &Guard,
-    ) -> Option<R> {
-        let slot = entry.value();
-        let current = match slot.load(guard) {
-            State::Dead => {
-                entry.remove(guard);
-                return None;
+    /// Index levels of a new node with low key `low`: geometric, p = 1/4.
+    fn levels(&self, low: &[u8]) -> usize {
+        let mut h = self.seed ^ 0x9e37_79b9_7f4a_7c15;
+        for &b in low {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        h ^= h >> 29;
+        h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        h ^= h >> 32;
+        ((h.trailing_ones() / 2) as usize).min(MAX_LEVELS)
+    }
+
+    /// Links a node already reachable on level 0 into its index levels,
+    /// bottom up. Nodes are never unlinked, so this is a plain sorted insert.
+    fn link(&self, n: &Node) {
+        for level in 1..=usize::from(n.levels) {
+            loop {
+                let mut x = &*self.head;
+                for l in (level..=MAX_LEVELS).rev() {
+                    while let Some(y) = x.up(l) {
+                        if y.low >= n.low {
+                            break;
+                        }
+                        x = y;
+                    }
+                }
+                let succ = x.tower[level - 1].load(Ordering::SeqCst);
+                n.tower[level - 1].store(succ, Ordering::SeqCst);
+                let me = n as *const Node as *mut Node;
+                if x.tower[level - 1].compare_exchange(succ, me, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
+                    break;
+                }
             }
-            State::Empty => Shared::null(),
-            State::Live(p) => p,
-        };
-        // SAFETY: a non-null pointer loaded under `guard` stays valid until it drops.
-        let live = unsafe { current.as_ref() }.map(Value::from_raw).filter(|v| !v.is_expired(now_ms));
-        let (new, r, changes) = match f(live) {
-            // Keeping an expired value we met means reclaiming it now.
-            Decision::Keep(r) => (None, r, live.is_none() && !current.is_null()),
-            Decision::Replace(value, r) => (Some(value), r, true),
-            Decision::Remove(r) => (None, r, !current.is_null()),
-        };
-        if !changes {
-            return Some(r);
         }
-        let emptied = new.is_none();
-        slot.replace(current, new, &self.mem, guard).ok()?;
-        let delta = i64::from(current.is_null()) - i64::from(emptied);
-        if delta != 0 {
-            self.filled.fetch_add(delta, Ordering::Relaxed);
-        }
-        if emptied && slot.kill_if_empty(guard) {
-            entry.remove(guard);
-        }
-        Some(r)
     }
 
     /// Calls `f` on the live value of `key` at `now_ms`.
     pub fn get<T>(&self, key: &[u8], now_ms: u64, f: impl FnOnce(&Value) -> T) -> Option<T> {
         let guard = &self.mem.pin();
-        let entry = self.list.get(key, guard)?;
-        entry.value().live(now_ms, guard).map(f)
+        let mut node = self.locate(key);
+        loop {
+            let (n, p, rev) = self.walk(node, key, guard);
+            let i = rev.find(key).ok()?;
+            let (v, frozen) = rev.slots()[i].load(guard);
+            // A frozen slot holds the key's value only while its revision is current.
+            if frozen && n.rev.load(Ordering::SeqCst, guard) != p {
+                node = n;
+                continue;
+            }
+            return value_of(v).filter(|v| !v.is_expired(now_ms)).map(f);
+        }
     }
 
     /// Calls `f` on the live entries at `now_ms` with keys in `(lower, upper)`,
@@ -151,11 +271,56 @@ impl ByteMap {
         mut f: impl FnMut(&[u8], &Value) -> ControlFlow<()>,
     ) {
         let guard = &self.mem.pin();
-        for entry in self.list.range::<[u8], _>((lower, upper), guard) {
-            if let Some(v) = entry.value().live(now_ms, guard)
-                && f(entry.key(), v).is_break()
-            {
-                return;
+        let start = match lower {
+            Bound::Included(k) | Bound::Excluded(k) => k,
+            Bound::Unbounded => &[],
+        };
+        let (_, _, mut rev) = self.walk(self.locate(start), start, guard);
+        let mut i = match lower {
+            Bound::Included(k) => rev.find(k).unwrap_or_else(|i| i),
+            Bound::Excluded(k) => rev.find(k).map_or_else(|i| i, |i| i + 1),
+            Bound::Unbounded => 0,
+        };
+        loop {
+            while i < rev.len() {
+                let key = rev.key(i);
+                let beyond = match upper {
+                    Bound::Included(u) => key > u,
+                    Bound::Excluded(u) => key >= u,
+                    Bound::Unbounded => false,
+                };
+                if beyond {
+                    return;
+                }
+                // Frozen or not, a slot of a revision we loaded holds a value
+                // the key had at some instant since the load.
+                if let Some(v) = value_of(rev.slots()[i].load(guard).0).filter(|v| !v.is_expired(now_ms))
+                    && f(key, v).is_break()
+                {
+                    return;
+                }
+                i += 1;
+            }
+            // The successor's keys all lie above this revision's.
+            let Some(next) = rev.next() else { return };
+            rev = current(next, guard).1;
+            i = 0;
+        }
+    }
+
+    /// Drops the tombstones (deleted keys) of every node, so that the memory
+    /// of deleted keys returns to the collector.
+    pub fn compact(&self) {
+        let guard = &self.mem.pin();
+        let mut node = &*self.head;
+        loop {
+            let (p, rev) = current(node, guard);
+            if tombstones(rev, guard) > 0 {
+                self.restructure(node, p, None, guard);
+            }
+            match current(node, guard).1.next() {
+                Some(n) => node = n,
+                None => return,
             }
         }
     }
@@ -165,4 +330,45 @@ impl ByteMap {
     pub fn filled(&self) -> usize {
         self.filled.load(Ordering::Relaxed).max(0) as usize
     }
+}
+
+/// Slots of `rev` without a value.
+fn tombstones(rev: &Rev, guard: &Guard) -> usize {
+    rev.slots().iter().filter(|s| s.load(guard).0.is_null()).count()
+}
+
+impl Drop for ByteMap {
+    fn drop(&mut self) {
+        // SAFETY: `&mut self`: no thread can reach the map any more, so we own
+        // every node, each node's current revision and the values in it
+        // (replaced revisions were retired and own no values).
+        unsafe {
+            let guard = crossbeam_epoch::unprotected();
+            let mut next = {
+                let rev = self.head.rev.load(Ordering::Relaxed, guard).into_owned();
+                free_values(rev)
+            };
+            while !next.is_null() {
+                let node = Box::from_raw(next as *mut Node);
+                let rev = node.rev.load(Ordering::Relaxed, guard).into_owned();
+                next = free_values(rev);
+            }
+        }
+    }
+}
+
+/// Frees the values of a revision being dropped with the map; returns its successor.
+///
+/// # Safety
+/// The caller owns the revision and its values.
+unsafe fn free_values(rev: crossbeam_epoch::Owned<Rev>) -> *const Node {
+    let next = rev.next_ptr();
+    for slot in rev.slots() {
+        let v = slot.take_raw();
+        if !v.is_null() {
+            // SAFETY: the caller owns the values of this revision.
+            drop(unsafe { v.into_owned() });
+        }
+    }
+    next
 }

@@ -1,6 +1,10 @@
-//! The atomic value cell of a map entry and its state machine:
-//! `Empty --install--> Live --replace--> Live --remove--> Empty --kill--> Dead`.
-//! A dead slot is never written again: its node is being unlinked.
+//! Values and the atomic value cell of a map entry.
+//!
+//! A value is one immutable allocation: a flag byte, the expiry time (8 bytes,
+//! only if the flag says so) and the bytes. A slot is an atomic pointer to
+//! the current value of one key of one node revision (null: no value, a
+//! tombstone), and carries the `FROZEN` tag once the revision is being
+//! replaced: a frozen slot is never written again.
 
 use crate::mem::MemoryManager;
 use crate::sync::Ordering;
@@ -8,8 +12,7 @@ use crossbeam_epoch::{Atomic, Guard, Owned, Pointable, Shared};
 use std::alloc::Layout;
 use std::mem::MaybeUninit;
 
-/// The raw allocation of a value: its length (a `usize`), then 8 bytes of
-/// expiry time and the bytes.
+/// The raw allocation of a value: its length (a `usize`), then the bytes.
 ///
 /// Our own [`Pointable`] rather than crossbeam's `[MaybeUninit<u8>]`: that
 /// one's `deref_mut` derives the mutable slice from a shared reference, so
@@ -76,11 +79,13 @@ impl Pointable for Raw {
     }
 }
 
-/// Bytes of expiry time before a value's bytes.
-const HEADER: usize = 8;
+/// Flag byte of a value without expiry.
+const NO_EXPIRY: u8 = 0;
+/// Flag byte of a value whose expiry time (8 bytes) follows.
+const HAS_EXPIRY: u8 = 1;
 
-/// An immutable value with an optional expiry time, stored in one allocation
-/// (crossbeam's length-prefixed array): the expiry, then the bytes.
+/// An immutable value with an optional expiry time, stored in one allocation:
+/// a flag byte, the expiry (only if set), then the bytes.
 #[repr(transparent)]
 pub(crate) struct Value(Raw);
 
@@ -96,14 +101,21 @@ impl Value {
         unsafe { &*(&self.0.0 as *const [MaybeUninit<u8>] as *const [u8]) }
     }
 
+    fn header(&self) -> usize {
+        if self.init_bytes()[0] == HAS_EXPIRY { 9 } else { 1 }
+    }
+
     /// The value's bytes.
     pub fn bytes(&self) -> &[u8] {
-        &self.init_bytes()[HEADER..]
+        &self.init_bytes()[self.header()..]
     }
 
     /// Unix milliseconds after which the value is gone; 0 never expires.
     pub fn expires_at(&self) -> u64 {
-        u64::from_le_bytes(self.init_bytes()[..HEADER].try_into().expect("8-byte header"))
+        match self.header() {
+            1 => 0,
+            _ => u64::from_le_bytes(self.init_bytes()[1..9].try_into().expect("8-byte expiry")),
+        }
     }
 
     /// Whether the value has expired at `now_ms`.
@@ -124,11 +136,19 @@ pub(crate) struct NewValue(Owned<Raw>);
 impl NewValue {
     /// A new, unpublished value of `bytes` expiring at `expires_at` (0: never).
     pub fn new(bytes: &[u8], expires_at: u64) -> Self {
-        let mut raw = Owned::<Raw>::init(HEADER + bytes.len());
-        for (dst, &src) in raw.0.iter_mut().zip(expires_at.to_le_bytes().iter().chain(bytes)) {
+        let expiry = expires_at.to_le_bytes();
+        let header: &[u8] = if expires_at == 0 { &[NO_EXPIRY] } else { &[HAS_EXPIRY] };
+        let expiry: &[u8] = if expires_at == 0 { &[] } else { &expiry };
+        let mut raw = Owned::<Raw>::init(header.len() + expiry.len() + bytes.len());
+        for (dst, &src) in raw.0.iter_mut().zip(header.iter().chain(expiry).chain(bytes)) {
             dst.write(src);
         }
         NewValue(raw)
+    }
+
+    /// Publishes the value (under `guard`) for storing in a slot.
+    pub(super) fn into_shared<'g>(self, guard: &'g Guard) -> Shared<'g, Raw> {
+        self.0.into_shared(guard)
     }
 }
 
@@ -140,17 +160,15 @@ impl std::ops::Deref for NewValue {
     }
 }
 
-/// Tag on a null pointer that marks a slot dead.
-const DEAD: usize = 1;
+/// Tag of a frozen slot (its revision is being replaced).
+const FROZEN: usize = 1;
 
-/// What a slot holds.
-pub(crate) enum State<'g> {
-    /// The node is being unlinked; use a fresh one.
-    Dead,
-    /// No value (deleted, or not yet installed).
-    Empty,
-    /// A value, possibly expired.
-    Live(Shared<'g, Raw>),
+/// The value behind a slot pointer loaded under a guard, if any.
+pub(super) fn value_of<'g>(p: Shared<'g, Raw>) -> Option<&'g Value> {
+    // SAFETY: slot pointers are loaded under a guard; a value is retired
+    // (never freed in place) only after it left its slot, so it outlives
+    // the guard it was loaded under.
+    unsafe { p.as_ref() }.map(Value::from_raw)
 }
 
 /// A map entry's value cell.
@@ -159,52 +177,34 @@ pub(crate) struct Slot {
 }
 
 impl Slot {
-    /// A slot holding no value.
-    pub fn empty() -> Self {
-        Slot { ptr: Atomic::null() }
+    /// A slot holding `value` (null: a tombstone).
+    pub(super) fn new(value: Shared<'_, Raw>) -> Self {
+        Slot { ptr: Atomic::from(value.with_tag(0)) }
     }
 
-    /// The current state.
-    pub fn load<'g>(&self, guard: &'g Guard) -> State<'g> {
-        let p = self.ptr.load(Ordering::Acquire, guard);
-        match (p.is_null(), p.tag()) {
-            (true, DEAD) => State::Dead,
-            (true, _) => State::Empty,
-            (false, _) => State::Live(p),
-        }
+    /// The current value pointer (untagged) and whether the slot is frozen.
+    pub(super) fn load<'g>(&self, guard: &'g Guard) -> (Shared<'g, Raw>, bool) {
+        let p = self.ptr.load(Ordering::SeqCst, guard);
+        (p.with_tag(0), p.tag() == FROZEN)
     }
 
-    /// The value if present and not expired at `now_ms`.
-    pub fn live<'g>(&self, now_ms: u64, guard: &'g Guard) -> Option<&'g Value> {
-        match self.load(guard) {
-            // SAFETY: a non-null pointer loaded under `guard` is a live `Value`
-            // that is retired (never freed in place) and outlives the guard.
-            State::Live(p) => Some(Value::from_raw(unsafe { p.deref() })).filter(|v| !v.is_expired(now_ms)),
-            _ => None,
-        }
-    }
-
-    /// Atomically replaces `expected` (a value, or null for an empty slot) by
-    /// `new` (or empty), retiring the old value. Fails if the slot changed.
-    pub fn replace(
+    /// Atomically replaces `expected` (an unfrozen value, or null) by `new`
+    /// (or null), retiring the old value. Fails if the slot changed or froze;
+    /// `new` is then dropped.
+    pub(super) fn replace(
         &self,
         expected: Shared<'_, Raw>,
         new: Option<NewValue>,
         mem: &MemoryManager,
         guard: &Guard,
     ) -> Result<(), ()> {
-        let new = new.map_or(Shared::null(), |v| v.0.into_shared(guard));
-        match self.ptr.compare_exchange(expected, new, Ordering::AcqRel, Ordering::Acquire, guard) {
-            // On success crossbeam returns the new pointer; the old one is `expected`.
+        let new = new.map_or(Shared::null(), |v| v.into_shared(guard));
+        match self.ptr.compare_exchange(expected, new, Ordering::SeqCst, Ordering::SeqCst, guard) {
             Ok(_) => {
-                let old = expected;
-                if !old.is_null() {
-                    // SAFETY: `old` was just unlinked by our CAS, so no thread
-                    // pinning later can reach it, and only we retire it.
-                    unsafe {
-                        let bytes = Value::from_raw(old.deref()).heap_bytes();
-                        mem.retire(guard, old, bytes);
-                    }
+                if let Some(old) = value_of(expected) {
+                    // SAFETY: `expected` was just unlinked by our CAS, so no
+                    // thread pinning later can reach it, and only we retire it.
+                    unsafe { mem.retire(guard, expected, old.heap_bytes()) };
                 }
                 Ok(())
             }
@@ -218,25 +218,15 @@ impl Slot {
         }
     }
 
-    /// Marks an empty slot dead. Returns false if it is not empty.
-    pub fn kill_if_empty(&self, guard: &Guard) -> bool {
-        self.ptr
-            .compare_exchange(Shared::null(), Shared::null().with_tag(DEAD), Ordering::AcqRel, Ordering::Acquire, guard)
-            .is_ok()
+    /// Freezes the slot (idempotent) and returns its final value pointer.
+    pub(super) fn freeze<'g>(&self, guard: &'g Guard) -> Shared<'g, Raw> {
+        self.ptr.fetch_or(FROZEN, Ordering::SeqCst, guard).with_tag(0)
     }
-}
 
-impl Drop for Slot {
-    fn drop(&mut self) {
-        // SAFETY: dropping the slot means no thread can reach it any more
-        // (the skiplist drops nodes only once unreachable), so we own the value.
-        unsafe {
-            let guard = crossbeam_epoch::unprotected();
-            let p = self.ptr.load(Ordering::Relaxed, guard);
-            if !p.is_null() {
-                drop(p.into_owned());
-            }
-        }
+    /// The value pointer, for dropping the map (no concurrent access).
+    pub(super) fn take_raw(&self) -> Shared<'static, Raw> {
+        // SAFETY: the caller owns the slot; no other thread accesses it.
+        unsafe { self.ptr.load(Ordering::Relaxed, crossbeam_epoch::unprotected()).with_tag(0) }
     }
 }
 
@@ -249,24 +239,23 @@ mod tests {
     #[test]
     fn values_round_trip_and_are_retired() {
         let mem = MemoryManager::new();
-        let slot = Slot::empty();
+        let slot = Slot::new(Shared::null());
         for (i, bytes) in [&b""[..], b"x", &[7u8; 100]].into_iter().enumerate() {
             let guard = mem.pin();
-            let current = match slot.load(&guard) {
-                State::Live(p) => p,
-                _ => Shared::null(),
-            };
+            let (current, frozen) = slot.load(&guard);
+            assert!(!frozen);
             slot.replace(current, Some(NewValue::new(bytes, i as u64)), &mem, &guard).unwrap();
-            let v = slot.live(0, &guard).unwrap();
+            let v = value_of(slot.load(&guard).0).unwrap();
             assert_eq!((v.bytes(), v.expires_at()), (bytes, i as u64));
         }
         let guard = mem.pin();
-        let State::Live(current) = slot.load(&guard) else { panic!("a value is installed") };
+        let (current, _) = slot.load(&guard);
         slot.replace(current, None, &mem, &guard).unwrap();
-        assert!(slot.kill_if_empty(&guard));
-        assert!(matches!(slot.load(&guard), State::Dead));
+        assert!(slot.freeze(&guard).is_null());
+        assert!(slot.replace(Shared::null(), None, &mem, &guard).is_err(), "a frozen slot is never written");
         drop(guard);
         mem.collect();
-        assert_eq!(mem.stats().retired_bytes, (8 + 8) * 3 + 1 + 100);
+        // Values 0 (no expiry: 1-byte header), 1 and 2 (9-byte header), each with its length.
+        assert_eq!(mem.stats().retired_bytes, (8 + 1) + (8 + 9 + 1) + (8 + 9 + 100));
     }
 }

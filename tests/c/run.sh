@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the release library and runs the C API tests against it:
-#   tests/c/test_kvgraph.c, tests/cpp/test_kvgraph.cpp and examples/c/quickstart.c,
+#   tests/c/test_kvgraph.c, tests/c/test_data_model.c, tests/c/test_durability.c, tests/c/test_query.c,
+#   tests/cpp/test_kvgraph.cpp and examples/c/quickstart.c,
 #   each plain, under valgrind (zero errors, nothing definitely/indirectly
 #   lost), and built with gcc -fsanitize=address,undefined; then installs the
 #   library to a temporary PREFIX with bindings/c/install.sh and builds the
@@ -65,16 +66,19 @@ cp "$work/h.c" "$work/h.cpp"
 step "kvgraph.h as C99" "$CC" "${cflags[@]}" -c "$work/h.c" -o "$work/h.o"
 step "kvgraph.h as C++17" "$CXX" "${cxxflags[@]}" -c "$work/h.cpp" -o "$work/hpp.o"
 
-# build MODE EXTRA_FLAGS...: compiles the three programs into $work/MODE/.
+# build MODE EXTRA_FLAGS...: compiles the programs into $work/MODE/.
 build() {
     local mode="$1"
     shift
     mkdir -p "$work/$mode"
     step "build test_kvgraph.c ($mode)" "$CC" "${cflags[@]}" "$@" tests/c/test_kvgraph.c -o "$work/$mode/test_c" "${ldflags[@]}"
+    step "build test_data_model.c ($mode)" "$CC" "${cflags[@]}" "$@" tests/c/test_data_model.c -o "$work/$mode/test_data_model" "${ldflags[@]}"
     step "build test_kvgraph.cpp ($mode)" "$CXX" "${cxxflags[@]}" "$@" tests/cpp/test_kvgraph.cpp -o "$work/$mode/test_cpp" "${ldflags[@]}"
+    step "build test_durability.c ($mode)" "$CC" "${cflags[@]}" "$@" tests/c/test_durability.c -o "$work/$mode/test_durability" "${ldflags[@]}"
     step "build quickstart.c ($mode)" "$CC" "${cflags[@]}" "$@" examples/c/quickstart.c -o "$work/$mode/quickstart" "${ldflags[@]}"
+    step "build test_query.c ($mode)" "$CC" "${cflags[@]}" "$@" tests/c/test_query.c -o "$work/$mode/test_query" "${ldflags[@]}"
 }
-programs=(test_c test_cpp quickstart)
+programs=(test_c test_data_model test_durability test_cpp quickstart test_query)
 
 echo "# plain"
 build plain

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -193,6 +194,149 @@ static void test_graph() {
     }
 }
 
+static void test_data_model() {
+    using kvgraph::Value;
+    kvgraph::Engine db;
+    auto g = db.graph();
+    std::uint64_t ada = g.add_node("Person"), bob = g.add_node("Person"), cy = g.add_node();
+    // labels
+    CHECK(g.add_label(ada, "Admin") && !g.add_label(ada, "Admin"));
+    CHECK((g.labels(ada) == std::vector<std::string>{"Admin", "Person"}));
+    CHECK(g.has_label(ada, "Admin") && !g.has_label(bob, "Admin"));
+    CHECK(g.labels(cy).empty());
+    CHECK_THROWS(g.add_label(999, "X"), KVG_NOT_FOUND);
+    CHECK_THROWS(g.add_label(ada, ""), KVG_INVALID_ARGUMENT);
+
+    g.add_edge(ada, bob, "KNOWS", 1.0); // the graph's first relationship: id 0
+    CHECK_THROWS(g.set_rel_property(5, "p", Value(1)), KVG_NOT_FOUND);
+
+    // typed values, every kind, nested
+    kvgraph::Map nested{{"b", Value(1)}, {"a", Value(kvgraph::List{Value(true), Value(nullptr), Value(2.5)})}};
+    std::vector<Value> values{Value(),
+                              Value(false),
+                              Value(std::int64_t(-42)),
+                              Value(INT64_MIN),
+                              Value(1.5),
+                              Value("Zürich"),
+                              Value(kvgraph::Bytes{std::string("\0\xff", 2)}),
+                              Value(kvgraph::List{}),
+                              Value(kvgraph::List{Value("x"), Value(kvgraph::Bytes{"y"}), Value(nested)}),
+                              Value(nested)};
+    for (const Value &v : values) {
+        g.set_property_value(bob, "p", v);
+        auto got = g.property_value(bob, "p");
+        CHECK(v.is_null() ? !got : (got && *got == v));
+        CHECK(kvgraph::decode(kvgraph::encode(v)) == v);
+        g.set_rel_property(0, "p", v);
+        auto rel = g.rel_property(0, "p");
+        CHECK(v.is_null() ? !rel : (rel && *rel == v));
+    }
+    // the C library encodes exactly as the wrapper does
+    for (const Value &v : {Value(std::int64_t(300)), Value(-0.25), Value("s"), Value(kvgraph::Bytes{"b"})}) {
+        kvg_value c{};
+        c.kind = static_cast<kvg_value_type>(v.variant().index());
+        if (v.is<std::int64_t>()) c.integer = v.as<std::int64_t>();
+        if (v.is<double>()) c.real = v.as<double>();
+        std::string text = v.is<std::string>() ? v.as<std::string>() : v.is<kvgraph::Bytes>() ? v.as<kvgraph::Bytes>().data : "";
+        c.data = reinterpret_cast<const std::uint8_t *>(text.data());
+        c.len = text.size();
+        kvg_bytes out{nullptr, 0};
+        CHECK(kvg_value_encode(&c, &out) == KVG_OK);
+        CHECK(std::string(reinterpret_cast<const char *>(out.data), out.len) == kvgraph::encode(v));
+        kvg_bytes_free(&out);
+    }
+    CHECK_THROWS(kvgraph::decode(std::string("\x01\x07\x05", 3)), KVG_INVALID_ARGUMENT);
+    CHECK_THROWS(kvgraph::decode("\x02"), KVG_INVALID_ARGUMENT);
+    CHECK_THROWS(kvgraph::decode(std::string("\x01\x00\x00", 3)), KVG_INVALID_ARGUMENT);
+    // bytes stay bytes for the byte-string calls; a string reads as its UTF-8
+    g.set_property(ada, "name", "Ada");
+    CHECK(g.property_value(ada, "name") == Value(kvgraph::Bytes{"Ada"}));
+    g.set_property_value(ada, "name", Value("Ada"));
+    CHECK(g.get_property(ada, "name") == std::optional<std::string>("Ada"));
+    CHECK(g.remove_property(ada, "name") && !g.remove_property(ada, "name"));
+    CHECK_THROWS(g.set_property_value(999, "x", Value(1)), KVG_NOT_FOUND);
+
+    // indexes
+    g.set_property_value(ada, "age", Value(36));
+    g.set_property_value(bob, "age", Value(41.0));
+    CHECK(g.create_index("Person", "age") && !g.create_index("Person", "age"));
+    CHECK((g.indexes() == std::vector<std::pair<std::string, std::string>>{{"Person", "age"}}));
+    {
+        kvgraph::Snapshot s = g.snapshot();
+        CHECK(g.remove_label(ada, "Admin") && !g.remove_label(ada, "Admin"));
+        CHECK(s.has_label(ada, "Admin") && !g.has_label(ada, "Admin"));
+        CHECK((s.labels(ada) == std::vector<std::string>{"Admin", "Person"}));
+        CHECK((s.nodes_with_label("Person") == std::vector<std::uint64_t>{ada, bob}));
+        CHECK(s.nodes_with_label("None").empty());
+        CHECK((s.index_lookup("Person", "age", Value(36.0)) == std::vector<std::uint64_t>{ada}));
+        CHECK((s.index_range("Person", "age", Value(30), true, Value(41), true) == std::vector<std::uint64_t>{ada, bob}));
+        CHECK((s.index_range("Person", "age", std::nullopt, false, Value(41), false) == std::vector<std::uint64_t>{ada}));
+        CHECK(s.property_value(ada, "age") == Value(36));
+        CHECK(!s.property_value(cy, "age"));
+        CHECK(s.rel_property(0, "p") == Value(nested));
+        CHECK_THROWS(s.index_lookup("Person", "name", Value("x")), KVG_NOT_FOUND);
+        CHECK_THROWS(s.labels(999), KVG_NOT_FOUND);
+    }
+    CHECK(g.drop_index("Person", "age") && !g.drop_index("Person", "age") && g.indexes().empty());
+}
+
+static void test_query() {
+    kvgraph::Engine db;
+    kvgraph::Result r = db.query(
+        "CREATE (p1:Person {name: 'John Doe'})-[r:FRIEND]->(p2:Person {name: 'Jane Doe'}) RETURN p1, r, p2");
+    CHECK(r.row_count() == 1 && r.column_count() == 3);
+    CHECK((r.columns() == std::vector<std::string>{"p1", "r", "p2"}));
+    CHECK(r.cell_type(0, 0) == kvgraph::CellType::Node && r.cell_type(0, 1) == kvgraph::CellType::Relationship);
+    std::uint64_t p1 = r.cell_id(0, 0);
+    CHECK(db.graph().property_value(p1, "name") == kvgraph::Value("John Doe"));
+    CHECK(r.cell_json(0, 2).find("\"Jane Doe\"") != std::string::npos);
+    kvg_query_stats st = r.stats();
+    CHECK(st.nodes_created == 2 && st.relationships_created == 1 && st.labels_added == 2 && st.properties_set == 2);
+    CHECK(r.json().find("\"columns\"") != std::string::npos);
+    CHECK_THROWS(r.value(0, 0), KVG_INVALID_ARGUMENT);
+
+    kvgraph::Result q = db.query("MATCH (p:Person) WHERE p.name = $name RETURN p.name AS n, 1 AS i, 2.5 AS f, true AS b, null AS z",
+                                 "{\"name\": \"Jane Doe\"}");
+    CHECK(q.row_count() == 1);
+    CHECK(q.value(0, 0) == kvgraph::Value("Jane Doe") && q.value(0, 1) == kvgraph::Value(1) &&
+          q.value(0, 2) == kvgraph::Value(2.5) && q.value(0, 3) == kvgraph::Value(true) && q.value(0, 4).is_null());
+    CHECK_THROWS(q.value(1, 0), KVG_INVALID_ARGUMENT);
+    try {
+        db.query("MATCH (n RETURN n");
+        CHECK(false);
+    } catch (const kvgraph::Error &e) {
+        CHECK(e.status() == KVG_INVALID_ARGUMENT && std::string(e.what()).find("SyntaxError") == 0);
+    }
+    CHECK_THROWS(db.query("RETURN $missing"), KVG_INVALID_ARGUMENT);
+    kvgraph::Result outlives = db.query("RETURN 'kept' AS s");
+    db = kvgraph::Engine();
+    CHECK(outlives.value(0, 0) == kvgraph::Value("kept"));
+}
+
+static void test_durability() {
+    char dir[] = "/tmp/kvgraph-cpp-durable.XXXXXX";
+    CHECK(mkdtemp(dir) != nullptr);
+    std::uint64_t ada = 0;
+    {
+        kvgraph::Engine db(std::string(dir), kvgraph::Fsync::Always);
+        db.kv().set("k", "v");
+        ada = db.graph().add_node("Person");
+        db.graph().set_property_value(ada, "age", kvgraph::Value(36));
+        db.sync();
+        db.save();
+        CHECK_THROWS(kvgraph::Engine(std::string(dir)), KVG_IO_ERROR);  // locked by `db`
+    }
+    {
+        kvgraph::Engine db{std::string(dir)};
+        CHECK(db.kv().get("k") == std::optional<std::string>("v"));
+        CHECK(db.graph().property_value(ada, "age") == kvgraph::Value(36));
+    }
+    kvgraph::Engine memory;
+    CHECK_THROWS(memory.save(), KVG_INVALID_ARGUMENT);
+    std::string rm = std::string("rm -rf '") + dir + "'";
+    CHECK(std::system(rm.c_str()) == 0);
+}
+
 static void test_threads() {
     kvgraph::Engine db;
     auto kv = db.kv();
@@ -223,6 +367,9 @@ int main() {
         test_kv();
         test_kv_batches();
         test_graph();
+        test_data_model();
+        test_query();
+        test_durability();
         test_threads();
     } catch (const kvgraph::Error &e) {
         std::fprintf(stderr, "unexpected kvgraph::Error (%s): %s\n", e.status_name(), e.what());

@@ -27,6 +27,8 @@ if [[ "${KVGRAPH_SKIP_CARGO:-0}" != 1 ]]; then
     echo "== cargo build --release (library and the Rust KV example)"
     cargo build --release || exit 1
     cargo build --release --example kv_rust_throughput || exit 1
+    echo "== cargo build --release (the Rust side of the per-call rows, benchmarks/rust)"
+    CARGO_TARGET_DIR="$repo/target" cargo build --release --manifest-path "$here/rust/Cargo.toml" || exit 1
 fi
 [[ -f "$repo/target/release/libkvgraph.so" ]] || { echo "missing target/release/libkvgraph.so" >&2; exit 1; }
 
@@ -58,7 +60,7 @@ if [[ "${KVGRAPH_SKIP_INSTALL:-0}" != 1 ]]; then
     done
 fi
 
-echo "== kvgraph Python binding (installed from bindings/python, with the fresh library)"
+echo "== kvgraph Python binding (pip builds libkvgraph and the compiled module)"
 "${pip[@]}" --force-reinstall --no-deps "$repo/bindings/python" || exit 1
 rm -rf "$repo/bindings/python/build" "$repo/bindings/python/kvgraph.egg-info"
 

@@ -30,6 +30,13 @@ def main() -> None:
                 assert a is not None and b is not None
                 print(f"{a.decode()} -[FRIEND]-> {b.decode()}")
 
+        # Labels, typed properties and an index.
+        db.graph.add_label(jane, "Admin")
+        db.graph.set_property(jane, "age", 37)
+        db.graph.create_index("Person", "age")
+        assert db.graph.find_nodes("Person", age=37) == [jane]
+        print(f"labels {db.graph.labels(jane)}, age {db.graph.get_property(jane, 'age')}")
+
 
 if __name__ == "__main__":
     main()

@@ -12,6 +12,7 @@ __all__ = [
     "BufferTooSmallError",
     "OutOfMemoryError",
     "PanicError",
+    "IoError",
     "KVG_OK",
     "KVG_NOT_FOUND",
     "KVG_CONFLICT",
@@ -19,6 +20,7 @@ __all__ = [
     "KVG_BUFFER_TOO_SMALL",
     "KVG_OUT_OF_MEMORY",
     "KVG_PANIC",
+    "KVG_IO_ERROR",
 ]
 
 # Values of the C enum ``kvg_status`` (include/kvgraph.h).
@@ -29,6 +31,7 @@ KVG_INVALID_ARGUMENT = 3
 KVG_BUFFER_TOO_SMALL = 4
 KVG_OUT_OF_MEMORY = 5
 KVG_PANIC = 6
+KVG_IO_ERROR = 7
 
 
 class Error(Exception):
@@ -91,6 +94,16 @@ class PanicError(Error):
     """A Rust panic was caught at the C boundary (``KVG_PANIC``)."""
 
 
+class IoError(Error, OSError):
+    """A file of a durable engine could not be read or written (disk full,
+    failing fsync, a directory locked by another engine) or holds damaged
+    data (``KVG_IO_ERROR``); the message names the file and, for damage,
+    the byte offset. Also an :class:`OSError`."""
+
+    def __str__(self) -> str:  # OSError would format its own arguments
+        return self.message
+
+
 _BY_STATUS: Dict[int, Type[Error]] = {
     KVG_NOT_FOUND: NotFoundError,
     KVG_CONFLICT: ConflictError,
@@ -98,6 +111,7 @@ _BY_STATUS: Dict[int, Type[Error]] = {
     KVG_BUFFER_TOO_SMALL: BufferTooSmallError,
     KVG_OUT_OF_MEMORY: OutOfMemoryError,
     KVG_PANIC: PanicError,
+    KVG_IO_ERROR: IoError,
 }
 
 

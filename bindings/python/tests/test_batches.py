@@ -8,7 +8,7 @@ import threading
 import pytest
 
 import kvgraph
-from kvgraph import _core
+from kvgraph import _kv as _core
 
 
 def test_kv_set_many_get_many(db: kvgraph.Engine) -> None:
@@ -46,8 +46,9 @@ def test_kv_get_grows_its_buffer(db: kvgraph.Engine) -> None:
         db.kv.set(b"v", value)
         assert db.kv.get(b"v") == value
     assert db.kv.get(b"nope") is None
-    # The thread keeps its grown buffer, but not one past the limit.
-    assert _core._GET_BUFFERS.buf.cap <= _core._GET_BUFFER_MAX
+    # The pool keeps grown buffers, but none past the limit.
+    assert _core._GET_BUFFERS and all(b.cap <= _core._GET_BUFFER_MAX for b in _core._GET_BUFFERS)
+    assert max(b.cap for b in _core._GET_BUFFERS) > _core._GET_BUFFER_START
 
 
 def test_kv_get_threads(db: kvgraph.Engine) -> None:
@@ -124,3 +125,25 @@ def test_property_batches_errors(db: kvgraph.Engine) -> None:
     with pytest.raises(kvgraph.InvalidArgumentError):
         g.get_property_many([-1], "name")
     assert g.get_property(a, "name") is None
+
+
+def test_kv_get_reentered_takes_its_own_buffer(db: kvgraph.Engine) -> None:
+    # A get inside a get (as from a signal handler) must not overwrite the
+    # outer one's buffer: it pops another from the pool.
+    db.kv.set(b"outer", b"A" * 100)
+    db.kv.set(b"inner", b"B" * 50)
+    real = _core._unpack
+    seen: list = []
+    nested = [True]
+
+    def unpack_with_nested_get(ptr: object, n: int) -> bytes:
+        if nested.pop() if nested else False:  # only the outer get nests one
+            seen.append(db.kv.get(b"inner"))
+        return real(ptr, n)  # type: ignore[no-any-return]
+
+    _core._unpack = unpack_with_nested_get  # type: ignore[assignment]
+    try:
+        assert db.kv.get(b"outer") == b"A" * 100
+    finally:
+        _core._unpack = real
+    assert seen == [b"B" * 50]

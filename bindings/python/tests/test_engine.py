@@ -188,7 +188,7 @@ def test_config_bad_types() -> None:
     with pytest.raises(kvgraph.InvalidArgumentError):
         kvgraph.Engine(compaction_min_delta=-1)
     with pytest.raises(TypeError):
-        kvgraph.Engine("positional")  # type: ignore[misc]
+        kvgraph.Engine(b"a bytes path")  # type: ignore[arg-type]
     with pytest.raises(kvgraph.InvalidArgumentError) as info:  # checked by the library
         kvgraph.Engine(compaction_ratio=-1.0)
     assert "compaction_ratio" in info.value.message

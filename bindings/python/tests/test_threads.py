@@ -1,4 +1,4 @@
-"""Python threads sharing one engine (ctypes releases the GIL in every call)."""
+"""Python threads sharing one engine (cffi releases the GIL in every call)."""
 
 from __future__ import annotations
 

@@ -1,22 +1,22 @@
 //! Graphalytics community detection by label propagation.
 
-use super::{per_live_node, per_live_node_with};
-use crate::graph::csr::GraphView;
+use super::{Adjacency, per_live_node, per_live_node_with};
 
 /// Graphalytics CDLP, run for at most `iterations` synchronous iterations.
 ///
 /// Labels start as the node ids. In each iteration every live node takes the
-/// most frequent label among its in- and out-neighbours (one vote per edge
-/// entry, so a neighbour linked both ways votes twice), ties going to the
+/// most frequent label among its in- and out-neighbours (one vote per
+/// neighbour and direction: parallel edges vote once, a neighbour linked
+/// both ways votes twice), ties going to the
 /// smallest label; a node without neighbours keeps its label. Absent nodes
 /// read `u64::MAX`.
-pub fn cdlp(view: &GraphView, iterations: u32) -> Vec<u64> {
+pub fn cdlp(view: &impl Adjacency, iterations: u32) -> Vec<u64> {
     let mut label = per_live_node(view, u64::MAX, |u| u as u64);
     for _ in 0..iterations {
         let next = per_live_node_with(view, u64::MAX, |votes: &mut Vec<u64>, v| {
             votes.clear();
-            let neighbours = view.out.neighbors(v).iter().chain(view.inn.neighbors(v));
-            votes.extend(neighbours.map(|&u| label[u as usize]));
+            view.out_edges(v).distinct(|u| votes.push(label[u as usize]));
+            view.in_edges(v).distinct(|u| votes.push(label[u as usize]));
             mode(votes).unwrap_or(label[v])
         });
         if next == label {

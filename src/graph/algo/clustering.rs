@@ -1,8 +1,7 @@
 //! Neighbourhood-density kernels: local clustering coefficient and triangle
 //! count.
 
-use super::{count_common, per_live_node_with, undirected_neighbours};
-use crate::graph::csr::GraphView;
+use super::{Adjacency, count_common, per_live_node_with, undirected_neighbours};
 use rayon::prelude::*;
 
 /// Graphalytics LCC: for each live node `v`, with `N(v)` its distinct in- and
@@ -10,8 +9,8 @@ use rayon::prelude::*;
 /// ordered pairs `(u, w)` of distinct members of `N(v)` joined by an edge
 /// `u -> w`, divided by `d * (d - 1)`; `0.0` when `d < 2` and for absent
 /// nodes. Edge types and parallel edges are ignored.
-pub fn lcc(view: &GraphView) -> Vec<f64> {
-    per_live_node_with(view, 0.0, |nbrs: &mut Vec<u64>, v| {
+pub fn lcc(view: &impl Adjacency) -> Vec<f64> {
+    per_live_node_with(view, 0.0, |(nbrs, out): &mut (Vec<u64>, Vec<u64>), v| {
         undirected_neighbours(view, v, nbrs);
         let d = nbrs.len();
         if d < 2 {
@@ -20,7 +19,8 @@ pub fn lcc(view: &GraphView) -> Vec<f64> {
         let links: usize = nbrs
             .iter()
             .map(|&u| {
-                let out = view.out.neighbors(u as usize);
+                out.clear();
+                view.out_edges(u as usize).distinct(|w| out.push(w));
                 // Out-edges of `u` landing in N(v), a self-loop on `u` excepted.
                 count_common(out, nbrs) - usize::from(out.binary_search(&u).is_ok())
             })
@@ -32,7 +32,7 @@ pub fn lcc(view: &GraphView) -> Vec<f64> {
 /// Number of triangles of the graph taken as undirected: sets of three nodes
 /// pairwise joined by an edge in either direction. Self-loops, parallel and
 /// antiparallel edges do not add triangles.
-pub fn triangle_count(view: &GraphView) -> u64 {
+pub fn triangle_count(view: &impl Adjacency) -> u64 {
     // Each node's distinct neighbours with a larger id: the triangle a < b < c
     // is then found exactly once, at `a` through `b`.
     let higher: Vec<Box<[u64]>> = (0..view.node_count())

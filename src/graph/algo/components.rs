@@ -1,19 +1,19 @@
 //! Graphalytics weakly connected components.
 
-use super::OutEdges;
+use super::Adjacency;
 
 /// Graphalytics WCC: every live node is labelled with the smallest node id of
 /// its weakly connected component (edge direction ignored); absent nodes read
 /// `u64::MAX`.
-pub fn wcc(mut g: impl OutEdges) -> Vec<u64> {
+pub fn wcc(g: &impl Adjacency) -> Vec<u64> {
     // Union-find whose roots are always the smallest id of their set.
     let n = g.node_count();
     let mut parent: Vec<usize> = (0..n).collect();
-    let alive: Vec<bool> = (0..n).map(|u| g.contains(u)).collect();
+    let alive = g.alive();
     for (u, &live) in alive.iter().enumerate() {
         if live {
-            g.for_each_out(u, |v, _| {
-                let (a, b) = (find(&mut parent, u), find(&mut parent, v));
+            g.out_edges(u).for_each(|v, _| {
+                let (a, b) = (find(&mut parent, u), find(&mut parent, v as usize));
                 if a != b {
                     parent[a.max(b)] = a.min(b);
                 }

@@ -24,38 +24,123 @@ pub use traversal::{bfs, bfs_direction_optimizing, k_hop, sssp};
 
 use crate::graph::csr::GraphView;
 
-/// The out-edges that the one-pass kernels (BFS, k-hop, SSSP, WCC) follow:
-/// a CSR view, or a snapshot's base and delta read in place, which spares a
-/// snapshot with a delta the cost of materialising a CSR first.
-pub trait OutEdges {
-    /// Number of node ids.
-    fn node_count(&self) -> usize;
-    /// Whether `u` is a node (not absent).
-    fn contains(&mut self, u: usize) -> bool;
-    /// Calls `f(v, weight)` for every out-edge `u -> v` of node `u` whose
-    /// target is a node; parallel edges (other types) may repeat `v`.
-    fn for_each_out(&mut self, u: usize, f: impl FnMut(usize, f64));
+/// A node's edges in one direction, as up to two runs sorted by target
+/// (a snapshot's base and what its delta adds). Parallel edges (other types,
+/// other relationships) may repeat a target, within or across the runs.
+#[derive(Clone, Copy)]
+pub struct Edges<'a> {
+    runs: [(&'a [u64], &'a [f64]); 2],
 }
 
-impl OutEdges for &GraphView {
+impl<'a> Edges<'a> {
+    /// The edges of two sorted runs of (targets, weights).
+    pub fn new(first: (&'a [u64], &'a [f64]), second: (&'a [u64], &'a [f64])) -> Self {
+        Edges { runs: [first, second] }
+    }
+
+    /// Number of edges, parallel ones counted each.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.runs[0].0.len() + self.runs[1].0.len()
+    }
+
+    /// Whether there are none.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Calls `f(target, weight)` for every edge.
+    #[inline]
+    pub fn for_each(self, mut f: impl FnMut(u64, f64)) {
+        for (targets, weights) in self.runs {
+            for (&t, &w) in targets.iter().zip(weights) {
+                f(t, w);
+            }
+        }
+    }
+
+    /// Whether some edge's target passes `pred`.
+    #[inline]
+    pub fn any(self, mut pred: impl FnMut(u64) -> bool) -> bool {
+        self.runs.iter().any(|(targets, _)| targets.iter().any(|&t| pred(t)))
+    }
+
+    /// Calls `f` for every distinct target, in increasing order.
+    pub fn distinct(self, mut f: impl FnMut(u64)) {
+        let ([a, b], mut last) = (self.runs.map(|r| r.0), None);
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() || j < b.len() {
+            let t = if j == b.len() || (i < a.len() && a[i] <= b[j]) {
+                i += 1;
+                a[i - 1]
+            } else {
+                j += 1;
+                b[j - 1]
+            };
+            if last != Some(t) {
+                last = Some(t);
+                f(t);
+            }
+        }
+    }
+
+    /// Number of distinct targets.
+    pub fn distinct_count(self) -> usize {
+        if self.runs[1].0.is_empty() && self.runs[0].0.windows(2).all(|w| w[0] != w[1]) {
+            return self.runs[0].0.len();
+        }
+        let mut n = 0;
+        self.distinct(|_| n += 1);
+        n
+    }
+}
+
+/// A read-only graph as the kernels see it: node ids `0..node_count()`, of
+/// which those with `alive()[u]` false are absent; every edge joins two
+/// live nodes. Implemented by a CSR [`GraphView`] and by a snapshot's base
+/// plus the level its delta adds ([`crate::graph::LiveView`]).
+pub trait Adjacency: Sync {
+    /// Number of node ids.
+    fn node_count(&self) -> usize;
+    /// Which ids are nodes.
+    fn alive(&self) -> &[bool];
+    /// Number of edges (parallel ones counted each).
+    fn edge_count(&self) -> usize;
+    /// Out-edges of `u` (none for absent nodes).
+    fn out_edges(&self, u: usize) -> Edges<'_>;
+    /// In-edges of `u`, their targets being the sources.
+    fn in_edges(&self, u: usize) -> Edges<'_>;
+}
+
+impl Adjacency for GraphView {
     fn node_count(&self) -> usize {
         GraphView::node_count(self)
     }
 
-    fn contains(&mut self, u: usize) -> bool {
-        self.alive[u]
+    fn alive(&self) -> &[bool] {
+        &self.alive
     }
 
-    fn for_each_out(&mut self, u: usize, mut f: impl FnMut(usize, f64)) {
-        for i in self.out.range(u) {
-            f(self.out.targets[i] as usize, self.out.weights[i]);
-        }
+    fn edge_count(&self) -> usize {
+        GraphView::edge_count(self)
+    }
+
+    #[inline]
+    fn out_edges(&self, u: usize) -> Edges<'_> {
+        self.out.edges(u)
+    }
+
+    #[inline]
+    fn in_edges(&self, u: usize) -> Edges<'_> {
+        self.inn.edges(u)
     }
 }
+
 use rayon::prelude::*;
 
 /// Computes `f(u)` for every live node in parallel; absent nodes get `absent`.
-fn per_live_node<T, F>(view: &GraphView, absent: T, f: F) -> Vec<T>
+fn per_live_node<T, F>(view: &impl Adjacency, absent: T, f: F) -> Vec<T>
 where
     T: Copy + Send + Sync,
     F: Fn(usize) -> T + Sync + Send,
@@ -64,25 +149,26 @@ where
 }
 
 /// Like [`per_live_node`], with a per-worker scratch buffer handed to `f`.
-fn per_live_node_with<T, B, F>(view: &GraphView, absent: T, f: F) -> Vec<T>
+fn per_live_node_with<T, B, F>(view: &impl Adjacency, absent: T, f: F) -> Vec<T>
 where
     T: Copy + Send + Sync,
     B: Default,
     F: Fn(&mut B, usize) -> T + Sync + Send,
 {
+    let alive = view.alive();
     (0..view.node_count())
         .into_par_iter()
-        .map_init(B::default, |buf, u| if view.alive[u] { f(buf, u) } else { absent })
+        .map_init(B::default, |buf, u| if alive[u] { f(buf, u) } else { absent })
         .collect()
 }
 
 /// Fills `buf` with the distinct in- and out-neighbours of `u`, excluding `u`
 /// itself, sorted ascending: the neighbourhood of `u` with direction,
 /// multiplicity and edge types ignored.
-fn undirected_neighbours(view: &GraphView, u: usize, buf: &mut Vec<u64>) {
+fn undirected_neighbours(view: &impl Adjacency, u: usize, buf: &mut Vec<u64>) {
     buf.clear();
-    buf.extend_from_slice(view.out.neighbors(u));
-    buf.extend_from_slice(view.inn.neighbors(u));
+    view.out_edges(u).for_each(|v, _| buf.push(v));
+    view.in_edges(u).for_each(|v, _| buf.push(v));
     buf.sort_unstable();
     buf.dedup();
     buf.retain(|&w| w != u as u64);

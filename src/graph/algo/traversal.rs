@@ -1,8 +1,7 @@
 //! Single-source traversals over out-edges: BFS depths, the k-hop
 //! neighbourhood and Dijkstra shortest paths.
 
-use super::OutEdges;
-use crate::graph::csr::GraphView;
+use super::Adjacency;
 use rayon::prelude::*;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -10,7 +9,7 @@ use std::collections::BinaryHeap;
 /// Level-synchronous breadth-first traversal over out-edges from `source`,
 /// going at most `max_depth` hops; calls `visit(node, depth)` once for every
 /// node reached, the source first at depth 0.
-fn traverse(mut g: impl OutEdges, source: usize, max_depth: u32, mut visit: impl FnMut(usize, u32)) {
+fn traverse(g: &impl Adjacency, source: usize, max_depth: u32, mut visit: impl FnMut(usize, u32)) {
     let mut seen = vec![false; g.node_count()];
     seen[source] = true;
     visit(source, 0);
@@ -19,7 +18,8 @@ fn traverse(mut g: impl OutEdges, source: usize, max_depth: u32, mut visit: impl
     while !frontier.is_empty() && depth < max_depth {
         depth += 1;
         for &u in &frontier {
-            g.for_each_out(u, |v, _| {
+            g.out_edges(u).for_each(|v, _| {
+                let v = v as usize;
                 if !seen[v] {
                     seen[v] = true;
                     visit(v, depth);
@@ -34,20 +34,20 @@ fn traverse(mut g: impl OutEdges, source: usize, max_depth: u32, mut visit: impl
 
 /// Graphalytics BFS: the depth in hops of every node from `source` following
 /// out-edges; `-1` for unreachable and absent nodes.
-pub fn bfs(g: impl OutEdges, source: usize) -> Vec<i64> {
+pub fn bfs(g: &impl Adjacency, source: usize) -> Vec<i64> {
     let mut depth = vec![-1i64; g.node_count()];
     traverse(g, source, u32::MAX, |v, d| depth[v] = i64::from(d));
     depth
 }
 
-/// [`bfs`] on a CSR view, direction-optimising (Beamer, Asanović and
+/// [`bfs`], direction-optimising (Beamer, Asanović and
 /// Patterson, SC 2012): top-down while the frontier is small; bottom-up, each
 /// unvisited node looking for a parent among its in-neighbours (in
 /// parallel), while the frontier's out-edges outnumber a fifteenth of the
 /// edges not yet explored, until the frontier shrinks below an eighteenth of
 /// the nodes. Same depths as [`bfs`]; far fewer edges read on graphs with
 /// hubs.
-pub fn bfs_direction_optimizing(view: &GraphView, source: usize) -> Vec<i64> {
+pub fn bfs_direction_optimizing(view: &impl Adjacency, source: usize) -> Vec<i64> {
     const ALPHA: usize = 15;
     const BETA: usize = 18;
     let n = view.node_count();
@@ -57,24 +57,24 @@ pub fn bfs_direction_optimizing(view: &GraphView, source: usize) -> Vec<i64> {
     let mut unexplored = view.edge_count();
     while !frontier.is_empty() {
         level += 1;
-        let scout: usize = frontier.iter().map(|&u| view.out.degree(u)).sum();
+        let scout: usize = frontier.iter().map(|&u| view.out_edges(u).len()).sum();
         unexplored = unexplored.saturating_sub(scout);
         bottom_up = if bottom_up { frontier.len() >= n / BETA } else { scout > unexplored / ALPHA };
         frontier = if bottom_up {
             let mut in_frontier = vec![false; n];
             frontier.iter().for_each(|&u| in_frontier[u] = true);
-            let has_parent = |v: usize| view.inn.neighbors(v).iter().any(|&u| in_frontier[u as usize]);
+            let has_parent = |v: usize| view.in_edges(v).any(|u| in_frontier[u as usize]);
             let found = depth.par_iter_mut().enumerate().filter(|(v, d)| **d == -1 && has_parent(*v));
             found.map(|(v, d)| (*d = level, v).1).collect()
         } else {
             let mut next = Vec::new();
             for &u in &frontier {
-                for &v in view.out.neighbors(u) {
+                view.out_edges(u).for_each(|v, _| {
                     if depth[v as usize] == -1 {
                         depth[v as usize] = level;
                         next.push(v as usize);
                     }
-                }
+                });
             }
             next
         };
@@ -84,7 +84,7 @@ pub fn bfs_direction_optimizing(view: &GraphView, source: usize) -> Vec<i64> {
 
 /// Sorted ids of the nodes reachable from `source` in `1..=k` hops over
 /// out-edges, `source` itself excluded.
-pub fn k_hop(g: impl OutEdges, source: usize, k: u32) -> Vec<u64> {
+pub fn k_hop(g: &impl Adjacency, source: usize, k: u32) -> Vec<u64> {
     let mut reached = Vec::new();
     traverse(g, source, k, |v, d| {
         if d > 0 {
@@ -98,7 +98,7 @@ pub fn k_hop(g: impl OutEdges, source: usize, k: u32) -> Vec<u64> {
 /// Graphalytics SSSP: Dijkstra distances from `source` over non-negative
 /// out-edge weights (of parallel edges the lightest counts);
 /// `f64::INFINITY` for unreachable and absent nodes.
-pub fn sssp(mut g: impl OutEdges, source: usize) -> Vec<f64> {
+pub fn sssp(g: &impl Adjacency, source: usize) -> Vec<f64> {
     let mut dist = vec![f64::INFINITY; g.node_count()];
     dist[source] = 0.0;
     // Distances are non-negative (never -0.0: it only arises from adding two
@@ -109,7 +109,8 @@ pub fn sssp(mut g: impl OutEdges, source: usize) -> Vec<f64> {
         if d > dist[u] {
             continue; // stale entry: `u` was settled closer already
         }
-        g.for_each_out(u, |v, w| {
+        g.out_edges(u).for_each(|v, w| {
+            let v = v as usize;
             let nd = d + w;
             if nd < dist[v] {
                 dist[v] = nd;

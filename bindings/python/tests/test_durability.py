@@ -1,0 +1,112 @@
+"""Durable engines from Python: Engine(path, fsync), save, sync, close,
+reopen, and damaged files raising kvgraph.Error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import kvgraph
+from kvgraph import _lib
+
+pytestmark = pytest.mark.skipif(
+    not hasattr(_lib.lib, "kvg_engine_save"), reason="the loaded library has no durability (kvg_engine_save)"
+)
+
+
+@pytest.mark.parametrize("fsync", ["always", "everysec", "never", "ALWAYS"])
+def test_reopen_keeps_kv_and_graph(tmp_path: Path, fsync: str) -> None:
+    with kvgraph.Engine(tmp_path, fsync=fsync) as db:
+        assert db.path == str(tmp_path)
+        db.kv.set(b"k", b"v")
+        a = db.graph.add_node("Person", name="Ada", raw=b"\x00")
+        b = db.graph.add_node("Person")
+        db.graph.add_edge(a, b, "FRIEND", weight=2.5)
+        db.graph.add_label(b, "Admin")
+        db.graph.create_index("Person", "name")
+    with kvgraph.Engine(path=str(tmp_path), fsync=fsync) as db:
+        assert db.kv.get(b"k") == b"v"
+        assert db.graph.get_property(a, "name") == "Ada"
+        assert db.graph.get_property(a, "raw") == b"\x00"
+        assert db.graph.labels(b) == ["Admin", "Person"]
+        assert db.graph.indexes() == [("Person", "name")]
+        assert db.graph.find_nodes("Person", name="Ada") == [a]
+        with db.graph.snapshot() as s:
+            assert s.neighbors(a, type="FRIEND") == [b]
+            assert s.sssp(a)[b] == 2.5
+
+
+def test_save_and_sync(tmp_path: Path) -> None:
+    db = kvgraph.Engine(tmp_path)
+    for i in range(100):
+        db.kv.set(f"k{i}", str(i))
+    db.sync()
+    db.save()
+    assert any(p.name.startswith("snapshot-") for p in tmp_path.iterdir())
+    db.kv.set(b"after", b"save")
+    db.close()
+    db.close()  # idempotent
+    with kvgraph.Engine(tmp_path) as again:
+        assert len(again.kv) == 101 and again.kv.get(b"after") == b"save"
+
+
+def test_in_memory_engine_cannot_save() -> None:
+    with kvgraph.Engine() as db:
+        assert db.path is None
+        with pytest.raises(kvgraph.InvalidArgumentError):
+            db.save()
+        with pytest.raises(kvgraph.InvalidArgumentError):
+            db.sync()
+
+
+def test_bad_settings(tmp_path: Path) -> None:
+    with pytest.raises(kvgraph.InvalidArgumentError):
+        kvgraph.Engine(tmp_path, fsync="sometimes")
+    with pytest.raises(kvgraph.InvalidArgumentError):
+        kvgraph.Engine(fsync=1)  # type: ignore[arg-type]
+    with pytest.raises(kvgraph.InvalidArgumentError):
+        kvgraph.Engine(str(tmp_path) + "\0x")
+    with pytest.raises(TypeError):
+        kvgraph.Engine(42)  # type: ignore[arg-type]
+
+
+def test_directory_locked_by_another_engine(tmp_path: Path) -> None:
+    with kvgraph.Engine(tmp_path):
+        with pytest.raises(kvgraph.Error) as info:
+            kvgraph.Engine(tmp_path)
+        assert isinstance(info.value, kvgraph.IoError) and isinstance(info.value, OSError)
+        assert info.value.status == kvgraph.KVG_IO_ERROR
+    kvgraph.Engine(tmp_path).close()  # released on close
+
+
+def test_damaged_log_raises(tmp_path: Path) -> None:
+    with kvgraph.Engine(tmp_path, fsync="always") as db:
+        db.kv.set(b"a", b"1")
+        db.kv.set(b"b", b"2")
+    logs = sorted(tmp_path.glob("log-*.kvgl"))
+    assert logs
+    raw = bytearray(logs[-1].read_bytes())
+    raw[16 + 8 + 2] ^= 0xFF  # inside the first record: a bad checksum
+    logs[-1].write_bytes(bytes(raw))
+    with pytest.raises(kvgraph.Error) as info:
+        kvgraph.Engine(tmp_path)
+    err = info.value
+    assert isinstance(err, kvgraph.IoError) and err.status == kvgraph.KVG_IO_ERROR
+    assert logs[-1].name in err.message and "offset" in err.message
+    assert kvgraph.status_str(kvgraph.KVG_IO_ERROR) != f"status {kvgraph.KVG_IO_ERROR}"
+
+
+def test_damaged_snapshot_raises(tmp_path: Path) -> None:
+    with kvgraph.Engine(tmp_path) as db:
+        db.graph.add_nodes(50, "N")
+        db.save()
+    snaps = sorted(tmp_path.glob("snapshot-*"))
+    assert snaps
+    raw = bytearray(snaps[-1].read_bytes())
+    mid = len(raw) // 2
+    raw[mid] ^= 0xFF
+    snaps[-1].write_bytes(bytes(raw))
+    with pytest.raises(kvgraph.Error) as info:
+        kvgraph.Engine(tmp_path)
+    assert snaps[-1].name in info.value.message

@@ -1,0 +1,89 @@
+//! `kvgraph-server [config-file] [--option value …]`: see the README's
+//! "Server" section.
+
+use kvgraph_server::{config::Config, listener, server::Server};
+use std::sync::Arc;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!(
+            "usage: kvgraph-server [config-file] [--port N] [--bind ADDR…] [--requirepass PW] \
+             [--protected-mode yes|no] [--dir PATH] [--appendonly no] [--appendfsync always|everysec|no] \
+             [--save \"\"] [--maxclients N] [--threads N] [--proto-max-bulk-len SIZE] \
+             [--client-query-buffer-limit SIZE] [--client-output-buffer-limit normal HARD 0 0]"
+        );
+        return;
+    }
+    let config = match Config::from_args(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("kvgraph-server: {e}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = std::env::set_current_dir(&config.dir) {
+        eprintln!("kvgraph-server: cannot use dir {}: {e}", config.dir.display());
+        std::process::exit(1);
+    }
+    let threads = match config.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let srv = Server::new(config);
+    // The acceptor and signal handling run here; connections on the workers.
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("kvgraph-server: cannot start the runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    let (inboxes, workers) = match listener::start_workers(&srv, threads) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("kvgraph-server: cannot start the worker threads: {e}");
+            std::process::exit(1);
+        }
+    };
+    let code = rt.block_on(async {
+        let listeners = match listener::bind(&srv).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("kvgraph-server: {e}");
+                return 1;
+            }
+        };
+        for l in &listeners {
+            if let Ok(a) = l.local_addr() {
+                eprintln!("kvgraph-server: ready to accept connections on {a}");
+            }
+        }
+        tokio::spawn(on_signals(Arc::clone(&srv)));
+        listener::serve(Arc::clone(&srv), listeners, inboxes).await;
+        0
+    });
+    srv.request_shutdown();
+    for w in workers {
+        let _ = w.join();
+    }
+    rt.shutdown_timeout(std::time::Duration::from_secs(1));
+    if code == 0 {
+        eprintln!("kvgraph-server: shut down (no persistence in this build: nothing to flush)");
+    }
+    std::process::exit(code);
+}
+
+/// SIGTERM and SIGINT ask for a graceful shutdown.
+async fn on_signals(srv: Arc<Server>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        eprintln!("kvgraph-server: cannot install signal handlers");
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => eprintln!("kvgraph-server: SIGTERM, shutting down"),
+        _ = int.recv() => eprintln!("kvgraph-server: SIGINT, shutting down"),
+    }
+    srv.request_shutdown();
+}

@@ -1,0 +1,151 @@
+//! The append-only log: records are framed into an in-memory buffer under a
+//! short lock and written out by whoever flushes next.
+//!
+//! Group commit: under `Fsync::Always` a writer waits until a flush has
+//! synced its record. Flushes are serialised by the `io` lock, and a flush
+//! takes everything buffered so far, so writers that queue on the lock while
+//! one fsync runs are all covered by the next single fsync. Under
+//! `EverySec` and `Never` the engine's flusher thread writes the buffer out
+//! every few milliseconds (and syncs once a second under `EverySec`).
+
+use super::Fsync;
+use super::codec::frame_with;
+use crate::error::{Error, Result};
+use std::fs::File;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+/// Buffered bytes beyond which an appending writer flushes them itself
+/// (back-pressure when the flusher falls behind).
+const BUFFER_LIMIT: usize = 8 << 20;
+
+struct Pending {
+    buf: Vec<u8>,
+    /// Log position (bytes appended since open) at the end of `buf`.
+    end: u64,
+}
+
+struct Io {
+    file: File,
+    path: PathBuf,
+    /// Bytes written to `file` but not yet synced.
+    unsynced: bool,
+}
+
+/// The log of one engine.
+pub(crate) struct Log {
+    policy: Fsync,
+    pending: Mutex<Pending>,
+    io: Mutex<Io>,
+    /// Log position up to which records are synced.
+    synced: AtomicU64,
+    failed: AtomicBool,
+    failure: Mutex<Option<String>>,
+    /// Records appended since open (for the automatic save policy).
+    pub(crate) records: AtomicU64,
+}
+
+impl Log {
+    /// A log appending to `file` (at `path`, header written) under `policy`.
+    pub(crate) fn new(policy: Fsync, file: File, path: PathBuf) -> Self {
+        Log {
+            policy,
+            pending: Mutex::new(Pending { buf: Vec::new(), end: 0 }),
+            io: Mutex::new(Io { file, path, unsynced: false }),
+            synced: AtomicU64::new(0),
+            failed: AtomicBool::new(false),
+            failure: Mutex::new(None),
+            records: AtomicU64::new(0),
+        }
+    }
+
+    /// Fails once a write or sync of the log has failed (the failure sticks:
+    /// the engine stays readable, and reopening it recovers what was synced).
+    pub(crate) fn check(&self) -> Result<()> {
+        if !self.failed.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let msg = self.failure.lock().unwrap_or_else(|e| e.into_inner()).clone().unwrap_or_default();
+        Err(Error::io(format!("the engine's log failed, writes are refused: {msg}")))
+    }
+
+    fn fail(&self, what: String) -> Error {
+        let mut f = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+        f.get_or_insert(what.clone());
+        self.failed.store(true, Ordering::Release);
+        Error::io(what)
+    }
+
+    /// Appends the record `encode` writes; returns its end position.
+    pub(crate) fn append(&self, encode: impl FnOnce(&mut Vec<u8>)) -> Result<u64> {
+        self.check()?;
+        let (end, full) = {
+            let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            let before = p.buf.len();
+            frame_with(&mut p.buf, encode);
+            p.end += (p.buf.len() - before) as u64;
+            (p.end, p.buf.len() > BUFFER_LIMIT)
+        };
+        self.records.fetch_add(1, Ordering::Relaxed);
+        if full && self.policy != Fsync::Always {
+            self.flush(false)?;
+        }
+        Ok(end)
+    }
+
+    /// Returns once the record ending at `end` is as durable as the policy
+    /// asks: synced under `Always` (sharing an fsync with every writer that
+    /// queued meanwhile), at once otherwise.
+    pub(crate) fn wait(&self, end: u64) -> Result<()> {
+        if self.policy != Fsync::Always || self.synced.load(Ordering::Acquire) >= end {
+            return Ok(());
+        }
+        let mut io = self.io.lock().unwrap_or_else(|e| e.into_inner());
+        if self.synced.load(Ordering::Acquire) >= end {
+            return Ok(());
+        }
+        self.flush_locked(&mut io, true)?;
+        if self.synced.load(Ordering::Acquire) >= end { Ok(()) } else { self.check() }
+    }
+
+    /// Writes the buffered records to the file, and syncs it if `sync`.
+    pub(crate) fn flush(&self, sync: bool) -> Result<()> {
+        let mut io = self.io.lock().unwrap_or_else(|e| e.into_inner());
+        self.flush_locked(&mut io, sync)
+    }
+
+    fn flush_locked(&self, io: &mut Io, sync: bool) -> Result<()> {
+        self.check()?;
+        let (buf, end) = {
+            let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            (std::mem::take(&mut p.buf), p.end)
+        };
+        if !buf.is_empty() {
+            if let Err(e) = io.file.write_all(&buf) {
+                return Err(self.fail(format!("{}: write failed: {e}", io.path.display())));
+            }
+            io.unsynced = true;
+        }
+        if sync && io.unsynced {
+            if let Err(e) = io.file.sync_data() {
+                return Err(self.fail(format!("{}: fsync failed: {e}", io.path.display())));
+            }
+            io.unsynced = false;
+        }
+        if !io.unsynced {
+            self.synced.fetch_max(end, Ordering::AcqRel);
+        }
+        Ok(())
+    }
+
+    /// Flushes and syncs everything buffered into the current file, then
+    /// appends to `file` (at `path`, header written and synced) from now on.
+    pub(crate) fn rotate(&self, file: File, path: PathBuf) -> Result<()> {
+        let mut io = self.io.lock().unwrap_or_else(|e| e.into_inner());
+        self.flush_locked(&mut io, true)?;
+        *io = Io { file, path, unsynced: false };
+        Ok(())
+    }
+}

@@ -1,0 +1,372 @@
+//! The snapshot file: a point-in-time image of the KV map and the graph,
+//! streamed in checksummed blocks (frames of [`codec`](super::codec)).
+//!
+//! Blocks: KV entries (`key, value, absolute expiry`), nodes (consecutive
+//! ids: alive, label created with, labels, typed properties), edges of one
+//! type (sources, targets, weights), indexes, and an end block with the
+//! counts, without which the file is incomplete. Loading builds the graph
+//! through bulk calls: nodes in runs of one label, edges by `load_edges`
+//! per type (a counting-sort build of the CSR, not edge by edge).
+
+use super::codec::{self, Frames, Get, Malformed, Next, Put};
+use crate::Value;
+use crate::error::{Error, Result};
+use crate::graph::{Graph, Snapshot};
+use crate::kv::Kv;
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Write;
+use std::ops::ControlFlow;
+use std::path::Path;
+
+/// Magic of a snapshot file.
+pub(crate) const MAGIC: &[u8; 8] = b"KVGSNAP\0";
+
+const KV: u8 = 1;
+const NODES: u8 = 2;
+const EDGES: u8 = 3;
+const INDEXES: u8 = 4;
+const REL_PROPS: u8 = 5;
+const END: u8 = 9;
+
+/// Bytes of block data buffered before a write.
+const BLOCK: usize = 1 << 20;
+/// Nodes per node block.
+const NODES_PER_BLOCK: u64 = 4096;
+
+/// Edges of one type: sources, targets, weights.
+type EdgeArrays = (Vec<u64>, Vec<u64>, Vec<f64>);
+/// Edges by type name.
+type EdgesByType = BTreeMap<String, EdgeArrays>;
+
+/// Streams blocks into a file.
+struct Out {
+    file: File,
+    buf: Vec<u8>,
+    bytes: u64,
+}
+
+impl Out {
+    fn block(&mut self, fill: impl FnOnce(&mut Vec<u8>)) -> std::io::Result<()> {
+        codec::frame_with(&mut self.buf, fill);
+        if self.buf.len() >= BLOCK { self.drain() } else { Ok(()) }
+    }
+
+    fn drain(&mut self) -> std::io::Result<()> {
+        self.file.write_all(&self.buf)?;
+        self.bytes += self.buf.len() as u64;
+        self.buf.clear();
+        Ok(())
+    }
+}
+
+/// Writes the image of `kv` (read as it goes: each key's state at some
+/// moment after the log was rotated) and of `snap` (one version) to
+/// `file`, synced; returns the bytes written.
+pub(crate) fn write(file: File, kv: &Kv, snap: &Snapshot, graph: &Graph) -> std::io::Result<u64> {
+    let mut out = Out { file, buf: codec::header(MAGIC).to_vec(), bytes: 0 };
+    let mut kv_count = 0u64;
+    let mut start: Vec<u8> = Vec::new();
+    loop {
+        let mut block = Vec::new();
+        let mut n = 0u64;
+        let mut last: Option<Vec<u8>> = None;
+        kv.visit_entries(&start, |k, v, exp| {
+            block.bytes(k);
+            block.bytes(v);
+            block.var(exp);
+            n += 1;
+            if block.len() < BLOCK {
+                return ControlFlow::Continue(());
+            }
+            last = Some(k.to_vec());
+            ControlFlow::Break(())
+        });
+        if n > 0 {
+            kv_count += n;
+            out.block(|o| {
+                o.u8(KV);
+                o.var(n);
+                o.extend_from_slice(&block);
+            })?;
+        }
+        match last {
+            Some(mut k) => {
+                k.push(0);
+                start = k;
+            }
+            None => break,
+        }
+    }
+    let node_count = snap.node_count();
+    for first in (0..node_count).step_by(NODES_PER_BLOCK as usize) {
+        let count = NODES_PER_BLOCK.min(node_count - first);
+        let mut block = Vec::new();
+        for id in first..first + count {
+            if !snap.contains_node(id) {
+                block.u8(0);
+                continue;
+            }
+            let labels = snap.node_labels(id).unwrap_or_default();
+            let created = snap.created_label(id);
+            block.u8(1);
+            block.bytes(created.as_bytes());
+            block.var(labels.len() as u64);
+            labels.iter().for_each(|l| block.bytes(l.as_bytes()));
+            let props = snap.properties(id).unwrap_or_default();
+            block.var(props.len() as u64);
+            for (name, value) in &props {
+                block.bytes(name.as_bytes());
+                block.bytes(&value.encode());
+            }
+        }
+        out.block(|o| {
+            o.u8(NODES);
+            o.var(first);
+            o.var(count);
+            o.extend_from_slice(&block);
+        })?;
+    }
+    // Edges straight from the snapshot's CSR, grouped by type.
+    let view = snap.view();
+    let alive = |v: u64| view.alive.get(v as usize).copied().unwrap_or(false);
+    let mut by_type: BTreeMap<u32, EdgeArrays> = BTreeMap::new();
+    for u in 0..view.out.node_count() {
+        if !alive(u as u64) {
+            continue;
+        }
+        for i in view.out.range(u) {
+            if alive(view.out.targets[i]) {
+                let t = by_type.entry(view.out.types[i]).or_default();
+                t.0.push(u as u64);
+                t.1.push(view.out.targets[i]);
+                t.2.push(view.out.weights[i]);
+            }
+        }
+    }
+    let edges: EdgesByType = by_type.into_iter().map(|(ty, e)| (snap.type_name(ty), e)).collect();
+    let edge_count: u64 = edges.values().map(|e| e.0.len() as u64).sum();
+    for (ty, (src, dst, w)) in &edges {
+        for at in (0..src.len()).step_by(1 << 16) {
+            let end = src.len().min(at + (1 << 16));
+            out.block(|o| {
+                o.u8(EDGES);
+                o.bytes(ty.as_bytes());
+                o.var((end - at) as u64);
+                src[at..end].iter().for_each(|&v| o.u64(v));
+                dst[at..end].iter().for_each(|&v| o.u64(v));
+                w[at..end].iter().for_each(|&v| o.f64(v));
+            })?;
+        }
+    }
+    let rels = snap.rels_with_properties();
+    for chunk in rels.chunks(4096) {
+        out.block(|o| {
+            o.u8(REL_PROPS);
+            o.var(chunk.len() as u64);
+            for &rel in chunk {
+                let props = snap.rel_properties(rel);
+                o.var(rel);
+                o.var(props.len() as u64);
+                for (name, value) in &props {
+                    o.bytes(name.as_bytes());
+                    o.bytes(&value.encode());
+                }
+            }
+        })?;
+    }
+    let indexes = graph.indexes();
+    out.block(|o| {
+        o.u8(INDEXES);
+        o.var(indexes.len() as u64);
+        for (l, p) in &indexes {
+            o.bytes(l.as_bytes());
+            o.bytes(p.as_bytes());
+        }
+    })?;
+    out.block(|o| {
+        o.u8(END);
+        o.var(kv_count);
+        o.var(node_count);
+        o.var(edge_count);
+    })?;
+    out.drain()?;
+    out.file.sync_all()?;
+    Ok(out.bytes)
+}
+
+/// What loading a snapshot restored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Loaded {
+    pub kv: u64,
+    pub nodes: u64,
+    pub edges: u64,
+}
+
+/// Loads the snapshot `data` (the whole file at `path`) into the empty
+/// `kv` and `graph`, dropping KV values expired at `now_ms`.
+pub(crate) fn load(path: &Path, data: &[u8], kv: &Kv, graph: &Graph, now_ms: u64) -> Result<Loaded> {
+    codec::check_header(path, data, MAGIC)?;
+    let mut frames = Frames::new(path, data);
+    let mut got = Loaded::default();
+    let mut edges = EdgesByType::new();
+    let mut indexes = Vec::new();
+    loop {
+        let (payload, at) = match frames.next_frame()? {
+            Next::Frame(p, at) => (p, at),
+            Next::End | Next::Torn(_) => {
+                return Err(codec::damaged(path, data.len(), "snapshot ends before its end block (incomplete file)"));
+            }
+        };
+        let bad = |m: Malformed| codec::damaged(path, at, m);
+        let failed = |e: Error| codec::damaged(path, at, format!("block does not load: {}", e.message()));
+        let g = &mut Get::new(payload);
+        match g.u8().map_err(bad)? {
+            KV => {
+                let n = g.len().map_err(bad)?;
+                for _ in 0..n {
+                    let (k, v, exp) = (g.bytes().map_err(bad)?, g.bytes().map_err(bad)?, g.var().map_err(bad)?);
+                    if exp == 0 || exp > now_ms {
+                        kv.set_with_expiry_at(k, v, exp);
+                    }
+                }
+                got.kv += n as u64;
+            }
+            NODES => load_nodes(g, graph, got.nodes).map_err(|e| match e {
+                NodeError::Malformed(m) => bad(m),
+                NodeError::Load(e) => failed(e),
+            })?,
+            EDGES => {
+                let ty = g.str().map_err(bad)?.to_string();
+                let n = g.len().map_err(bad)?;
+                let t = edges.entry(ty).or_default();
+                for _ in 0..n {
+                    t.0.push(g.u64().map_err(bad)?);
+                }
+                for _ in 0..n {
+                    t.1.push(g.u64().map_err(bad)?);
+                }
+                for _ in 0..n {
+                    t.2.push(g.f64().map_err(bad)?);
+                }
+            }
+            REL_PROPS => {
+                for _ in 0..g.len().map_err(bad)? {
+                    let rel = g.var().map_err(bad)?;
+                    for _ in 0..g.len().map_err(bad)? {
+                        let name = g.str().map_err(bad)?;
+                        let v = Value::decode(g.bytes().map_err(bad)?).map_err(|e| bad(format!("bad value: {e}")))?;
+                        graph.set_rel_property(rel, name, v).map_err(failed)?;
+                    }
+                }
+            }
+            INDEXES => {
+                for _ in 0..g.len().map_err(bad)? {
+                    indexes.push((g.str().map_err(bad)?.to_string(), g.str().map_err(bad)?.to_string()));
+                }
+            }
+            END => {
+                let (k, n, e) = (g.var().map_err(bad)?, g.var().map_err(bad)?, g.var().map_err(bad)?);
+                g.finish().map_err(bad)?;
+                got.nodes = graph.snapshot().node_count();
+                for (ty, (src, dst, w)) in &edges {
+                    got.edges += src.len() as u64;
+                    let ty = (!ty.is_empty()).then_some(ty.as_str());
+                    graph.load_edges(src, dst, Some(w), ty).map_err(failed)?;
+                }
+                for (l, p) in &indexes {
+                    graph.create_index(l, p).map_err(failed)?;
+                }
+                if (k, n, e) != (got.kv, got.nodes, got.edges) {
+                    return Err(bad(format!(
+                        "end block counts {k} entries, {n} nodes, {e} edges; the file holds {}, {}, {}",
+                        got.kv, got.nodes, got.edges
+                    )));
+                }
+                if !matches!(frames.next_frame()?, Next::End) {
+                    return Err(codec::damaged(path, at, "data after the end block"));
+                }
+                return Ok(got);
+            }
+            t => return Err(bad(format!("unknown block type {t}"))),
+        }
+        g.finish().map_err(bad)?;
+    }
+}
+
+enum NodeError {
+    Malformed(Malformed),
+    Load(Error),
+}
+
+impl From<Malformed> for NodeError {
+    fn from(m: Malformed) -> Self {
+        NodeError::Malformed(m)
+    }
+}
+
+impl From<Error> for NodeError {
+    fn from(e: Error) -> Self {
+        NodeError::Load(e)
+    }
+}
+
+/// One node of a node block.
+struct NodeImage<'a> {
+    created: &'a str,
+    labels: Vec<&'a str>,
+    props: Vec<(&'a str, Value)>,
+}
+
+/// Creates the nodes of one block (ids from `next`), in runs of one label.
+fn load_nodes(g: &mut Get<'_>, graph: &Graph, next: u64) -> Result<(), NodeError> {
+    let (first, count) = (g.var()?, g.var()?);
+    let have = graph.snapshot().node_count();
+    if first != have || next > have {
+        return Err(NodeError::Malformed(format!("node block starts at id {first}, expected {have}")));
+    }
+    let mut nodes: Vec<Option<NodeImage<'_>>> = Vec::new();
+    for _ in 0..count {
+        if g.u8()? == 0 {
+            nodes.push(None);
+            continue;
+        }
+        let created = g.str()?;
+        let labels = (0..g.len()?).map(|_| g.str()).collect::<Result<Vec<_>, _>>()?;
+        let mut props = Vec::new();
+        for _ in 0..g.len()? {
+            let name = g.str()?;
+            let v = Value::decode(g.bytes()?).map_err(|e| format!("bad property value: {e}"))?;
+            props.push((name, v));
+        }
+        nodes.push(Some(NodeImage { created, labels, props }));
+    }
+    fn label_of<'a>(n: &Option<NodeImage<'a>>) -> &'a str {
+        n.as_ref().map_or("", |n| n.created)
+    }
+    let mut i = 0;
+    while i < nodes.len() {
+        let label = label_of(&nodes[i]);
+        let run = nodes[i..].iter().take_while(|n| label_of(n) == label).count();
+        graph.add_nodes(run as u64, (!label.is_empty()).then_some(label))?;
+        i += run;
+    }
+    for (id, node) in (first..).zip(&nodes) {
+        match node {
+            None => graph.remove_node(id)?,
+            Some(n) => {
+                for l in n.labels.iter().filter(|l| **l != n.created) {
+                    graph.add_label(id, l)?;
+                }
+                if !n.created.is_empty() && !n.labels.contains(&n.created) {
+                    // Created with a label it no longer has: the creation label still ranks first if re-added.
+                    graph.remove_label(id, n.created)?;
+                }
+                for (name, v) in &n.props {
+                    graph.set_property_value(id, name, v.clone())?;
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,218 @@
+//! Node labels: zero or more per node, versioned, with a label index.
+//!
+//! A node created with a label keeps it in its slot (written before the node
+//! is published, so it appears with the node) and in one *range* entry of the
+//! label index per `add_nodes` call, so creating many labelled nodes costs one
+//! map write. Labels added later, and the removal of any label, are versioned
+//! entries of the node (`l`, node, label) and of the label index (`L`, label,
+//! node), written under one stamp so that both views agree at every version.
+
+use super::versioned::{Publish, ReadAt, key, prefix_end, tag};
+use super::{Graph, GraphCore, GraphWrite, Snapshot};
+use crate::error::{Error, Result};
+use std::collections::BTreeSet;
+use std::sync::atomic::Ordering;
+
+/// The payload of a node's label entry for a label it has.
+const HAS: &[u8] = &[1];
+/// The payload for a label it lost (a tombstone would mean "as created").
+const LOST: &[u8] = &[0];
+
+impl GraphCore {
+    /// Records that nodes `first .. first + count` are created with `label`
+    /// (before they are published). Label 0 is none.
+    pub(super) fn note_created(&self, first: u64, count: u64, label: u32) {
+        if label != 0 && count > 0 {
+            let k = key(tag::LABEL_RANGE, &[&label.to_be_bytes(), &first.to_be_bytes()]);
+            self.model.put_settled(self, &k, &count.to_le_bytes());
+        }
+    }
+
+    /// The label node `id` was created with (0: none).
+    fn created_label(&self, id: u64) -> u32 {
+        self.nodes.get(id).map_or(0, |s| s.label.load(Ordering::Relaxed))
+    }
+
+    /// Whether node `id` has label `label` as read by `read`.
+    pub(super) fn has_label_at(&self, id: u64, label: u32, read: ReadAt) -> bool {
+        let k = key(tag::NODE_LABEL, &[&id.to_be_bytes(), &label.to_be_bytes()]);
+        match self.model.read_entry(self, &k, read) {
+            Some(Some(payload)) => payload == HAS,
+            Some(None) | None => label != 0 && self.created_label(id) == label,
+        }
+    }
+
+    /// The label ids of node `id` as read by `read`, in id order.
+    pub(super) fn labels_at(&self, id: u64, read: ReadAt) -> Vec<u32> {
+        let prefix = key(tag::NODE_LABEL, &[&id.to_be_bytes()]);
+        let mut labels = BTreeSet::new();
+        self.model.scan(self, &prefix, &prefix_end(&prefix), read, |k, payload| {
+            if payload == HAS {
+                labels.insert(u32::from_be_bytes(k[9..13].try_into().expect("label key")));
+            }
+        });
+        let created = self.created_label(id);
+        if created != 0 && self.has_label_at(id, created, read) {
+            labels.insert(created);
+        }
+        labels.into_iter().collect()
+    }
+
+    /// The label names of node `id` as read by `read`, in name order.
+    pub(super) fn label_names_at(&self, id: u64, read: ReadAt) -> Vec<String> {
+        let mut names: Vec<String> = self.labels_at(id, read).into_iter().filter_map(|l| self.labels.name(l)).collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// See [`Graph::node_label`].
+    pub(super) fn primary_label(&self, id: u64) -> String {
+        let latest = ReadAt::version(super::stamp::LATEST);
+        let created = self.created_label(id);
+        if created != 0 && self.has_label_at(id, created, latest) {
+            return self.labels.name(created).unwrap_or_default();
+        }
+        self.label_names_at(id, latest).into_iter().next().unwrap_or_default()
+    }
+
+    /// The nodes with label `label` as read by `read` that pass `alive`, in id order.
+    pub(super) fn nodes_with_label_at(&self, label: u32, read: ReadAt, alive: impl Fn(u64) -> bool) -> Vec<u64> {
+        let lb = label.to_be_bytes();
+        let mut ids = BTreeSet::new();
+        let lo = key(tag::LABEL_NODE, &[&lb]);
+        self.model.scan(self, &lo, &prefix_end(&lo), read, |k, _| {
+            ids.insert(u64::from_be_bytes(k[5..13].try_into().expect("label index key")));
+        });
+        let lo = key(tag::LABEL_RANGE, &[&lb]);
+        self.model.scan(self, &lo, &prefix_end(&lo), read, |k, count| {
+            let first = u64::from_be_bytes(k[5..13].try_into().expect("label range key"));
+            let count = u64::from_le_bytes(count.as_slice().try_into().unwrap_or_default());
+            ids.extend((first..first.saturating_add(count)).filter(|&id| self.has_label_at(id, label, read)));
+        });
+        ids.into_iter().filter(|&id| alive(id)).collect()
+    }
+
+    /// Adds (`present`) or removes label `label` of node `id` under
+    /// `publish`, with the label index and the property indexes on the
+    /// label; `forget` (for a removed node) leaves tombstones that pruning
+    /// drops. Call under the node's entity lock. Returns whether it changed.
+    pub(super) fn write_label(
+        &self,
+        id: u64,
+        label: u32,
+        present: bool,
+        forget: bool,
+        publish: &mut Publish,
+    ) -> Result<bool> {
+        let read = ReadAt { at: super::stamp::LATEST, own: Some(publish.ticket()) };
+        if self.has_label_at(id, label, read) == present {
+            return Ok(false);
+        }
+        let (ib, lb) = (id.to_be_bytes(), label.to_be_bytes());
+        let own = if present {
+            Some(HAS)
+        } else if forget {
+            None
+        } else {
+            Some(LOST)
+        };
+        self.model.put(self, publish, &key(tag::NODE_LABEL, &[&ib, &lb]), own)?;
+        let payload = present.then_some(&[][..]);
+        self.model.put(self, publish, &key(tag::LABEL_NODE, &[&lb, &ib]), payload)?;
+        for index in self.model.indexes.on_label(label) {
+            if let Some(value) = self.prop_at(tag::NODE_PROP, id, index.prop, read) {
+                self.model.put(self, publish, &index.entry_key(&value, id), payload)?;
+            }
+        }
+        Ok(true)
+    }
+
+    /// Adds or removes a label by name as one write; see [`GraphCore::write_label`].
+    fn set_label(&self, id: u64, label: &str, present: bool, publish: Option<&mut Publish>) -> Result<bool> {
+        if label.is_empty() {
+            return Err(Error::invalid("empty label"));
+        }
+        let label = if present {
+            self.labels.intern(Some(label))
+        } else {
+            match self.labels.find(Some(label)) {
+                Some(l) => l,
+                None => {
+                    self.live_slot(id)?;
+                    return Ok(false);
+                }
+            }
+        };
+        self.node_write(id, publish, |p| self.write_label(id, label, present, false, p))
+    }
+
+    /// Adds label `label` to node `id` under `publish` (a batch's; `None`
+    /// for a write of its own). Returns whether the node lacked it.
+    pub(crate) fn add_label_in(&self, id: u64, label: &str, publish: Option<&mut Publish>) -> Result<bool> {
+        self.set_label(id, label, true, publish)
+    }
+
+    /// Removes label `label` of node `id` under `publish`. Returns whether the node had it.
+    pub(crate) fn remove_label_in(&self, id: u64, label: &str, publish: Option<&mut Publish>) -> Result<bool> {
+        self.set_label(id, label, false, publish)
+    }
+}
+
+impl Graph {
+    /// Adds label `label` to node `id`; returns false if it had it already.
+    pub fn add_label(&self, id: u64, label: &str) -> Result<bool> {
+        self.core.logged(|| self.core.add_label_in(id, label, None), |_| GraphWrite::Label { id, label, add: true })
+    }
+
+    /// Removes label `label` from node `id`; returns false if it lacked it.
+    pub fn remove_label(&self, id: u64, label: &str) -> Result<bool> {
+        self.core.logged(|| self.core.remove_label_in(id, label, None), |_| GraphWrite::Label { id, label, add: false })
+    }
+
+    /// The labels of node `id`, in name order.
+    pub fn node_labels(&self, id: u64) -> Result<Vec<String>> {
+        self.core.live_slot(id)?;
+        Ok(self.core.label_names_at(id, ReadAt::version(super::stamp::LATEST)))
+    }
+
+    /// Whether node `id` has label `label`.
+    pub fn has_label(&self, id: u64, label: &str) -> Result<bool> {
+        self.core.live_slot(id)?;
+        let latest = ReadAt::version(super::stamp::LATEST);
+        Ok(self.core.labels.find(Some(label)).is_some_and(|l| l != 0 && self.core.has_label_at(id, l, latest)))
+    }
+}
+
+impl Snapshot {
+    fn read_at(&self) -> ReadAt {
+        ReadAt::version(self.version())
+    }
+
+    /// The labels of node `id` in this snapshot, in name order.
+    pub fn node_labels(&self, id: u64) -> Result<Vec<String>> {
+        self.check_node(id)?;
+        Ok(self.core().label_names_at(id, self.read_at()))
+    }
+
+    /// Whether node `id` has label `label` in this snapshot.
+    pub fn has_label(&self, id: u64, label: &str) -> Result<bool> {
+        self.check_node(id)?;
+        let core = self.core();
+        Ok(core.labels.find(Some(label)).is_some_and(|l| l != 0 && core.has_label_at(id, l, self.read_at())))
+    }
+
+    /// The nodes with label `label` in this snapshot, in id order, found
+    /// through the label index (no scan of the graph).
+    pub fn nodes_with_label(&self, label: &str) -> Vec<u64> {
+        let core = self.core();
+        match core.labels.find(Some(label)).filter(|&l| l != 0) {
+            Some(l) => core.nodes_with_label_at(l, self.read_at(), |id| self.contains_node(id)),
+            None => Vec::new(),
+        }
+    }
+
+    /// `NotFound` unless `id` is a node of this snapshot.
+    pub(super) fn check_node(&self, id: u64) -> Result<()> {
+        if self.contains_node(id) { Ok(()) } else { Err(Error::not_found(format!("no node {id}"))) }
+    }
+}

@@ -1,0 +1,308 @@
+//! Nodes of the multi-entry skiplist and their immutable revisions.
+//!
+//! A [`Node`] covers the keys from its `low` key up to the `low` key of its
+//! level-0 successor. Its contents are one [`Rev`] (revision): the node's
+//! sorted keys, one value [`Slot`] per key and the level-0 successor, all
+//! fixed at creation except the slots' values. Index levels 1 and up are the
+//! node's `tower`, plain lock-free linked lists (nodes are never unlinked).
+
+use super::slot::{Raw, Slot};
+use crate::sync::{AtomicPtr, Ordering};
+use crossbeam_epoch::{Atomic, Guard, Owned, Pointable, Pointer, Shared};
+use smallvec::SmallVec;
+use std::alloc::Layout;
+use std::cell::UnsafeCell;
+use std::mem::MaybeUninit;
+
+/// A node's low key: inline up to 24 bytes, so that comparing it during a
+/// descent costs no second cache miss.
+pub(super) type Key = SmallVec<[u8; 24]>;
+
+/// Index levels above level 0; a tower holds at most this many.
+pub(super) const MAX_LEVELS: usize = 10;
+
+/// One node of the skiplist. The tower is inline (no second cache miss per
+/// index hop); the low key, the revision pointer and the lowest index
+/// levels share the first cache line.
+#[repr(C)]
+pub(super) struct Node {
+    /// The smallest key this node may hold (empty for the head).
+    pub(super) low: Key,
+    /// The [`prefix`] of `low`, compared first during a descent.
+    pub(super) prefix: u64,
+    /// The current revision.
+    pub(super) rev: Atomic<Rev>,
+    /// Successors on index levels 1, 2, … (null: none yet); only the first
+    /// `levels` are used.
+    pub(super) tower: [AtomicPtr<Node>; MAX_LEVELS],
+    /// Index levels this node is linked into.
+    pub(super) levels: u8,
+}
+
+impl Node {
+    /// A node with `levels` index levels and first revision `rev`.
+    pub(super) fn new(low: &[u8], rev: Owned<Rev>, levels: usize) -> Box<Node> {
+        let tower = std::array::from_fn(|_| AtomicPtr::new(std::ptr::null_mut()));
+        let levels = u8::try_from(levels.min(MAX_LEVELS)).expect("at most MAX_LEVELS");
+        Box::new(Node { low: low.into(), prefix: prefix(low), rev: Atomic::from(rev), tower, levels })
+    }
+
+    /// The successor on index level `level` (1-based), if any.
+    pub(super) fn up(&self, level: usize) -> Option<&Node> {
+        // SAFETY: tower pointers are null or point to nodes of the same map,
+        // which are freed only when the map is dropped (`&mut` access).
+        unsafe { self.tower[level - 1].load(Ordering::SeqCst).as_ref() }
+    }
+}
+
+/// The first 8 bytes of `key` as a big-endian number, zero-padded: two keys
+/// whose prefixes differ compare like their prefixes (equal prefixes decide
+/// nothing).
+pub(super) fn prefix(key: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    let n = key.len().min(8);
+    b[..n].copy_from_slice(&key[..n]);
+    u64::from_be_bytes(b)
+}
+
+/// The sized start of a revision's block; the offsets count from the block's start.
+#[repr(C)]
+struct Header {
+    /// The level-0 successor (null: last node).
+    next: *const Node,
+    /// The [`prefix`] of the successor's low key (0 if none).
+    next_prefix: u64,
+    /// Number of keys.
+    len: u32,
+    /// Size of the whole block in bytes.
+    size: u32,
+    /// Offset of the `u32` key prefixes (the first 4 bytes of each key, big-endian).
+    prefixes: u32,
+    /// Offset of the `u32` end offsets of the keys within the key bytes.
+    ends: u32,
+    /// Offset of the keys' bytes, concatenated in order.
+    keys: u32,
+}
+
+/// Offset of the slots: right after the header, at the slots' alignment.
+const SLOTS: usize = size_of::<Header>().next_multiple_of(align_of::<Slot>());
+
+/// An immutable node revision in one allocation: a [`Header`], one value
+/// [`Slot`] per key, the keys' 4-byte prefixes, their end offsets and their
+/// bytes. Replaced as a whole by one CAS on [`Node::rev`] after every slot
+/// is frozen.
+///
+/// The block after the header is a slice of `UnsafeCell` bytes, so that a
+/// `&Rev` covers the whole block and permits the slots' atomic writes; the
+/// other areas are written once, before the block is published.
+#[repr(C)]
+pub(super) struct Rev {
+    head: Header,
+    tail: [UnsafeCell<MaybeUninit<u8>>],
+}
+
+// SAFETY: `next` points to a node owned by the same map, which is `Sync`
+// (atomics and immutable bytes) and outlives every revision reachable from
+// it; the tail holds atomics (the slots) and bytes never written after
+// publication.
+unsafe impl Send for Rev {}
+// SAFETY: as above.
+unsafe impl Sync for Rev {}
+
+/// The allocation layout of a revision block and its area offsets
+/// (prefixes, ends, keys).
+fn layout(len: usize, keys_len: usize) -> (Layout, [usize; 3]) {
+    let too_large = "node revision too large";
+    let array = |n: usize, size: usize, align| Layout::from_size_align(n * size, align).expect(too_large);
+    let head = Layout::from_size_align(SLOTS, Rev::ALIGN).expect(too_large);
+    let (l, _) = head.extend(array(len, size_of::<Slot>(), align_of::<Slot>())).expect(too_large);
+    let (l, prefixes) = l.extend(array(len, 4, 4)).expect(too_large);
+    let (l, ends) = l.extend(array(len, 4, 4)).expect(too_large);
+    let (l, keys) = l.extend(array(keys_len, 1, 1)).expect(too_large);
+    let l = l.pad_to_align();
+    assert!(u32::try_from(l.size()).is_ok(), "node revision exceeds 4 GiB");
+    (l, [prefixes, ends, keys])
+}
+
+impl Pointable for Rev {
+    const ALIGN: usize =
+        if align_of::<Header>() > align_of::<Slot>() { align_of::<Header>() } else { align_of::<Slot>() };
+
+    /// Blocks are built by [`Rev::build`] only.
+    type Init = std::convert::Infallible;
+
+    unsafe fn init(init: Self::Init) -> usize {
+        match init {}
+    }
+
+    unsafe fn deref<'a>(ptr: usize) -> &'a Self {
+        // SAFETY: the caller passes a live block from `Rev::build`.
+        unsafe { &*Rev::block(ptr) }
+    }
+
+    unsafe fn deref_mut<'a>(ptr: usize) -> &'a mut Self {
+        // SAFETY: as in `deref`; the caller has exclusive access, and the
+        // reference derives from the block pointer, not a shared reference.
+        unsafe { &mut *Rev::block(ptr) }
+    }
+
+    unsafe fn drop(ptr: usize) {
+        // SAFETY: the caller passes a live block from `Rev::build`, once; its
+        // slots were initialised there and are dropped here (not the values
+        // they point to, which a revision does not own once retired).
+        unsafe {
+            let head = (ptr as *const Header).read();
+            let slots = (ptr as *mut u8).add(SLOTS).cast::<Slot>();
+            std::ptr::drop_in_place(std::ptr::slice_from_raw_parts_mut(slots, head.len as usize));
+            let keys_len = match head.len {
+                0 => 0,
+                n => (ptr as *const u8).add(head.ends as usize).cast::<u32>().add(n as usize - 1).read(),
+            };
+            let (layout, _) = layout(head.len as usize, keys_len as usize);
+            std::alloc::dealloc(ptr as *mut u8, layout);
+        }
+    }
+}
+
+impl Rev {
+    /// The wide pointer to the block at `ptr`.
+    ///
+    /// # Safety
+    /// `ptr` must come from [`Rev::build`] and not be freed.
+    unsafe fn block(ptr: usize) -> *mut Rev {
+        // SAFETY: `build` wrote the header, whose `size` covers the block.
+        let size = unsafe { (*(ptr as *const Header)).size } as usize;
+        let tail = size - size_of::<Header>();
+        std::ptr::slice_from_raw_parts_mut(ptr as *mut u8, tail) as *mut Rev
+    }
+
+    /// A revision of `entries` (sorted, distinct keys) followed by `next`.
+    pub(super) fn build<'g>(entries: &[(&[u8], Shared<'g, Raw>)], next: *const Node) -> Owned<Rev> {
+        let len = entries.len();
+        let keys_len: usize = entries.iter().map(|(k, _)| k.len()).sum();
+        let (layout, [prefixes, ends, keys]) = layout(len, keys_len);
+        // SAFETY: `next` is null or a node of the same map, which lives as long as the map.
+        let next_prefix = unsafe { next.as_ref() }.map_or(0, |n| n.prefix);
+        let u32_of = |n: usize| u32::try_from(n).expect("node revision exceeds 4 GiB");
+        let head = Header {
+            next,
+            next_prefix,
+            len: u32_of(len),
+            size: u32_of(layout.size()),
+            prefixes: u32_of(prefixes),
+            ends: u32_of(ends),
+            keys: u32_of(keys),
+        };
+        // SAFETY: the layout has a non-zero size (at least the header).
+        let base = unsafe { std::alloc::alloc(layout) };
+        if base.is_null() {
+            std::alloc::handle_alloc_error(layout);
+        }
+        // SAFETY: `base` is a fresh allocation of `layout`, aligned for the
+        // header and the slots; every area lies inside it at an offset
+        // aligned for its type (see `layout`), and each write stays within
+        // its area. Padding bytes stay uninitialised and are never read.
+        unsafe {
+            base.cast::<Header>().write(head);
+            let mut end = 0usize;
+            for (i, (k, v)) in entries.iter().enumerate() {
+                base.add(SLOTS).cast::<Slot>().add(i).write(Slot::new(*v));
+                base.add(prefixes).cast::<u32>().add(i).write((prefix(k) >> 32) as u32);
+                std::ptr::copy_nonoverlapping(k.as_ptr(), base.add(keys + end), k.len());
+                end += k.len();
+                base.add(ends).cast::<u32>().add(i).write(end as u32);
+            }
+            // A live block from `build`, as `Owned::from_usize` requires.
+            Owned::from_usize(base as usize)
+        }
+    }
+
+    /// An immutable `[T]` area of `n` items at byte offset `off` of the block.
+    fn area<T>(&self, off: u32, n: usize) -> &[T] {
+        let base = (self as *const Rev).cast::<u8>();
+        // SAFETY: `build` initialised `n` items of `T` at `off` (aligned for
+        // `T`) inside the block `self` covers, and never writes them again.
+        unsafe { std::slice::from_raw_parts(base.add(off as usize).cast::<T>(), n) }
+    }
+
+    /// Number of keys.
+    pub(super) fn len(&self) -> usize {
+        self.head.len as usize
+    }
+
+    /// The value slots, one per key.
+    pub(super) fn slots(&self) -> &[Slot] {
+        self.area(SLOTS as u32, self.len())
+    }
+
+    /// The keys' bytes, concatenated.
+    fn key_bytes(&self) -> &[u8] {
+        let len = self.ends().last().map_or(0, |&e| e as usize);
+        self.area(self.head.keys, len)
+    }
+
+    /// The end offset of each key in the key bytes.
+    fn ends(&self) -> &[u32] {
+        self.area(self.head.ends, self.len())
+    }
+
+    /// Key `i`.
+    pub(super) fn key(&self, i: usize) -> &[u8] {
+        let ends = self.ends();
+        let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+        &self.key_bytes()[start..ends[i] as usize]
+    }
+
+    /// The index of `key`, or where it would go: a binary search over the
+    /// 4-byte prefixes that reads a key's bytes only on a prefix tie.
+    pub(super) fn find(&self, key: &[u8]) -> Result<usize, usize> {
+        let kp = (prefix(key) >> 32) as u32;
+        let prefixes = self.area::<u32>(self.head.prefixes, self.len());
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match prefixes[mid].cmp(&kp).then_with(|| self.key(mid).cmp(key)) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Ok(mid),
+            }
+        }
+        Err(lo)
+    }
+
+    /// Whether the level-0 successor exists and its low key is at most
+    /// `key` (whose [`prefix`] is `kp`); reads the successor only on a
+    /// prefix tie.
+    pub(super) fn next_covers(&self, kp: u64, key: &[u8]) -> Option<&Node> {
+        let n = self.next()?;
+        match kp.cmp(&self.head.next_prefix) {
+            std::cmp::Ordering::Less => None,
+            std::cmp::Ordering::Greater => Some(n),
+            std::cmp::Ordering::Equal => (n.low.as_slice() <= key).then_some(n),
+        }
+    }
+
+    /// The level-0 successor, if any.
+    pub(super) fn next(&self) -> Option<&Node> {
+        // SAFETY: as in `Node::up`: nodes live as long as the map.
+        unsafe { self.head.next.as_ref() }
+    }
+
+    /// The raw level-0 successor, for building a replacement.
+    pub(super) fn next_ptr(&self) -> *const Node {
+        self.head.next
+    }
+
+    /// Bytes this revision occupies on the heap.
+    pub(super) fn heap_bytes(&self) -> usize {
+        self.head.size as usize
+    }
+}
+
+/// The current revision of `node` under `guard`.
+pub(super) fn current<'g>(node: &Node, guard: &'g Guard) -> (Shared<'g, Rev>, &'g Rev) {
+    let p = node.rev.load(Ordering::SeqCst, guard);
+    // SAFETY: a node's revision is never null; a replaced revision is retired
+    // through the epoch, so it outlives `guard`.
+    (p, unsafe { p.deref() })
+}

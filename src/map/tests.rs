@@ -1,0 +1,184 @@
+//! The map against a `BTreeMap` model, with nodes so small that every few
+//! operations split one, and at the production node size.
+
+use super::*;
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+use std::ops::RangeBounds;
+
+fn map(node_size: usize) -> ByteMap {
+    ByteMap::with_node_size(Arc::new(MemoryManager::new()), node_size)
+}
+
+fn set(m: &ByteMap, k: &[u8], v: &[u8]) {
+    m.update(k, 0, |_| Decision::Replace(NewValue::new(v, 0), ()));
+}
+
+fn get(m: &ByteMap, k: &[u8]) -> Option<Vec<u8>> {
+    m.get(k, 0, |v| v.bytes().to_vec())
+}
+
+fn entries(m: &ByteMap, lower: Bound<&[u8]>, upper: Bound<&[u8]>) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut out = Vec::new();
+    m.visit(lower, upper, 0, |k, v| {
+        out.push((k.to_vec(), v.bytes().to_vec()));
+        ControlFlow::Continue(())
+    });
+    out
+}
+
+/// Every node's keys are sorted, lie in its range, and the nodes' low keys
+/// rise along level 0 and along every index level.
+pub(super) fn check_structure(m: &ByteMap) {
+    let guard = &m.mem.pin();
+    let mut node = &*m.head;
+    let mut nodes = 0;
+    loop {
+        nodes += 1;
+        let (_, rev) = current(node, guard);
+        let next = rev.next();
+        for i in 0..rev.len() {
+            assert!(rev.key(i) >= node.low.as_slice(), "key below its node's low key");
+            assert!(i == 0 || rev.key(i - 1) < rev.key(i), "keys sorted and distinct");
+            assert!(next.is_none_or(|n| rev.key(i) < n.low.as_slice()), "key beyond its node's range");
+        }
+        assert!(rev.len() <= m.node_size, "a full node splits");
+        match next {
+            Some(n) => node = n,
+            None => break,
+        }
+    }
+    for level in 1..=MAX_LEVELS {
+        let mut x = &*m.head;
+        while let Some(y) = x.up(level) {
+            assert!(y.low > x.low, "index level {level} sorted");
+            x = y;
+        }
+    }
+    assert!(nodes >= 1);
+}
+
+#[test]
+fn splits_keep_every_key_in_order() {
+    let m = map(2);
+    let n = if cfg!(miri) { 40 } else { 200u32 };
+    for i in (0..n).rev() {
+        set(&m, &i.to_be_bytes(), &i.to_le_bytes());
+    }
+    check_structure(&m);
+    for i in 0..n {
+        assert_eq!(get(&m, &i.to_be_bytes()), Some(i.to_le_bytes().to_vec()));
+    }
+    let all = entries(&m, Bound::Unbounded, Bound::Unbounded);
+    assert_eq!(all.len(), n as usize);
+    assert!(all.windows(2).all(|w| w[0].0 < w[1].0));
+    let some = entries(&m, Bound::Excluded(&10u32.to_be_bytes()), Bound::Included(&20u32.to_be_bytes()));
+    assert_eq!(some.len(), 10);
+    assert_eq!(m.filled(), n as usize);
+}
+
+#[test]
+fn deletes_leave_tombstones_that_compaction_drops() {
+    let mem = Arc::new(MemoryManager::new());
+    let m = ByteMap::with_node_size(Arc::clone(&mem), 8);
+    for i in 0..64u8 {
+        set(&m, &[i], &[i]);
+    }
+    for i in (0..64u8).step_by(3) {
+        assert!(m.update(&[i], 0, |cur| Decision::Remove(cur.is_some())));
+    }
+    m.compact();
+    let guard = &mem.pin();
+    let mut node = &*m.head;
+    loop {
+        let (_, rev) = current(node, guard);
+        assert_eq!(tombstones(rev, guard), 0, "compaction drops every tombstone");
+        match rev.next() {
+            Some(n) => node = n,
+            None => break,
+        }
+    }
+    assert_eq!(m.filled(), 64 - 22);
+    assert_eq!(entries(&m, Bound::Unbounded, Bound::Unbounded).len(), 64 - 22);
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Set(Vec<u8>, u8),
+    Insert(Vec<u8>, u8),
+    Delete(Vec<u8>),
+    Get(Vec<u8>),
+    Scan(Vec<u8>, Vec<u8>),
+    Compact,
+}
+
+fn key() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(prop::sample::select(vec![0u8, 1, 2, b'a', 0xff]), 0..4)
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (key(), any::<u8>()).prop_map(|(k, v)| Op::Set(k, v)),
+        2 => (key(), any::<u8>()).prop_map(|(k, v)| Op::Insert(k, v)),
+        3 => key().prop_map(Op::Delete),
+        2 => key().prop_map(Op::Get),
+        1 => (key(), key()).prop_map(|(a, b)| Op::Scan(a, b)),
+        1 => Just(Op::Compact),
+    ]
+}
+
+fn run(node_size: usize, ops: Vec<Op>) {
+    let m = map(node_size);
+    let mut model = BTreeMap::<Vec<u8>, Vec<u8>>::new();
+    for op in ops {
+        match op {
+            Op::Set(k, v) => {
+                set(&m, &k, &[v]);
+                model.insert(k, vec![v]);
+            }
+            Op::Insert(k, v) => {
+                let done = m.update(&k, 0, |cur| match cur {
+                    Some(_) => Decision::Keep(false),
+                    None => Decision::Replace(NewValue::new(&[v], 0), true),
+                });
+                assert_eq!(done, !model.contains_key(&k));
+                model.entry(k).or_insert(vec![v]);
+            }
+            Op::Delete(k) => {
+                let had = m.update(&k, 0, |cur| Decision::Remove(cur.is_some()));
+                assert_eq!(had, model.remove(&k).is_some());
+            }
+            Op::Get(k) => assert_eq!(get(&m, &k), model.get(&k).cloned()),
+            Op::Scan(a, b) => {
+                let (lower, upper) = (Bound::Included(&a[..]), Bound::Excluded(&b[..]));
+                let want: Vec<_> = model.iter().filter(|(k, _)| (lower, upper).contains(&k[..])).collect();
+                let got = entries(&m, lower, upper);
+                assert!(got.iter().map(|(k, v)| (k, v)).eq(want));
+            }
+            Op::Compact => m.compact(),
+        }
+        assert_eq!(m.filled(), model.len());
+    }
+    check_structure(&m);
+    let all: Vec<_> = model.into_iter().collect();
+    assert_eq!(entries(&m, Bound::Unbounded, Bound::Unbounded), all);
+}
+
+/// Operations per tiny-node case, per production-size case (few under Miri).
+const SHORT: usize = if cfg!(miri) { 30 } else { 120 };
+const LONG: usize = if cfg!(miri) { 30 } else { 300 };
+
+proptest! {
+    // Few cases under Miri (interpreted), the default elsewhere.
+    #![proptest_config(ProptestConfig { cases: if cfg!(miri) { 2 } else { ProptestConfig::default().cases }, ..ProptestConfig::default() })]
+
+    #[test]
+    fn tiny_nodes_match_a_btreemap(ops in prop::collection::vec(op(), 1..SHORT), size in 2usize..5) {
+        run(size, ops);
+    }
+
+    #[test]
+    fn production_nodes_match_a_btreemap(ops in prop::collection::vec(op(), 1..LONG)) {
+        run(crate::sync::tuning::MAP_NODE, ops);
+    }
+}

@@ -1,0 +1,620 @@
+//! The executor: runs a plan's clauses over materialised rows.
+
+use super::error::{semantic, type_error};
+use super::eval::truth;
+use super::ir::*;
+use super::store::Store;
+use super::val::{Key, RelRef, Val};
+use crate::{Result, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// One query's run: its store, parameters and the current group's aggregates.
+pub struct Exec<'g> {
+    /// Storage.
+    pub store: Store<'g>,
+    /// Parameters.
+    pub params: &'g BTreeMap<String, Val>,
+    /// Aggregate values of the group being projected.
+    pub aggs: Vec<Val>,
+    /// Rows out and microseconds per clause (PROFILE).
+    pub profile: Option<Vec<(String, u64, u64)>>,
+}
+
+type Rows = Vec<Vec<Val>>;
+
+/// A property value from a runtime value.
+fn storable(v: Val) -> Result<Value> {
+    if let Val::List(l) = &v
+        && l.iter().any(|x| matches!(x, Val::List(_) | Val::Map(_) | Val::Null))
+    {
+        return Err(type_error("InvalidPropertyType: a property list holds scalars only"));
+    }
+    if matches!(v, Val::Map(_)) {
+        return Err(type_error("InvalidPropertyType: a map cannot be a property value"));
+    }
+    v.to_value()
+        .ok_or_else(|| type_error("InvalidPropertyType: a node, relationship or path cannot be a property value"))
+}
+
+fn non_negative(v: Val, what: &str) -> Result<usize> {
+    match v {
+        Val::Int(i) if i >= 0 => Ok(i as usize),
+        Val::Int(_) => Err(semantic("SyntaxError", format!("NegativeIntegerArgument: {what} must not be negative"))),
+        other => Err(semantic(
+            "SyntaxError",
+            format!("InvalidArgumentType: {what} needs an Integer, got {}", other.type_name()),
+        )),
+    }
+}
+
+/// A one-line description of a clause (EXPLAIN / PROFILE).
+pub fn describe(c: &Clause) -> String {
+    match c {
+        Clause::Match { optional, plan, .. } => {
+            let steps: Vec<String> = plan
+                .steps
+                .iter()
+                .map(|(s, f)| {
+                    let base = match s {
+                        Step::Start { seeks, bound: true, .. } if matches!(seeks[..], [Seek::Bound]) => {
+                            "Argument".to_string()
+                        }
+                        Step::Start { seeks, .. } => match seeks.first() {
+                            Some(Seek::Index(l, p, _)) => format!("NodeIndexSeek(:{l}({p})) or NodeByLabelScan"),
+                            Some(Seek::Range(l, p, ..)) => {
+                                format!("NodeIndexSeekByRange(:{l}({p})) or NodeByLabelScan")
+                            }
+                            Some(Seek::Label(l)) => format!("NodeByLabelScan(:{l})"),
+                            _ => "AllNodesScan".to_string(),
+                        },
+                        Step::Expand { rel, to_bound, .. } => {
+                            let kind = if rel.var_len.is_some() { "VarLengthExpand" } else { "Expand" };
+                            format!(
+                                "{kind}({}{})",
+                                if *to_bound { "Into" } else { "All" },
+                                if rel.types.is_empty() { String::new() } else { format!(" :{}", rel.types.join("|")) }
+                            )
+                        }
+                        Step::Shortest { .. } => "ShortestPath".to_string(),
+                        Step::Path { .. } => "ProjectPath".to_string(),
+                    };
+                    if f.is_empty() { base } else { format!("{base} + Filter({})", f.len()) }
+                })
+                .collect();
+            format!("{}Match: {}", if *optional { "Optional" } else { "" }, steps.join(" -> "))
+        }
+        Clause::Create { .. } => "Create".into(),
+        Clause::Merge { .. } => "Merge".into(),
+        Clause::Set(_) => "SetProperties".into(),
+        Clause::Remove(_) => "Remove".into(),
+        Clause::Delete { detach, .. } => {
+            if *detach {
+                "DetachDelete".into()
+            } else {
+                "Delete".into()
+            }
+        }
+        Clause::Unwind(..) => "Unwind".into(),
+        Clause::Project(p) => {
+            let mut s = if p.aggs.is_empty() {
+                "Projection".to_string()
+            } else {
+                format!("Aggregation({} keys)", p.keys.len())
+            };
+            if p.distinct {
+                s.push_str(" + Distinct");
+            }
+            if !p.order.is_empty() {
+                s.push_str(" + Sort");
+            }
+            if p.skip.is_some() || p.limit.is_some() {
+                s.push_str(" + Skip/Limit");
+            }
+            if p.filter.is_some() {
+                s.push_str(" + Filter");
+            }
+            s
+        }
+        Clause::Call(c) => format!("ProcedureCall({})", c.name),
+    }
+}
+
+impl Exec<'_> {
+    /// Runs one single query; returns its rows (full width; the caller
+    /// keeps the output columns).
+    pub fn run_single(&mut self, q: &Single) -> Result<Rows> {
+        let mut rows: Rows = vec![vec![Val::Null; q.width]];
+        for c in &q.clauses {
+            let t = Instant::now();
+            rows = self.clause(c, rows, q.width)?;
+            if let Some(p) = &mut self.profile {
+                p.push((describe(c), rows.len() as u64, t.elapsed().as_micros() as u64));
+            }
+        }
+        Ok(rows)
+    }
+
+    fn clause(&mut self, c: &Clause, rows: Rows, width: usize) -> Result<Rows> {
+        let widen = |mut r: Vec<Val>| {
+            r.resize(width.max(r.len()), Val::Null);
+            r
+        };
+        let mut out = Vec::new();
+        match c {
+            Clause::Match { optional, plan, new } => {
+                for row in rows {
+                    let row = widen(row);
+                    let found = self.match_rows(plan, row.clone())?;
+                    if found.is_empty() && *optional {
+                        let mut r = row;
+                        for &s in new {
+                            r[s] = Val::Null;
+                        }
+                        out.push(r);
+                    } else {
+                        out.extend(found);
+                    }
+                }
+            }
+            Clause::Create { paths, start } => {
+                for row in rows {
+                    let mut row = widen(row);
+                    for p in paths {
+                        self.create_path(p, *start, &mut row)?;
+                    }
+                    out.push(row);
+                }
+            }
+            Clause::Merge { path, plan, start, on_create, on_match } => {
+                for row in rows {
+                    let row = widen(row);
+                    let props = path.nodes.iter().map(|n| &n.props).chain(path.rels.iter().map(|r| &r.props));
+                    for p in props.flatten() {
+                        if let Val::Map(m) = self.eval(p, &row)?
+                            && m.values().any(Val::is_null)
+                        {
+                            return Err(semantic(
+                                "SemanticError",
+                                "MergeReadOwnWrites: MERGE cannot match a null property",
+                            ));
+                        }
+                    }
+                    let found = self.match_rows(plan, row.clone())?;
+                    if found.is_empty() {
+                        let mut row = row;
+                        self.create_path(path, *start, &mut row)?;
+                        self.set_items(on_create, &row)?;
+                        out.push(row);
+                    } else {
+                        for r in found {
+                            self.set_items(on_match, &r)?;
+                            out.push(r);
+                        }
+                    }
+                }
+            }
+            Clause::Set(items) => {
+                for row in &rows {
+                    self.set_items(items, row)?;
+                }
+                out = rows;
+            }
+            Clause::Remove(items) => {
+                for row in &rows {
+                    for it in items {
+                        match it {
+                            RemoveItem::Prop(t, k) => match self.eval(t, row)? {
+                                Val::Node(n) => self.store.set_node_prop(n, k, Value::Null)?,
+                                Val::Rel(r) => self.store.set_rel_prop(&r, k, Value::Null)?,
+                                Val::Null => {}
+                                other => {
+                                    return Err(type_error(format!(
+                                        "cannot remove a property of a {}",
+                                        other.type_name()
+                                    )));
+                                }
+                            },
+                            RemoveItem::Labels(t, labels) => match self.eval(t, row)? {
+                                Val::Node(n) => {
+                                    for l in labels {
+                                        self.store.remove_label(n, l)?;
+                                    }
+                                }
+                                Val::Null => {}
+                                other => {
+                                    return Err(type_error(format!("cannot remove labels of a {}", other.type_name())));
+                                }
+                            },
+                        }
+                    }
+                }
+                out = rows;
+            }
+            Clause::Delete { detach, exprs } => {
+                let mut nodes = Vec::new();
+                for row in &rows {
+                    for e in exprs {
+                        match self.eval(e, row)? {
+                            Val::Node(n) => nodes.push(n),
+                            Val::Rel(r) => self.store.delete_rel(&r)?,
+                            Val::Path(p) => {
+                                for r in &p.1 {
+                                    self.store.delete_rel(r)?;
+                                }
+                                nodes.extend(&p.0);
+                            }
+                            Val::Null => {}
+                            other => {
+                                return Err(type_error(format!(
+                                    "InvalidArgumentType: cannot delete a {}",
+                                    other.type_name()
+                                )));
+                            }
+                        }
+                    }
+                }
+                for n in nodes {
+                    self.store.delete_node(n, *detach)?;
+                }
+                out = rows;
+            }
+            Clause::Unwind(e, slot) => {
+                for row in rows {
+                    let row = widen(row);
+                    match self.eval(e, &row)? {
+                        Val::List(l) => {
+                            for v in l.iter() {
+                                let mut r = row.clone();
+                                r[*slot] = v.clone();
+                                out.push(r);
+                            }
+                        }
+                        Val::Null => {}
+                        v => {
+                            let mut r = row;
+                            r[*slot] = v;
+                            out.push(r);
+                        }
+                    }
+                }
+            }
+            Clause::Project(p) => out = self.project(p, rows, width)?,
+            Clause::Call(call) => {
+                for row in rows {
+                    let row = widen(row);
+                    let args = call.args.iter().map(|a| self.eval(a, &row)).collect::<Result<Vec<_>>>()?;
+                    for rec in super::procs::call(self, &call.name, args)? {
+                        let mut r = row.clone();
+                        for (col, slot) in &call.yields {
+                            r[*slot] = rec.get(col).cloned().unwrap_or_default();
+                        }
+                        if let Some(f) = &call.filter
+                            && truth(&self.eval(f, &r)?)? != Some(true)
+                        {
+                            continue;
+                        }
+                        out.push(r);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn props_of(&mut self, e: &Option<Expr>, row: &[Val]) -> Result<Vec<(String, Value)>> {
+        let Some(e) = e else { return Ok(Vec::new()) };
+        match self.eval(e, row)? {
+            Val::Map(m) => {
+                let mut out = Vec::new();
+                for (k, v) in m.iter() {
+                    if !v.is_null() {
+                        out.push((k.clone(), storable(v.clone())?));
+                    }
+                }
+                Ok(out)
+            }
+            Val::Null => Ok(Vec::new()),
+            other => Err(type_error(format!("properties must be a map, got {}", other.type_name()))),
+        }
+    }
+
+    fn create_path(&mut self, p: &PathPat, start: usize, row: &mut [Val]) -> Result<()> {
+        let mut ids = Vec::with_capacity(p.nodes.len());
+        for n in &p.nodes {
+            let id = match &row[n.slot] {
+                Val::Node(id) => *id,
+                Val::Null if n.slot >= start => {
+                    let props = self.props_of(&n.props, row)?;
+                    let id = self.store.create_node(&n.labels, &props)?;
+                    row[n.slot] = Val::Node(id);
+                    id
+                }
+                Val::Null => return Err(semantic("SemanticError", "cannot create a relationship to a null node")),
+                other => return Err(type_error(format!("VariableTypeConflict: {} used as a node", other.type_name()))),
+            };
+            ids.push(id);
+        }
+        let mut rels: Vec<RelRef> = Vec::new();
+        for (i, r) in p.rels.iter().enumerate() {
+            let (a, b) = if r.dir == Dir::In { (ids[i + 1], ids[i]) } else { (ids[i], ids[i + 1]) };
+            let props = self.props_of(&r.props, row)?;
+            let rel = self.store.create_rel(a, b, &r.types[0], &props)?;
+            row[r.slot] = Val::Rel(Arc::new(rel.clone()));
+            rels.push(rel);
+        }
+        if let Some(s) = p.slot {
+            row[s] = Val::Path(Arc::new((ids, rels)));
+        }
+        Ok(())
+    }
+
+    fn set_items(&mut self, items: &[SetItem], row: &[Val]) -> Result<()> {
+        for it in items {
+            match it {
+                SetItem::Prop(t, k, v) => {
+                    let target = self.eval(t, row)?;
+                    let value = storable(self.eval(v, row)?)?;
+                    match target {
+                        Val::Node(n) => self.store.set_node_prop(n, k, value)?,
+                        Val::Rel(r) => self.store.set_rel_prop(&r, k, value)?,
+                        Val::Null => {}
+                        other => {
+                            return Err(type_error(format!(
+                                "InvalidArgumentType: cannot set a property of a {}",
+                                other.type_name()
+                            )));
+                        }
+                    }
+                }
+                SetItem::Props(t, v, merge) => {
+                    let target = self.eval(t, row)?;
+                    if target.is_null() {
+                        continue;
+                    }
+                    let source = self.eval(v, row)?;
+                    let map = match &source {
+                        Val::Map(m) => (**m).clone(),
+                        Val::Node(_) | Val::Rel(_) => match self.properties(&source)? {
+                            Val::Map(m) => (*m).clone(),
+                            _ => BTreeMap::new(),
+                        },
+                        Val::Null => BTreeMap::new(),
+                        other => return Err(type_error(format!("SET needs a map, got {}", other.type_name()))),
+                    };
+                    let existing: Vec<String> = match &target {
+                        Val::Node(n) => self.store.node_props(*n).into_iter().map(|p| p.0).collect(),
+                        Val::Rel(r) => self.store.rel_props(r).into_iter().map(|p| p.0).collect(),
+                        other => return Err(type_error(format!("cannot set properties of a {}", other.type_name()))),
+                    };
+                    let mut writes: Vec<(String, Value)> = Vec::new();
+                    if !*merge {
+                        writes.extend(existing.into_iter().filter(|k| !map.contains_key(k)).map(|k| (k, Value::Null)));
+                    }
+                    for (k, v) in map {
+                        writes.push((k, storable(v)?));
+                    }
+                    for (k, v) in writes {
+                        match &target {
+                            Val::Node(n) => self.store.set_node_prop(*n, &k, v)?,
+                            Val::Rel(r) => self.store.set_rel_prop(r, &k, v)?,
+                            _ => {}
+                        }
+                    }
+                }
+                SetItem::Labels(t, labels) => match self.eval(t, row)? {
+                    Val::Node(n) => {
+                        for l in labels {
+                            self.store.add_label(n, l)?;
+                        }
+                    }
+                    Val::Null => {}
+                    other => return Err(type_error(format!("cannot set labels of a {}", other.type_name()))),
+                },
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends the ORDER BY keys of output row `o` (output ++ input columns,
+    /// with the group's aggregates current) to it.
+    fn sort_keys(&mut self, p: &Projection, o: &mut Vec<Val>) -> Result<()> {
+        let mut keys = Vec::with_capacity(p.order.len());
+        for (e, _) in &p.order {
+            keys.push(self.eval(e, o)?);
+        }
+        o.extend(keys);
+        Ok(())
+    }
+
+    fn project(&mut self, p: &Projection, rows: Rows, width: usize) -> Result<Rows> {
+        let n_out = p.items.len();
+        // Each output row carries its input row behind it, for ORDER BY.
+        let mut out: Rows = Vec::new();
+        if p.aggs.is_empty() {
+            for row in rows {
+                let mut o = Vec::with_capacity(n_out + row.len());
+                for (_, e) in &p.items {
+                    o.push(self.eval(e, &row)?);
+                }
+                o.extend(row);
+                self.sort_keys(p, &mut o)?;
+                out.push(o);
+            }
+        } else {
+            let mut ordered: BTreeMap<Key, usize> = BTreeMap::new();
+            // Per group: its first row and each aggregate's argument values.
+            let mut groups: Vec<(Vec<Val>, Rows)> = Vec::new();
+            for row in rows {
+                let mut key = Vec::with_capacity(p.keys.len());
+                for &k in &p.keys {
+                    key.push(self.eval(&p.items[k].1, &row)?);
+                }
+                let k = Key(key);
+                let g = match ordered.get(&k) {
+                    Some(&g) => g,
+                    None => {
+                        ordered.insert(k, groups.len());
+                        groups.push((row.clone(), vec![Vec::new(); p.aggs.len()]));
+                        groups.len() - 1
+                    }
+                };
+                for (ai, a) in p.aggs.iter().enumerate() {
+                    let v = match &a.arg {
+                        None => Val::Bool(true),
+                        Some(e) => self.eval(e, &row)?,
+                    };
+                    if !v.is_null() {
+                        groups[g].1[ai].push(v);
+                    }
+                }
+            }
+            if groups.is_empty() && p.keys.is_empty() {
+                groups.push((vec![Val::Null; width], vec![Vec::new(); p.aggs.len()]));
+            }
+            for (first, values) in groups {
+                let mut aggs = Vec::with_capacity(p.aggs.len());
+                for (a, vals) in p.aggs.iter().zip(values) {
+                    let extra = a.extra.as_ref().map(|e| self.eval(e, &first)).transpose()?;
+                    aggs.push(finish(a, vals, extra)?);
+                }
+                self.aggs = aggs;
+                let mut o = Vec::with_capacity(n_out + first.len());
+                for (_, e) in &p.items {
+                    o.push(self.eval(e, &first)?);
+                }
+                o.extend(first);
+                self.sort_keys(p, &mut o)?;
+                out.push(o);
+            }
+        }
+        if p.distinct {
+            let mut seen = std::collections::BTreeSet::new();
+            out.retain(|r| seen.insert(Key(r[..n_out].to_vec())));
+        }
+        if !p.order.is_empty() {
+            let k = p.order.len();
+            out.sort_by(|a, b| {
+                let (ka, kb) = (&a[a.len() - k..], &b[b.len() - k..]);
+                for (i, (_, desc)) in p.order.iter().enumerate() {
+                    let o = ka[i].order(&kb[i]);
+                    let o = if *desc { o.reverse() } else { o };
+                    if o != std::cmp::Ordering::Equal {
+                        return o;
+                    }
+                }
+                std::cmp::Ordering::Equal
+            });
+        }
+        let empty = Vec::new();
+        let skip = p
+            .skip
+            .as_ref()
+            .map(|e| self.eval(e, &empty).and_then(|v| non_negative(v, "SKIP")))
+            .transpose()?
+            .unwrap_or(0);
+        let limit =
+            p.limit.as_ref().map(|e| self.eval(e, &empty).and_then(|v| non_negative(v, "LIMIT"))).transpose()?;
+        let mut out: Rows = out.into_iter().skip(skip).take(limit.unwrap_or(usize::MAX)).collect();
+        if let Some(f) = &p.filter {
+            let mut kept = Vec::with_capacity(out.len());
+            for r in out {
+                if truth(&self.eval(f, &r)?)? == Some(true) {
+                    kept.push(r);
+                }
+            }
+            out = kept;
+        }
+        for r in &mut out {
+            r.truncate(n_out);
+            r.resize(width.max(n_out), Val::Null);
+        }
+        Ok(out)
+    }
+}
+
+fn numbers(vals: &[Val], what: &str) -> Result<Vec<f64>> {
+    vals.iter()
+        .map(|v| match v {
+            Val::Int(i) => Ok(*i as f64),
+            Val::Float(f) => Ok(*f),
+            other => Err(type_error(format!("{what}() needs numbers, got {}", other.type_name()))),
+        })
+        .collect()
+}
+
+/// The value of aggregate `a` over its non-null argument values.
+fn finish(a: &AggSpec, mut vals: Vec<Val>, extra: Option<Val>) -> Result<Val> {
+    if a.distinct {
+        let mut seen = std::collections::BTreeSet::new();
+        vals.retain(|v| seen.insert(Key(vec![v.clone()])));
+    }
+    Ok(match a.func {
+        AggFn::CountStar | AggFn::Count => Val::Int(vals.len() as i64),
+        AggFn::Collect => Val::list(vals),
+        AggFn::Sum => {
+            if vals.iter().all(|v| matches!(v, Val::Int(_))) {
+                let mut s: i64 = 0;
+                for v in &vals {
+                    if let Val::Int(i) = v {
+                        s = s
+                            .checked_add(*i)
+                            .ok_or_else(|| semantic("ArithmeticError", "integer overflow in sum()"))?;
+                    }
+                }
+                Val::Int(s)
+            } else {
+                Val::Float(numbers(&vals, "sum")?.iter().sum())
+            }
+        }
+        AggFn::Avg => {
+            if vals.is_empty() {
+                Val::Null
+            } else {
+                let ns = numbers(&vals, "avg")?;
+                Val::Float(ns.iter().sum::<f64>() / ns.len() as f64)
+            }
+        }
+        AggFn::Min => vals.into_iter().min_by(|a, b| a.order(b)).unwrap_or_default(),
+        AggFn::Max => vals.into_iter().max_by(|a, b| a.order(b)).unwrap_or_default(),
+        AggFn::StDev | AggFn::StDevP => {
+            let ns = numbers(&vals, "stDev")?;
+            let n = ns.len() as f64;
+            let sample = a.func == AggFn::StDev;
+            if ns.len() < 2 && sample || ns.is_empty() {
+                Val::Float(0.0)
+            } else {
+                let mean = ns.iter().sum::<f64>() / n;
+                let ss: f64 = ns.iter().map(|x| (x - mean).powi(2)).sum();
+                Val::Float((ss / if sample { n - 1.0 } else { n }).sqrt())
+            }
+        }
+        AggFn::PercentileCont | AggFn::PercentileDisc => {
+            let p = match extra {
+                Some(Val::Int(i)) => i as f64,
+                Some(Val::Float(f)) => f,
+                _ => return Err(semantic("ArgumentError", "a percentile must be a number")),
+            };
+            if !(0.0..=1.0).contains(&p) {
+                return Err(semantic("ArgumentError", "NumberOutOfRange: a percentile lies between 0 and 1"));
+            }
+            let mut ns = numbers(&vals, "percentile")?;
+            if ns.is_empty() {
+                return Ok(Val::Null);
+            }
+            ns.sort_by(f64::total_cmp);
+            if a.func == AggFn::PercentileDisc {
+                let idx = ((p * ns.len() as f64).ceil() as usize).saturating_sub(1).min(ns.len() - 1);
+                match vals.iter().all(|v| matches!(v, Val::Int(_))) {
+                    true => Val::Int(ns[idx] as i64),
+                    false => Val::Float(ns[idx]),
+                }
+            } else {
+                let pos = p * (ns.len() - 1) as f64;
+                let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+                Val::Float(ns[lo] + (ns[hi] - ns[lo]) * (pos - lo as f64))
+            }
+        }
+    })
+}

@@ -1,0 +1,162 @@
+//! Cypher end to end through `Engine::query`: the seed example, errors by
+//! name, parameters, and results checked against the low-level graph API.
+
+use kvgraph::query::{QueryValue, line_col};
+use kvgraph::{Engine, Params, Value};
+
+fn q(e: &Engine, text: &str) -> kvgraph::QueryResult {
+    e.query(text, &Params::new()).unwrap_or_else(|err| panic!("{text}: {err}"))
+}
+
+fn err(e: &Engine, text: &str) -> String {
+    e.query(text, &Params::new()).map(|_| ()).expect_err(text).message().to_string()
+}
+
+#[test]
+fn seed_example_returns_two_nodes_and_the_relationship() {
+    let e = Engine::new();
+    let r = q(&e, "CREATE (p1:Person {name: 'John Doe'})-[r:FRIEND]->(p2:Person {name: 'Jane Doe'}) RETURN p1, r, p2");
+    assert_eq!(r.columns, ["p1", "r", "p2"]);
+    assert_eq!(r.rows.len(), 1);
+    let [QueryValue::Node(a), QueryValue::Relationship(rel), QueryValue::Node(b)] = &r.rows[0][..] else {
+        panic!("{:?}", r.rows)
+    };
+    assert_eq!(a.labels, ["Person"]);
+    assert_eq!(a.properties["name"], Value::String("John Doe".into()));
+    assert_eq!(b.properties["name"], Value::String("Jane Doe".into()));
+    assert_eq!((rel.rel_type.as_str(), rel.start, rel.end), ("FRIEND", a.id, b.id));
+    assert_eq!((r.stats.nodes_created, r.stats.relationships_created, r.stats.properties_set), (2, 1, 2));
+    assert_eq!(r.stats.labels_added, 2);
+    // The low-level API sees the same graph.
+    let g = e.graph();
+    assert_eq!(g.node_labels(a.id).unwrap(), ["Person"]);
+    assert_eq!(g.snapshot().neighbors(a.id, kvgraph::Direction::Out, Some("FRIEND")).unwrap(), [b.id]);
+    let json = r.to_json();
+    assert!(json.starts_with(r#"{"columns":["p1","r","p2"],"rows":[[{"id":"#), "{json}");
+    assert!(json.contains(r#""type":"FRIEND""#) && json.contains(r#""stats":{"#), "{json}");
+}
+
+#[test]
+fn errors_name_what_is_wrong() {
+    let e = Engine::new();
+    let m = err(&e, "MATCH (n RETURN n");
+    assert!(m.starts_with("SyntaxError") && m.contains("1:7"), "{m}");
+    assert_eq!(err(&e, "FOREACH (x IN [1] | CREATE ())"), "SyntaxError: FOREACH is not supported");
+    assert!(err(&e, "RETURN x").contains("UndefinedVariable"));
+    assert!(err(&e, "RETURN $missing").contains("ParameterMissing"));
+    assert!(err(&e, "RETURN 1 / 0").contains("division by zero"));
+    assert!(err(&e, "RETURN 'a' - 1").starts_with("TypeError"));
+    assert_eq!(line_col("ab\ncd", 4), (2, 2));
+}
+
+#[test]
+fn parameters_maps_and_lists() {
+    let e = Engine::new();
+    let params =
+        Params::from_json(r#"{"rows": [{"name": "Ada", "age": 36}, {"name": "Alan", "age": 41}], "min": 40}"#).unwrap();
+    let r = e.query("UNWIND $rows AS row CREATE (p:Person) SET p = row RETURN count(*) AS n", &params).unwrap();
+    assert_eq!(r.rows, [[QueryValue::Int(2)]]);
+    let r = e.query("MATCH (p:Person) WHERE p.age >= $min RETURN p.name AS name", &params).unwrap();
+    assert_eq!(r.rows, [[QueryValue::String("Alan".into())]]);
+}
+
+#[test]
+fn match_where_order_aggregate_against_the_graph_api() {
+    let e = Engine::new();
+    let g = e.graph();
+    let ids: Vec<u64> = (0..20).map(|_| g.add_node(Some("N")).unwrap()).collect();
+    for (i, &id) in ids.iter().enumerate() {
+        g.set_property_value(id, "i", Value::Int(i as i64)).unwrap();
+        if i + 1 < ids.len() {
+            g.add_edge(id, ids[i + 1], Some("NEXT"), 1.0).unwrap();
+        }
+        if i % 3 == 0 && i + 3 < ids.len() {
+            g.add_edge(id, ids[i + 3], Some("JUMP"), 1.0).unwrap();
+        }
+    }
+    let r = q(&e, "MATCH (a:N)-[:NEXT|JUMP]->(b) WHERE a.i < 10 RETURN a.i AS i, count(b) AS c ORDER BY i");
+    let snap = g.snapshot();
+    let expect: Vec<Vec<QueryValue>> = (0..10)
+        .map(|i| {
+            let n = snap.edges(ids[i], kvgraph::Direction::Out).unwrap().len();
+            vec![QueryValue::Int(i as i64), QueryValue::Int(n as i64)]
+        })
+        .collect();
+    assert_eq!(r.rows, expect);
+}
+
+#[test]
+fn index_seek_gives_the_same_answer_as_a_scan() {
+    let e = Engine::new();
+    q(&e, "UNWIND range(0, 99) AS i CREATE (:P {k: i % 10, i: i})");
+    let scan = q(&e, "MATCH (p:P {k: 3}) RETURN p.i ORDER BY p.i");
+    let range = q(&e, "MATCH (p:P) WHERE p.k >= 8 RETURN p.i ORDER BY p.i");
+    q(&e, "CREATE INDEX FOR (p:P) ON (p.k)");
+    let explain = q(&e, "EXPLAIN MATCH (p:P {k: 3}) RETURN p.i");
+    assert!(explain.plan[0].operator.contains("NodeIndexSeek"), "{:?}", explain.plan);
+    assert_eq!(q(&e, "MATCH (p:P {k: 3}) RETURN p.i ORDER BY p.i").rows, scan.rows);
+    assert_eq!(q(&e, "MATCH (p:P) WHERE p.k >= 8 RETURN p.i ORDER BY p.i").rows, range.rows);
+    assert_eq!(scan.rows.len(), 10);
+    assert_eq!(range.rows.len(), 20);
+    assert_eq!(q(&e, "SHOW INDEXES").rows.len(), 1);
+    q(&e, "DROP INDEX ON :P(k)");
+    assert!(q(&e, "SHOW INDEXES").rows.is_empty());
+}
+
+#[test]
+fn procedures_over_the_kernels() {
+    let e = Engine::new();
+    q(&e, "CREATE (a:X)-[:R]->(b:X)-[:R]->(c:X), (a)-[:R]->(c), (d:Y)");
+    let r = q(&e, "CALL algo.triangleCount() YIELD triangles RETURN triangles");
+    assert_eq!(r.rows, [[QueryValue::Int(1)]]);
+    let r =
+        q(&e, "MATCH (a:X) WITH a ORDER BY id(a) LIMIT 1 CALL algo.bfs(a) YIELD node, depth RETURN max(depth) AS d");
+    assert_eq!(r.rows, [[QueryValue::Int(1)]]);
+    let r = q(&e, "CALL algo.wcc() YIELD componentId RETURN count(DISTINCT componentId) AS c");
+    assert_eq!(r.rows, [[QueryValue::Int(2)]]);
+    let r = q(&e, "CALL db.labels() YIELD label RETURN collect(label) AS l");
+    assert_eq!(r.rows, [[QueryValue::List(vec![QueryValue::String("X".into()), QueryValue::String("Y".into())])]]);
+}
+
+#[test]
+fn a_failed_write_query_changes_nothing() {
+    let e = Engine::new();
+    q(&e, "CREATE (:P {v: 1})-[:R {w: 1}]->(:P {v: 2}), (:Q)");
+    let before =
+        q(&e, "MATCH (n) OPTIONAL MATCH (n)-[r]->(m) RETURN n, type(r), properties(r), id(m) ORDER BY id(n)").rows;
+    // Writes of every kind, then a runtime error.
+    let m = err(
+        &e,
+        "MATCH (a:P {v: 1})-[r:R]->(b) SET a.v = 10, b:X REMOVE a:P CREATE (a)-[:S]->(:New) \
+         DELETE r WITH a MATCH (q:Q) DETACH DELETE q RETURN 1 / 0",
+    );
+    assert!(m.contains("division by zero"), "{m}");
+    // (A deleted relationship that the rollback recreates has a new id.)
+    assert_eq!(
+        q(&e, "MATCH (n) OPTIONAL MATCH (n)-[r]->(m) RETURN n, type(r), properties(r), id(m) ORDER BY id(n)").rows,
+        before
+    );
+    // Deleting takes effect once the query succeeds; the query no longer sees the node.
+    let r = q(&e, "MATCH (q:Q) DELETE q WITH count(*) AS c MATCH (n) RETURN c, count(n) AS left");
+    assert_eq!(r.rows, [[QueryValue::Int(1), QueryValue::Int(2)]]);
+    assert_eq!(r.stats.nodes_deleted, 1);
+    assert!(err(&e, "MATCH (n:P {v: 2}) DETACH DELETE n RETURN n.v").contains("DeletedEntityAccess"));
+    assert_eq!(q(&e, "MATCH (n) RETURN count(n)").rows, [[QueryValue::Int(2)]]);
+}
+
+#[test]
+fn parallel_relationships_are_distinct() {
+    let e = Engine::new();
+    let r = q(&e, "CREATE (a:A)-[:R {i: 1}]->(b:B), (a)-[:R {i: 2}]->(b) RETURN a");
+    assert_eq!(r.stats.relationships_created, 2);
+    let r = q(&e, "MATCH (:A)-[r:R]->(:B) RETURN r.i AS i, id(r) AS id ORDER BY i");
+    assert_eq!(r.rows.len(), 2);
+    assert_ne!(r.rows[0][1], r.rows[1][1]);
+    // The ids are the graph's: the low-level API finds them.
+    let QueryValue::Int(id) = r.rows[0][1] else { panic!() };
+    let edge = e.graph().relationship(id as u64).unwrap();
+    assert_eq!(edge.edge_type, "R");
+    let r = q(&e, "MATCH ()-[r:R {i: 1}]->() DELETE r");
+    assert_eq!(r.stats.relationships_deleted, 1);
+    assert_eq!(q(&e, "MATCH ()-[r]->() RETURN count(r)").rows, [[QueryValue::Int(1)]]);
+}

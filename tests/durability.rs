@@ -1,0 +1,185 @@
+//! Durability: save and reopen round trips, log replay, torn tails, damage,
+//! the directory lock.
+
+#[path = "durability/image.rs"]
+mod image;
+
+use image::image;
+use kvgraph::{Clock, Config, Engine, ErrorKind, Fsync, SavePolicy, Value};
+use std::path::Path;
+use std::time::Duration;
+
+fn config(dir: &Path, fsync: Fsync, clock: &Clock) -> Config {
+    Config {
+        path: Some(dir.to_path_buf()),
+        fsync,
+        clock: clock.clone(),
+        save: SavePolicy { rules: vec![] },
+        ..Config::default()
+    }
+}
+
+/// Writes some of everything: KV with and without TTL, counters, nodes with
+/// labels and typed properties, edges, a bulk load, an index, removals.
+fn populate(e: &Engine) {
+    let kv = e.kv();
+    kv.set(b"a", b"1");
+    kv.set_with_ttl(b"session", b"s", Duration::from_secs(10)).unwrap();
+    kv.set_with_ttl(b"short", b"x", Duration::from_millis(5)).unwrap();
+    assert_eq!(kv.incr(b"n", 41).unwrap(), 41);
+    assert_eq!(kv.incr(b"n", 1).unwrap(), 42);
+    assert!(kv.insert(b"b", b"2"));
+    kv.compare_and_swap(b"b", b"2", b"3").unwrap();
+    kv.set(b"gone", b"x");
+    assert!(kv.delete(b"gone"));
+    let g = e.graph();
+    let a = g.add_node(Some("Person")).unwrap();
+    let b = g.add_node_with(Some("Person"), &[("name", b"Bob")]).unwrap();
+    let c = g.add_nodes(3, Some("City")).unwrap();
+    g.add_label(a, "Admin").unwrap();
+    g.set_property_value(a, "age", Value::Int(36)).unwrap();
+    g.set_property_value(a, "tags", Value::List(vec![Value::from("x"), Value::Float(1.5)])).unwrap();
+    g.create_index("Person", "age").unwrap();
+    g.add_edge(a, b, Some("KNOWS"), 2.5).unwrap();
+    g.add_edge(b, a, None, 1.0).unwrap();
+    g.load_edges(&[c, c + 1], &[c + 1, c + 2], Some(&[0.5, 0.25]), Some("ROAD")).unwrap();
+    g.remove_edge(b, a, None).unwrap();
+    g.remove_node(c + 2).unwrap();
+    g.remove_label(a, "Person").unwrap();
+    g.set_property(b, "bio", b"bytes").unwrap();
+    g.remove_property(b, "name").unwrap();
+}
+
+#[test]
+fn log_replay_and_snapshot_restore_the_same_state() {
+    for save in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Clock::manual(1_000_000);
+        let before = {
+            let e = Engine::try_with_config(config(dir.path(), Fsync::Always, &clock)).unwrap();
+            populate(&e);
+            if save {
+                e.save().unwrap();
+                e.kv().set(b"after", b"save");
+                e.graph().add_edge(0, 2, Some("AFTER"), 3.0).unwrap();
+            }
+            image(&e)
+        };
+        let e = Engine::try_with_config(config(dir.path(), Fsync::Always, &clock)).unwrap();
+        assert_eq!(image(&e), before, "save = {save}");
+        let r = e.recovery().unwrap();
+        assert_eq!(r.snapshot.is_some(), save);
+        assert!(r.replayed > 0 && r.torn.is_none());
+        // Reopening once more loads the snapshot the first reopen folded the log into.
+        drop(e);
+        let e = Engine::try_with_config(config(dir.path(), Fsync::Always, &clock)).unwrap();
+        assert_eq!(image(&e), before);
+        assert_eq!(e.recovery().unwrap().replayed, 0);
+        assert!(
+            e.graph().snapshot().index_lookup("Person", "age", &Value::Int(36)).unwrap().is_empty(),
+            "a lost its Person label"
+        );
+        e.graph().add_label(0, "Person").unwrap();
+        assert_eq!(e.graph().snapshot().index_lookup("Person", "age", &Value::Int(36)).unwrap(), vec![0]);
+    }
+}
+
+#[test]
+fn ttls_are_absolute_across_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(1_000_000);
+    {
+        let e = Engine::try_with_config(config(dir.path(), Fsync::EverySec, &clock)).unwrap();
+        e.kv().set_with_ttl(b"k", b"v", Duration::from_millis(1000)).unwrap();
+        e.kv().set_with_ttl(b"saved", b"v", Duration::from_millis(1000)).unwrap();
+        e.save().unwrap();
+    }
+    clock.advance(Duration::from_millis(400));
+    {
+        let e = Engine::try_with_config(config(dir.path(), Fsync::EverySec, &clock)).unwrap();
+        assert_eq!(e.kv().ttl(b"k"), Some(Some(Duration::from_millis(600))));
+        assert_eq!(e.kv().ttl(b"saved"), Some(Some(Duration::from_millis(600))));
+    }
+    clock.advance(Duration::from_millis(600));
+    let e = Engine::try_with_config(config(dir.path(), Fsync::EverySec, &clock)).unwrap();
+    assert_eq!(e.kv().get(b"k"), None);
+    assert_eq!(e.kv().len(), 0);
+}
+
+#[test]
+fn a_second_engine_on_the_directory_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = Engine::open(dir.path()).unwrap();
+    let err = Engine::open(dir.path()).err().expect("locked");
+    assert_eq!(err.kind(), ErrorKind::Io);
+    assert!(err.message().contains("in use"), "{err}");
+    drop(e);
+    Engine::open(dir.path()).unwrap();
+}
+
+#[test]
+fn in_memory_engines_have_no_save() {
+    let e = Engine::new();
+    assert_eq!(e.save().unwrap_err().kind(), ErrorKind::InvalidArgument);
+    assert!(e.recovery().is_none());
+}
+
+fn only_log(dir: &Path) -> std::path::PathBuf {
+    let mut logs: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "kvgl") && std::fs::metadata(p).unwrap().len() > 16)
+        .collect();
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    logs.pop().unwrap()
+}
+
+#[test]
+fn a_torn_last_record_is_cut_and_reported_a_damaged_one_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(0);
+    {
+        let e = Engine::try_with_config(config(dir.path(), Fsync::Always, &clock)).unwrap();
+        for i in 0..10u8 {
+            e.kv().set(&[i], &[i; 20]);
+        }
+    }
+    let log = only_log(dir.path());
+    let data = std::fs::read(&log).unwrap();
+    // Flip a bit in the middle: an error naming the file and offset.
+    let mut bad = data.clone();
+    bad[16 + 8 + 3] ^= 0x10;
+    std::fs::write(&log, &bad).unwrap();
+    let err = Engine::try_with_config(config(dir.path(), Fsync::Always, &clock)).err().unwrap();
+    assert_eq!(err.kind(), ErrorKind::Io);
+    assert!(err.message().contains(&log.display().to_string()) && err.message().contains("offset 16"), "{err}");
+    // Cut the last record short: recovered up to it, and reported.
+    std::fs::write(&log, &data[..data.len() - 5]).unwrap();
+    let e = Engine::try_with_config(config(dir.path(), Fsync::Always, &clock)).unwrap();
+    assert_eq!(e.kv().len(), 9);
+    let (file, _, cut) = e.recovery().unwrap().torn.clone().unwrap();
+    assert_eq!((file, cut), (log, 33 - 5), "records are 33 bytes; 28 of the last remained");
+}
+
+#[test]
+fn unlogged_graph_writes_are_refused_not_lost() {
+    // Relationship ids and batches are not in the log yet: a durable engine
+    // refuses them with a clear error instead of forgetting them on reopen.
+    let dir = tempfile::tempdir().unwrap();
+    let e = Engine::try_with_config(config(dir.path(), Fsync::Never, &Clock::system())).unwrap();
+    let g = e.graph();
+    let a = g.add_node(Some("Person")).unwrap();
+    let b = g.add_node(Some("Person")).unwrap();
+    let err = g.create_relationship(a, b, Some("FRIEND"), 1.0).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert!(err.to_string().contains("not persisted yet"), "{err}");
+    let mut batch = g.batch();
+    batch.add_edge(a, b, Some("FRIEND"), 1.0).unwrap();
+    assert_eq!(batch.commit().unwrap_err().kind(), ErrorKind::InvalidArgument);
+    g.add_edge(a, b, Some("KNOWS"), 1.0).unwrap();
+    let rel = g.snapshot().neighbors(a, kvgraph::Direction::Out, None).unwrap();
+    assert_eq!(rel, vec![b]);
+    assert_eq!(g.set_rel_property(0, "since", Value::Int(2020)).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    // What is logged still works, and nothing of the refused writes is there.
+    assert_eq!(g.snapshot().edge_count(), 1);
+}
