@@ -160,3 +160,23 @@ fn parallel_relationships_are_distinct() {
     assert_eq!(r.stats.relationships_deleted, 1);
     assert_eq!(q(&e, "MATCH ()-[r]->() RETURN count(r)").rows, [[QueryValue::Int(1)]]);
 }
+
+#[test]
+fn deeply_nested_queries_get_an_error_not_a_crash() {
+    let e = Engine::new();
+    let n = 100_000;
+    for text in [
+        format!("RETURN {}1{}", "(".repeat(n), ")".repeat(n)),
+        format!("RETURN {}1{}", "[".repeat(n), "]".repeat(n)),
+        format!("RETURN {}1", "NOT ".repeat(n)),
+        format!("RETURN {}1", "-".repeat(n)),
+        format!("RETURN 1{}", "+1".repeat(n)),
+        format!("RETURN {}1{}", "{a: ".repeat(n), "}".repeat(n)),
+    ] {
+        let msg = err(&e, &text);
+        assert!(msg.starts_with("SyntaxError"), "{msg}");
+    }
+    // Reasonable nesting still runs.
+    let r = q(&e, &format!("RETURN {}1{} AS x", "(".repeat(50), ")".repeat(50)));
+    assert_eq!(r.rows[0][0], QueryValue::Int(1));
+}

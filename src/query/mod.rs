@@ -26,6 +26,7 @@ mod exec;
 mod funcs;
 mod ir;
 mod json;
+mod limits;
 mod lower;
 mod matcher;
 mod plan;
