@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs each fuzz target (fuzz/fuzz_targets/: `ops`, `ffi`, `value`, `loaders`, and the server's
+# Runs each fuzz target (fuzz/fuzz_targets/: `ops`, `ffi`, `value`, `loaders`, `cypher`, and the server's
 # request parser `resp` and glob matcher `glob`) for N seconds
 # (default 600) with cargo-fuzz (libFuzzer + AddressSanitizer, debug
 # assertions on), keeping the corpus in fuzz/corpus/<target>.
@@ -17,7 +17,7 @@ secs="${1:-600}"
 shift || true
 targets=("$@")
 all=0
-[ ${#targets[@]} -eq 0 ] && targets=(ops ffi value loaders resp glob) && all=1
+[ ${#targets[@]} -eq 0 ] && targets=(ops ffi value loaders cypher resp glob) && all=1
 cd "$(dirname "$0")/.."
 export CARGO_CACHE_RUSTC_INFO=0 CARGO_TERM_COLOR=never
 
