@@ -65,6 +65,12 @@ fn main() {
                 eprintln!("kvgraph-server: ready to accept connections on {a}");
             }
         }
+        if srv.persist.is_none() && std::path::Path::new("kv").join("LOCK").exists() {
+            eprintln!(
+                "kvgraph-server: note: this dir holds persisted data (kv/), not loaded: persistence is off \
+                 (start with --appendonly yes to load it)"
+            );
+        }
         if let Some(p) = &srv.persist {
             let c = srv.config.read();
             eprintln!(
@@ -92,15 +98,19 @@ fn main() {
             eprintln!("kvgraph-server: saving the data at shutdown failed: {e}");
             1
         }
-        Ok(()) if code == 0 && srv.persist.is_some() => {
-            eprintln!("kvgraph-server: data saved, shut down");
+        Ok(_) if code != 0 => code,
+        Ok(true) => {
+            eprintln!("kvgraph-server: snapshot saved and logs synced, shut down");
             0
         }
-        Ok(()) if code == 0 => {
+        Ok(false) if srv.persist.is_some() => {
+            eprintln!("kvgraph-server: logs synced, shut down");
+            0
+        }
+        Ok(false) => {
             eprintln!("kvgraph-server: shut down (persistence off: nothing to save)");
             0
         }
-        Ok(()) => code,
     };
     std::process::exit(code);
 }

@@ -10,7 +10,6 @@
 //! `rdb_changes_since_last_save` see them) and a graceful shutdown.
 
 use crate::server::Server;
-use kvgraph::Fsync;
 use parking_lot::Mutex;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -29,8 +28,6 @@ pub fn unix_secs() -> u64 {
 pub struct Persistence {
     /// The data directory (absolute).
     pub dir: PathBuf,
-    /// The engines' fsync policy (fixed at startup).
-    pub fsync: Fsync,
     /// The `save` rules in force (`CONFIG SET save` changes them).
     pub rules: Mutex<Vec<(u64, u64)>>,
     /// Write commands run since startup.
@@ -56,11 +53,10 @@ pub struct Persistence {
 }
 
 impl Persistence {
-    /// The state for data in `dir` under `fsync` with `rules`.
-    pub fn new(dir: PathBuf, fsync: Fsync, rules: Vec<(u64, u64)>) -> Self {
+    /// The state for data in `dir` with `rules`.
+    pub fn new(dir: PathBuf, rules: Vec<(u64, u64)>) -> Self {
         Persistence {
             dir,
-            fsync,
             rules: Mutex::new(rules),
             changes: AtomicU64::new(0),
             changes_at_save: AtomicU64::new(0),
@@ -177,12 +173,15 @@ impl Server {
 
     /// What a graceful shutdown does with the data: a snapshot if `save`
     /// rules are set (unless `SHUTDOWN NOSAVE`), then a sync of every log.
-    pub fn finish(&self) -> Result<(), String> {
-        let Some(p) = &self.persist else { return Ok(()) };
-        if !p.nosave.load(Ordering::Relaxed) && !p.rules.lock().is_empty() {
+    /// Returns whether it saved a snapshot.
+    pub fn finish(&self) -> Result<bool, String> {
+        let Some(p) = &self.persist else { return Ok(false) };
+        let save = !p.nosave.load(Ordering::Relaxed) && !p.rules.lock().is_empty();
+        if save {
             self.save()?;
         }
-        self.sync()
+        self.sync()?;
+        Ok(save)
     }
 }
 
@@ -277,7 +276,7 @@ mod tests {
 
     #[test]
     fn rules_fire_on_changes_and_time() {
-        let p = Persistence::new(PathBuf::from("."), Fsync::EverySec, vec![(0, 3)]);
+        let p = Persistence::new(PathBuf::from("."), vec![(0, 3)]);
         assert!(!p.due());
         p.changed(2);
         assert!(!p.due());

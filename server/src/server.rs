@@ -97,7 +97,7 @@ impl Server {
         .map_err(|e| format!("cannot open the keyspace in {}: {e}", dir.join("kv").display()))?;
         let store = Store::open(engine).map_err(|e| format!("cannot open the keyspace: {e}"))?;
         let graphs = Graphs::open(dir.join("graphs"), fsync)?;
-        let persist = Persistence::new(dir, fsync, config.save_rules());
+        let persist = Persistence::new(dir, config.save_rules());
         let srv = Self::build(config, store, graphs, Some(persist));
         crate::persist::start_rules(&srv).map_err(|e| format!("cannot start the save-rules thread: {e}"))?;
         Ok(srv)
