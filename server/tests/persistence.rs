@@ -314,6 +314,24 @@ fn appendfsync_always_survives_sigkill_without_save() {
 }
 
 #[test]
+fn compact_reply_ids_keep_their_meaning_across_restarts() {
+    let dir = TempDir::new("schema");
+    let args = ["--appendonly", "yes", "--appendfsync", "always"];
+    let mut s = start(&dir.0, &args);
+    assert!(s.text(&["GRAPH.QUERY", "ids", "CREATE (:A {x: 1}), (:B {y: 2})"]).contains("Nodes created: 2"));
+    // First seen in replies: B (id 0, key y 0), then A (id 1, key x 1).
+    let b = s.text(&["GRAPH.QUERY", "ids", "MATCH (n:B) RETURN n", "--compact"]);
+    let a = s.text(&["GRAPH.QUERY", "ids", "MATCH (n:A) RETURN n", "--compact"]);
+    assert!(b.contains(", [0], [[0, 3, 2]]") && a.contains(", [1], [[1, 3, 1]]"), "{b} {a}");
+    s.kill9();
+    let mut s = start(&dir.0, &args);
+    let rows = |r: &str| r.split("Cached execution").next().unwrap().to_string();
+    assert_eq!(rows(&s.text(&["GRAPH.QUERY", "ids", "MATCH (n:A) RETURN n", "--compact"])), rows(&a));
+    let labels = s.text(&["GRAPH.QUERY", "ids", "CALL db.labels()"]);
+    assert!(labels.starts_with("[[label], [[B], [A]]"), "{labels}");
+}
+
+#[test]
 fn save_rules_and_snapshot_only_mode() {
     let dir = TempDir::new("rules");
     // `--save` alone turns persistence on (the log is kept as well).

@@ -14,7 +14,8 @@
 //! `CALL db.labels()`, `CALL db.relationshipTypes()` and
 //! `CALL db.propertyKeys()` return. Those lists are kept per graph in
 //! first-seen order and never shrink, as FalkorDB's schema does, so an id a
-//! client has cached keeps its meaning.
+//! client has cached keeps its meaning (across restarts too: a durable
+//! graph stores them in its engine's KV map).
 
 use super::{CmdResult, Ctx, Error, parse_i64};
 use crate::frame::{Reply, format_double};
@@ -95,6 +96,58 @@ struct Schema {
     keys: Names,
 }
 
+/// Engine-key prefix of a durable graph's schema entries in its engine's
+/// (otherwise unused) KV map: then the list's tag and the id (u64 BE) →
+/// the name. So compact ids keep their meaning across restarts.
+const SCHEMA_PREFIX: &[u8] = b"schema/";
+
+impl Schema {
+    fn lists(&mut self) -> [(u8, &mut Names); 3] {
+        [(b'l', &mut self.labels), (b't', &mut self.types), (b'k', &mut self.keys)]
+    }
+
+    /// The lists a durable graph's engine stored.
+    fn load(engine: &Engine) -> Schema {
+        let mut schema = Schema::default();
+        for (tag, names) in schema.lists() {
+            let prefix = [SCHEMA_PREFIX, &[tag]].concat();
+            for (k, v) in engine.kv().scan_prefix(&prefix) {
+                let id = k[prefix.len()..].try_into().map_or(u64::MAX, u64::from_be_bytes);
+                // Ids are dense and stored in order; anything else is not ours.
+                if id == names.list.len() as u64 {
+                    names.id(&String::from_utf8_lossy(&v));
+                }
+            }
+        }
+        schema
+    }
+
+    /// The list lengths now, for [`Schema::store_new`].
+    fn lens(&self) -> [usize; 3] {
+        [self.labels.list.len(), self.types.list.len(), self.keys.list.len()]
+    }
+
+    /// Drops the names added since the lengths were `before` (not stored).
+    fn forget_new(&mut self, before: [usize; 3]) {
+        for ((_, names), from) in self.lists().into_iter().zip(before) {
+            for name in names.list.drain(from..) {
+                names.ids.remove(&name);
+            }
+        }
+    }
+
+    /// Stores in a durable `engine` the names added since the lengths were `before`.
+    fn store_new(&mut self, engine: &Engine, before: [usize; 3]) -> kvgraph::Result<()> {
+        for ((tag, names), from) in self.lists().into_iter().zip(before) {
+            for (id, name) in names.list.iter().enumerate().skip(from) {
+                let key = [SCHEMA_PREFIX, &[tag], &(id as u64).to_be_bytes()].concat();
+                engine.kv().try_set(&key, name.as_bytes())?;
+            }
+        }
+        Ok(())
+    }
+}
+
 #[derive(Default, Debug)]
 struct Names {
     list: Vec<String>,
@@ -157,7 +210,8 @@ impl Graphs {
             let engine = storage.engine(entry.path()).map_err(|e| {
                 format!("cannot open graph {:?} in {}: {e}", String::from_utf8_lossy(&name), entry.path().display())
             })?;
-            by_name.insert(name, Arc::new(NamedGraph { engine, ..NamedGraph::default() }));
+            let schema = Mutex::new(Schema::load(&engine));
+            by_name.insert(name, Arc::new(NamedGraph { engine, schema, ..NamedGraph::default() }));
         }
         Ok(Graphs { by_name: RwLock::new(by_name), storage: Some(storage), ..Graphs::default() })
     }
@@ -377,10 +431,20 @@ fn run_query(ctx: &mut Ctx, args: &[Vec<u8>], read_only: bool) -> CmdResult {
     }
     let elapsed = started.elapsed().as_secs_f64() * 1000.0;
     let mut schema = graph.schema.lock();
+    let before = schema.lens();
     if let Some(p) = SchemaProc::of(text) {
         result = schema_reply(&mut schema, p, &result);
     }
+    let start = ctx.out.buf.len();
     encode(ctx.out, &result, format, &mut schema, cached, elapsed);
+    if graph.engine.recovery().is_some()
+        && let Err(e) = schema.store_new(&graph.engine, before)
+    {
+        // The reply's new ids would mean something else after a restart.
+        ctx.out.buf.truncate(start);
+        schema.forget_new(before);
+        return Err(format!("MISCONF cannot store the graph's schema: {e}").into());
+    }
     Ok(())
 }
 
