@@ -58,6 +58,8 @@ struct Server {
     child: Child,
     conn: BufReader<TcpStream>,
     stderr: Arc<Mutex<String>>,
+    /// The thread reading stderr (it ends when the server exits).
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 /// Starts `cmd` (a server command line with `--port 0`), waits for its
@@ -79,7 +81,7 @@ fn spawn(mut cmd: Command) -> Result<Server, String> {
     };
     let stderr = Arc::new(Mutex::new(seen));
     let sink = Arc::clone(&stderr);
-    std::thread::spawn(move || {
+    let reader = std::thread::spawn(move || {
         let mut line = String::new();
         while err.read_line(&mut line).is_ok_and(|n| n > 0) {
             sink.lock().unwrap().push_str(&line);
@@ -87,7 +89,7 @@ fn spawn(mut cmd: Command) -> Result<Server, String> {
         }
     });
     let conn = BufReader::new(TcpStream::connect(("127.0.0.1", port)).unwrap());
-    Ok(Server { child, conn, stderr })
+    Ok(Server { child, conn, stderr, reader: Some(reader) })
 }
 
 fn server_cmd(dir: &Path, args: &[&str]) -> Command {
@@ -115,12 +117,23 @@ impl Server {
     }
 
     /// `SHUTDOWN`, then waits for a clean exit.
-    fn shutdown(mut self) -> String {
-        let mut req = b"*1\r\n$8\r\nSHUTDOWN\r\n".to_vec();
+    fn shutdown(self) -> String {
+        self.shutdown_with(&[])
+    }
+
+    /// `SHUTDOWN args…`, then waits for a clean exit; returns the server's stderr.
+    fn shutdown_with(mut self, args: &[&str]) -> String {
+        let mut req = format!("*{}\r\n$8\r\nSHUTDOWN\r\n", args.len() + 1).into_bytes();
+        for a in args {
+            req.extend_from_slice(format!("${}\r\n{a}\r\n", a.len()).as_bytes());
+        }
         let _ = self.conn.get_mut().write_all(&req);
         req.clear();
         let _ = self.conn.read_to_end(&mut req);
         assert!(self.child.wait().unwrap().success());
+        if let Some(r) = self.reader.take() {
+            r.join().unwrap();
+        }
         self.log()
     }
 
@@ -341,8 +354,8 @@ fn save_rules_and_snapshot_only_mode() {
     assert_eq!(s.text(&["CONFIG", "SET", "save", "0 1"]), "OK");
     assert_eq!(s.text(&["CONFIG", "GET", "save"]), "[save, 0 1]");
     assert_eq!(s.text(&["SET", "k", "v"]), "OK");
-    s.wait_info("rdb_changes_since_last_save", "0");
-    assert!(s.text(&["INFO", "persistence"]).contains("rdb_saves:1"));
+    s.wait_info("rdb_saves", "1");
+    assert!(s.text(&["INFO", "persistence"]).contains("rdb_changes_since_last_save:0\r"));
     let r = s.text(&["CONFIG", "SET", "appendonly", "yes"]);
     assert!(r.contains("can't change persistence at run time"), "{r}");
     let r = s.text(&["CONFIG", "SET", "appendfsync", "always"]);
@@ -352,6 +365,14 @@ fn save_rules_and_snapshot_only_mode() {
     s.kill9();
     let mut s = start(&dir.0, &["--save", "3600 1"]);
     assert_eq!(s.text(&["GET", "k"]), "v");
+    // NOSAVE: no snapshot at shutdown, but the log is synced.
+    assert_eq!(s.text(&["SET", "k2", "v2"]), "OK");
+    let log = s.shutdown_with(&["NOSAVE"]);
+    assert!(log.contains("logs synced, shut down"), "{log}");
+    let mut s = start(&dir.0, &["--save", "3600 1"]);
+    assert_eq!(s.text(&["GET", "k2"]), "v2");
+    let log = s.shutdown();
+    assert!(log.contains("snapshot saved and logs synced"), "{log}");
 }
 
 #[test]
