@@ -28,6 +28,11 @@ pub fn unix_secs() -> u64 {
 pub struct Persistence {
     /// The data directory (absolute).
     pub dir: PathBuf,
+    /// `appendfsync always`: replies to writes wait until the writes are
+    /// synced, one sync for all the replies a connection sends at once (the
+    /// engines themselves sync every second, so a pipeline of writes costs
+    /// one fsync, not one per write).
+    pub always: bool,
     /// The `save` rules in force (`CONFIG SET save` changes them).
     pub rules: Mutex<Vec<(u64, u64)>>,
     /// Write commands run since startup.
@@ -53,10 +58,11 @@ pub struct Persistence {
 }
 
 impl Persistence {
-    /// The state for data in `dir` with `rules`.
-    pub fn new(dir: PathBuf, rules: Vec<(u64, u64)>) -> Self {
+    /// The state for data in `dir` with `rules`; `always`: `appendfsync always`.
+    pub fn new(dir: PathBuf, always: bool, rules: Vec<(u64, u64)>) -> Self {
         Persistence {
             dir,
+            always,
             rules: Mutex::new(rules),
             changes: AtomicU64::new(0),
             changes_at_save: AtomicU64::new(0),
@@ -276,7 +282,7 @@ mod tests {
 
     #[test]
     fn rules_fire_on_changes_and_time() {
-        let p = Persistence::new(PathBuf::from("."), vec![(0, 3)]);
+        let p = Persistence::new(PathBuf::from("."), false, vec![(0, 3)]);
         assert!(!p.due());
         p.changed(2);
         assert!(!p.due());

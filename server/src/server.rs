@@ -87,7 +87,9 @@ impl Server {
         }
         let dir = std::path::absolute(&config.dir)
             .map_err(|e| format!("cannot resolve dir {}: {e}", config.dir.display()))?;
-        let fsync = fsync_policy(&config.appendfsync);
+        // `always` is kept by syncing before replies (see `Persistence::always`).
+        let always = config.appendfsync == "always";
+        let fsync = if always { kvgraph::Fsync::EverySec } else { fsync_policy(&config.appendfsync) };
         let engine = kvgraph::Engine::try_with_config(kvgraph::Config {
             path: Some(dir.join("kv")),
             fsync,
@@ -97,7 +99,7 @@ impl Server {
         .map_err(|e| format!("cannot open the keyspace in {}: {e}", dir.join("kv").display()))?;
         let store = Store::open(engine).map_err(|e| format!("cannot open the keyspace: {e}"))?;
         let graphs = Graphs::open(dir.join("graphs"), fsync)?;
-        let persist = Persistence::new(dir, config.save_rules());
+        let persist = Persistence::new(dir, always, config.save_rules());
         let srv = Self::build(config, store, graphs, Some(persist));
         crate::persist::start_rules(&srv).map_err(|e| format!("cannot start the save-rules thread: {e}"))?;
         Ok(srv)
@@ -169,6 +171,8 @@ pub struct Session {
     pub watched: Vec<Watched>,
     /// Close the connection once the current replies are written.
     pub closing: bool,
+    /// Writes whose replies must wait for a sync (`appendfsync always`).
+    pub unsynced: bool,
 }
 
 impl Session {

@@ -136,15 +136,18 @@ impl Schema {
         }
     }
 
-    /// Stores in a durable `engine` the names added since the lengths were `before`.
-    fn store_new(&mut self, engine: &Engine, before: [usize; 3]) -> kvgraph::Result<()> {
+    /// Stores in a durable `engine` the names added since the lengths were
+    /// `before`; returns whether there were any.
+    fn store_new(&mut self, engine: &Engine, before: [usize; 3]) -> kvgraph::Result<bool> {
+        let mut wrote = false;
         for ((tag, names), from) in self.lists().into_iter().zip(before) {
             for (id, name) in names.list.iter().enumerate().skip(from) {
                 let key = [SCHEMA_PREFIX, &[tag], &(id as u64).to_be_bytes()].concat();
                 engine.kv().try_set(&key, name.as_bytes())?;
+                wrote = true;
             }
         }
-        Ok(())
+        Ok(wrote)
     }
 }
 
@@ -428,6 +431,9 @@ fn run_query(ctx: &mut Ctx, args: &[Vec<u8>], read_only: bool) -> CmdResult {
         && result.stats != WriteStats::default()
     {
         p.changed(1);
+        if p.always {
+            graph.engine.sync().map_err(|e| Error::from(super::misconf(&e.to_string())))?;
+        }
     }
     let elapsed = started.elapsed().as_secs_f64() * 1000.0;
     let mut schema = graph.schema.lock();
@@ -437,9 +443,14 @@ fn run_query(ctx: &mut Ctx, args: &[Vec<u8>], read_only: bool) -> CmdResult {
     }
     let start = ctx.out.buf.len();
     encode(ctx.out, &result, format, &mut schema, cached, elapsed);
-    if graph.engine.recovery().is_some()
-        && let Err(e) = schema.store_new(&graph.engine, before)
-    {
+    let always = ctx.srv.persist.as_ref().is_some_and(|p| p.always);
+    let stored = match graph.engine.recovery() {
+        None => Ok(()),
+        Some(_) => schema
+            .store_new(&graph.engine, before)
+            .and_then(|wrote| if wrote && always { graph.engine.sync() } else { Ok(()) }),
+    };
+    if let Err(e) = stored {
         // The reply's new ids would mean something else after a restart.
         ctx.out.buf.truncate(start);
         schema.forget_new(before);

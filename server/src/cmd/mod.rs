@@ -326,6 +326,7 @@ pub fn run(ctx: &mut Ctx, spec: &Spec, args: &[Vec<u8>]) {
         Ok(()) => p.changed(1),
         Err(e) => ctx.out.error(&e),
     }
+    ctx.sess.unsynced |= p.always;
     if let Err(e) = store.check_log() {
         ctx.out.buf.truncate(start);
         ctx.out.error(&misconf(&e));
@@ -333,7 +334,7 @@ pub fn run(ctx: &mut Ctx, spec: &Spec, args: &[Vec<u8>]) {
 }
 
 /// The error reply to a write that cannot be made durable.
-fn misconf(why: &str) -> String {
+pub fn misconf(why: &str) -> String {
     format!("MISCONF Errors writing to the append only file: {why}")
 }
 
