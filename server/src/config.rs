@@ -17,14 +17,17 @@ pub struct Config {
     pub requirepass: Option<Vec<u8>>,
     /// Refuse non-loopback clients while no password is set (`protected-mode`).
     pub protected_mode: bool,
-    /// Working directory (`dir`), fixed at startup.
+    /// Working directory (`dir`), fixed at startup; with persistence on,
+    /// the data lives in its `kv/` and `graphs/` sub-directories.
     pub dir: PathBuf,
-    /// `appendonly`: must stay `no` in this build.
+    /// `appendonly`: log every write (turns persistence on).
     pub appendonly: bool,
-    /// `appendfsync` (`always`, `everysec`, `no`).
+    /// `appendfsync` (`always`, `everysec`, `no`): the engine's fsync policy.
     pub appendfsync: String,
-    /// `save` policy: must stay empty in this build.
-    pub save: String,
+    /// `save` rules as `(seconds, changes)` pairs; `None` when not given
+    /// (Redis's default rules then apply if `appendonly` is on). Non-empty
+    /// rules turn persistence on.
+    pub save: Option<Vec<(u64, u64)>>,
     /// Most clients connected at once (`maxclients`).
     pub maxclients: usize,
     /// Worker threads (`threads`, also `io-threads`; 0: one per core).
@@ -70,7 +73,7 @@ impl Default for Config {
             dir: PathBuf::from("."),
             appendonly: false,
             appendfsync: "everysec".into(),
-            save: String::new(),
+            save: None,
             maxclients: 10_000,
             threads: 0,
             limits: Limits::default(),
@@ -81,8 +84,43 @@ impl Default for Config {
     }
 }
 
-/// What persistence options cannot do in this build.
-pub const NO_PERSISTENCE: &str = "persistence is not available in this build";
+/// Why `SAVE`/`BGSAVE` are refused on a server started without persistence.
+pub const NO_PERSISTENCE: &str =
+    "persistence is off (start the server with --appendonly yes or --save \"<seconds> <changes>\")";
+
+/// Redis's default `save` rules, used when `appendonly` is on and no `save`
+/// is given.
+pub const DEFAULT_SAVE: &[(u64, u64)] = &[(3600, 1), (300, 100), (60, 10_000)];
+
+/// Parses `save` arguments: `""` (or nothing) for no rules, else
+/// `<seconds> <changes>` pairs, possibly in one argument.
+pub fn parse_save(values: &[String]) -> Result<Vec<(u64, u64)>, String> {
+    let words: Vec<&str> = values.iter().flat_map(|v| v.split_whitespace()).filter(|w| *w != "\"\"").collect();
+    if !words.len().is_multiple_of(2) {
+        return Err("Invalid save parameters: expected <seconds> <changes> pairs".into());
+    }
+    words
+        .chunks(2)
+        .map(|p| match (p[0].parse::<u64>(), p[1].parse::<u64>()) {
+            (Ok(s), Ok(c)) => Ok((s, c)),
+            _ => Err(format!("Invalid save parameters: '{} {}' are not two numbers", p[0], p[1])),
+        })
+        .collect()
+}
+
+/// `save` rules as Redis writes them (`3600 1 300 100`).
+pub fn save_text(rules: &[(u64, u64)]) -> String {
+    rules.iter().map(|(s, c)| format!("{s} {c}")).collect::<Vec<_>>().join(" ")
+}
+
+/// The engine fsync policy an `appendfsync` value names.
+pub fn fsync_policy(appendfsync: &str) -> kvgraph::Fsync {
+    match appendfsync {
+        "always" => kvgraph::Fsync::Always,
+        "no" => kvgraph::Fsync::Never,
+        _ => kvgraph::Fsync::EverySec,
+    }
+}
 
 /// Parses a size as Redis does: digits with an optional `k`, `kb`, `m`,
 /// `mb`, `g`, `gb` suffix (any case).
@@ -144,7 +182,6 @@ impl Config {
             config.apply(name, &rest[i + 1..j])?;
             i = j;
         }
-        config.check()?;
         Ok(config)
     }
 
@@ -176,7 +213,15 @@ impl Config {
                 }
                 self.appendfsync = v;
             }
-            "save" => self.save = values.join(" "),
+            "save" => {
+                // As in a Redis config file: `save ""` clears the rules, and
+                // each further `save` line adds to those given before it.
+                let rules = parse_save(values)?;
+                match &mut self.save {
+                    Some(have) if !rules.is_empty() => have.extend(rules),
+                    _ => self.save = Some(rules),
+                }
+            }
             "maxclients" => self.maxclients = one()?.parse().map_err(|_| "maxclients must be a number".to_string())?,
             "threads" | "io-threads" => {
                 self.threads = one()?.parse().map_err(|_| "threads must be a number".to_string())?
@@ -210,15 +255,19 @@ impl Config {
         Ok(())
     }
 
-    /// Refuses what this build cannot do.
-    fn check(&self) -> Result<(), String> {
-        if self.appendonly {
-            return Err(format!("--appendonly yes: {NO_PERSISTENCE}"));
+    /// Whether the data persists: `appendonly yes` or non-empty `save` rules.
+    pub fn persistent(&self) -> bool {
+        self.appendonly || self.save.as_ref().is_some_and(|r| !r.is_empty())
+    }
+
+    /// The snapshot rules in force: those given, else Redis's defaults when
+    /// persistent, else none.
+    pub fn save_rules(&self) -> Vec<(u64, u64)> {
+        match &self.save {
+            Some(rules) => rules.clone(),
+            None if self.persistent() => DEFAULT_SAVE.to_vec(),
+            None => Vec::new(),
         }
-        if !self.save.trim().is_empty() && self.save.trim() != "\"\"" {
-            return Err(format!("--save {}: {NO_PERSISTENCE} (use --save \"\")", self.save));
-        }
-        Ok(())
     }
 }
 
@@ -245,9 +294,23 @@ mod tests {
         let c = Config::from_args(&args("--port 7000 --bind 0.0.0.0 --requirepass pw --maxclients 5")).unwrap();
         assert_eq!((c.port, c.bind.clone(), c.maxclients), (7000, vec!["0.0.0.0".to_string()], 5));
         assert_eq!(c.requirepass.as_deref(), Some(&b"pw"[..]));
-        assert!(Config::from_args(&args("--appendonly yes")).unwrap_err().contains(NO_PERSISTENCE));
-        assert!(Config::from_args(&args("--save 3600 1")).unwrap_err().contains(NO_PERSISTENCE));
-        assert!(Config::from_args(&args("--appendonly no --appendfsync always")).is_ok());
+        let c = Config::from_args(&args("--appendonly yes")).unwrap();
+        assert!(c.persistent());
+        assert_eq!(c.save_rules(), DEFAULT_SAVE);
+        let c = Config::from_args(&args("--save 3600 1 --save 60 5")).unwrap();
+        assert!(c.persistent() && !c.appendonly);
+        assert_eq!(c.save_rules(), vec![(3600, 1), (60, 5)]);
+        let c = Config::from_args(&["--save".into(), "900 1 300 10".into()]).unwrap();
+        assert_eq!(save_text(&c.save_rules()), "900 1 300 10");
+        let c = Config::from_args(&["--appendonly".into(), "yes".into(), "--save".into(), "".into()]).unwrap();
+        assert!(c.persistent() && c.save_rules().is_empty());
+        let c = Config::from_args(&["--save".into(), "".into()]).unwrap();
+        assert!(!c.persistent());
+        assert!(!Config::default().persistent());
+        assert!(Config::from_args(&args("--save 3600")).is_err());
+        assert!(Config::from_args(&args("--save 1 x")).is_err());
+        let c = Config::from_args(&args("--appendonly no --appendfsync always")).unwrap();
+        assert_eq!((c.persistent(), fsync_policy(&c.appendfsync)), (false, kvgraph::Fsync::Always));
         assert!(Config::from_args(&args("--nonsense 1")).is_err());
         assert_eq!(parse_size("1mb"), Some(1 << 20));
     }

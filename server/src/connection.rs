@@ -78,11 +78,14 @@ async fn run(srv: &Server, stream: &mut TcpStream, sess: &mut Session) -> std::i
             let c = srv.config.read();
             (c.limits, c.output_limit)
         };
+        // Replies in `out` (one per request).
+        let mut replies = 0;
         loop {
             let was_authenticated = sess.authenticated;
             match parser.next(&mut input, &limits, sess.authenticated) {
                 Ok(Some(args)) => {
                     cmd::dispatch(srv, sess, &mut out, &args);
+                    replies += 1;
                     if sess.authenticated != was_authenticated {
                         if sess.authenticated {
                             srv.unauthenticated.fetch_sub(1, Ordering::Relaxed);
@@ -96,6 +99,7 @@ async fn run(srv: &Server, stream: &mut TcpStream, sess: &mut Session) -> std::i
                 }
                 Ok(None) => break,
                 Err(e) => {
+                    settle(srv, sess, &mut out, replies);
                     out.error(&e.to_string());
                     stream.write_all(&out.buf).await?;
                     return linger(stream).await;
@@ -106,11 +110,14 @@ async fn run(srv: &Server, stream: &mut TcpStream, sess: &mut Session) -> std::i
                 return Ok(());
             }
             if out.buf.len() >= FLUSH_AT {
+                settle(srv, sess, &mut out, replies);
                 stream.write_all(&out.buf).await?;
                 out.buf.clear();
+                replies = 0;
             }
         }
         if !out.buf.is_empty() {
+            settle(srv, sess, &mut out, replies);
             stream.write_all(&out.buf).await?;
             out.buf.clear();
         }
@@ -122,6 +129,22 @@ async fn run(srv: &Server, stream: &mut TcpStream, sess: &mut Session) -> std::i
         }
     }
     stream.flush().await
+}
+
+/// Under `appendfsync always`, makes the writes behind the `replies`
+/// pending in `out` durable before they go out; if that fails, each of them
+/// becomes the `MISCONF` error instead (the connection stays up).
+fn settle(srv: &Server, sess: &mut Session, out: &mut Reply, replies: usize) {
+    if !std::mem::take(&mut sess.unsynced) {
+        return;
+    }
+    if let Err(e) = srv.store.engine().sync() {
+        out.buf.clear();
+        let msg = cmd::misconf(&e.to_string());
+        for _ in 0..replies {
+            out.error(&msg);
+        }
+    }
 }
 
 /// Closes after a protocol error so that the client can read the error:

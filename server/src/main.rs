@@ -9,8 +9,8 @@ fn main() {
     if args.iter().any(|a| a == "--help" || a == "-h") {
         println!(
             "usage: kvgraph-server [config-file] [--port N] [--bind ADDR…] [--requirepass PW] \
-             [--protected-mode yes|no] [--dir PATH] [--appendonly no] [--appendfsync always|everysec|no] \
-             [--save \"\"] [--maxclients N] [--threads N] [--proto-max-bulk-len SIZE] \
+             [--protected-mode yes|no] [--dir PATH] [--appendonly yes|no] [--appendfsync always|everysec|no] \
+             [--save \"SECS CHANGES …\"] [--maxclients N] [--threads N] [--proto-max-bulk-len SIZE] \
              [--client-query-buffer-limit SIZE] [--client-output-buffer-limit normal HARD 0 0]"
         );
         return;
@@ -30,7 +30,13 @@ fn main() {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     };
-    let srv = Server::new(config);
+    let srv = match Server::open(config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("kvgraph-server: {e}");
+            std::process::exit(1);
+        }
+    };
     // The acceptor and signal handling run here; connections on the workers.
     let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -59,6 +65,24 @@ fn main() {
                 eprintln!("kvgraph-server: ready to accept connections on {a}");
             }
         }
+        if srv.persist.is_none() && std::path::Path::new("kv").join("LOCK").exists() {
+            eprintln!(
+                "kvgraph-server: note: this dir holds persisted data (kv/), not loaded: persistence is off \
+                 (start with --appendonly yes to load it)"
+            );
+        }
+        if let Some(p) = &srv.persist {
+            let c = srv.config.read();
+            eprintln!(
+                "kvgraph-server: persistence on in {} (appendonly {}, appendfsync {}, save \"{}\"): {} keys, {} graphs loaded",
+                p.dir.display(),
+                if c.appendonly { "yes" } else { "no" },
+                c.appendfsync,
+                kvgraph_server::config::save_text(&p.rules.lock()),
+                srv.store.dbsize(),
+                srv.graphs.len(),
+            );
+        }
         tokio::spawn(on_signals(Arc::clone(&srv)));
         listener::serve(Arc::clone(&srv), listeners, inboxes).await;
         0
@@ -68,9 +92,26 @@ fn main() {
         let _ = w.join();
     }
     rt.shutdown_timeout(std::time::Duration::from_secs(1));
-    if code == 0 {
-        eprintln!("kvgraph-server: shut down (no persistence in this build: nothing to flush)");
-    }
+    // `process::exit` runs no destructors: the engines' logs are synced here.
+    let code = match srv.finish() {
+        Err(e) => {
+            eprintln!("kvgraph-server: saving the data at shutdown failed: {e}");
+            1
+        }
+        Ok(_) if code != 0 => code,
+        Ok(true) => {
+            eprintln!("kvgraph-server: snapshot saved and logs synced, shut down");
+            0
+        }
+        Ok(false) if srv.persist.is_some() => {
+            eprintln!("kvgraph-server: logs synced, shut down");
+            0
+        }
+        Ok(false) => {
+            eprintln!("kvgraph-server: shut down (persistence off: nothing to save)");
+            0
+        }
+    };
     std::process::exit(code);
 }
 

@@ -2,13 +2,14 @@
 //! counters) and the state of one client session.
 
 use crate::cmd::graph::Graphs;
-use crate::config::Config;
+use crate::config::{Config, fsync_policy};
+use crate::persist::Persistence;
 use crate::store::Store;
 use parking_lot::{Mutex, RwLock};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
 use std::time::Instant;
 use tokio::sync::watch;
 
@@ -44,6 +45,8 @@ pub struct ClientInfo {
 
 /// The server: one keyspace over one engine, shared by every connection.
 pub struct Server {
+    /// Persistence state; `None`: everything stays in memory.
+    pub persist: Option<Persistence>,
     /// The keyspace.
     pub store: Store,
     /// The named graphs (`GRAPH.*`), each on its own engine.
@@ -62,14 +65,52 @@ pub struct Server {
     /// When the server started.
     pub started: Instant,
     shutdown: watch::Sender<bool>,
+    /// This server, for work that outlives a command (`BGSAVE`).
+    pub(crate) me: Weak<Server>,
 }
 
 impl Server {
-    /// A server with `config` over a fresh engine.
+    /// A server with `config` over a fresh in-memory engine (whatever
+    /// `config` says about persistence; see [`Server::open`]).
     pub fn new(config: Config) -> Arc<Self> {
-        Arc::new(Server {
-            store: Store::default(),
-            graphs: Graphs::default(),
+        Self::build(config, Store::default(), Graphs::default(), None)
+    }
+
+    /// A server with `config`: with persistence on (`appendonly yes` or
+    /// `save` rules), its keyspace and graphs are loaded from and logged to
+    /// `config.dir` (`kv/`, `graphs/`) and the `save` rules run; otherwise
+    /// as [`Server::new`]. Errors: the directory cannot be created, read or
+    /// locked (another server uses it), or holds damaged files.
+    pub fn open(config: Config) -> Result<Arc<Self>, String> {
+        if !config.persistent() {
+            return Ok(Self::new(config));
+        }
+        let dir = std::path::absolute(&config.dir)
+            .map_err(|e| format!("cannot resolve dir {}: {e}", config.dir.display()))?;
+        // `always` is kept by syncing before replies (see `Persistence::always`).
+        let always = config.appendfsync == "always";
+        let fsync = if always { kvgraph::Fsync::EverySec } else { fsync_policy(&config.appendfsync) };
+        let engine = kvgraph::Engine::try_with_config(kvgraph::Config {
+            path: Some(dir.join("kv")),
+            fsync,
+            save: kvgraph::SavePolicy { rules: Vec::new() },
+            ..kvgraph::Config::default()
+        })
+        .map_err(|e| format!("cannot open the keyspace in {}: {e}", dir.join("kv").display()))?;
+        let store = Store::open(engine).map_err(|e| format!("cannot open the keyspace: {e}"))?;
+        let graphs = Graphs::open(dir.join("graphs"), fsync)?;
+        let persist = Persistence::new(dir, always, config.save_rules());
+        let srv = Self::build(config, store, graphs, Some(persist));
+        crate::persist::start_rules(&srv).map_err(|e| format!("cannot start the save-rules thread: {e}"))?;
+        Ok(srv)
+    }
+
+    fn build(config: Config, store: Store, graphs: Graphs, persist: Option<Persistence>) -> Arc<Self> {
+        Arc::new_cyclic(|me| Server {
+            persist,
+            me: me.clone(),
+            store,
+            graphs,
             config: RwLock::new(config),
             clients: Mutex::new(BTreeMap::new()),
             connected: AtomicUsize::new(0),
@@ -130,6 +171,8 @@ pub struct Session {
     pub watched: Vec<Watched>,
     /// Close the connection once the current replies are written.
     pub closing: bool,
+    /// Writes whose replies must wait for a sync (`appendfsync always`).
+    pub unsynced: bool,
 }
 
 impl Session {

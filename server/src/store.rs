@@ -48,6 +48,10 @@ const VERSION_SLOTS: usize = 65_536;
 pub const MAX_STRIPES: usize = 16;
 /// Scan cursors remembered at once (the oldest are forgotten first).
 const MAX_CURSORS: usize = 65_536;
+/// A record outside the keyspace (neither `k` nor `f`) that a durable
+/// engine holds so that [`Store::check_log`] can ask whether the log still
+/// records writes: inserting it again changes nothing and logs nothing.
+const PROBE: &[u8] = b"p";
 
 /// Why a key's value cannot serve a command.
 pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
@@ -219,6 +223,7 @@ pub struct Store {
     versions: Box<[AtomicU64]>,
     generation: AtomicU64,
     cursors: Mutex<Cursors>,
+    durable: bool,
 }
 
 impl Default for Store {
@@ -231,13 +236,47 @@ impl Store {
     /// A keyspace over `engine`'s KV map.
     pub fn new(engine: Engine) -> Self {
         Store {
-            engine,
             global: RwLock::new(()),
             stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
             versions: (0..VERSION_SLOTS).map(|_| AtomicU64::new(0)).collect(),
             generation: AtomicU64::new(1),
             cursors: Mutex::new(Cursors { next: 1, ..Cursors::default() }),
+            durable: engine.recovery().is_some(),
+            engine,
         }
+    }
+
+    /// A keyspace over the records a durable `engine` recovered: new
+    /// collections get generations above every stored one (so no element
+    /// left behind by a crash between a command's writes shows up in them).
+    pub fn open(engine: Engine) -> kvgraph::Result<Self> {
+        let mut generation = 0;
+        engine.kv().scan_with(Some(b"k"), Some(b"l"), |_, v| {
+            if let Some(Value::Coll(m)) = decode(v) {
+                generation = generation.max(m.generation);
+            }
+            ControlFlow::Continue(())
+        });
+        engine.kv().scan_with(Some(b"f"), Some(b"g"), |k, _| {
+            let len = k.get(1..5).and_then(|l| l.try_into().ok()).map_or(0, u32::from_be_bytes) as usize;
+            if let Some(g) = k.get(5 + len..13 + len).and_then(|g| g.try_into().ok()) {
+                generation = generation.max(u64::from_be_bytes(g));
+            }
+            ControlFlow::Continue(())
+        });
+        engine.kv().try_insert(PROBE, b"")?;
+        let store = Self::new(engine);
+        store.generation.store(generation + 1, Ordering::Relaxed);
+        Ok(store)
+    }
+
+    /// `Err` once a durable engine can no longer record writes (a full
+    /// disk, a failed fsync: the failure sticks); always `Ok` in memory.
+    pub fn check_log(&self) -> Result<(), String> {
+        if !self.durable {
+            return Ok(());
+        }
+        self.kv().try_insert(PROBE, b"").map(|_| ()).map_err(|e| e.to_string())
     }
 
     /// The engine's KV map.

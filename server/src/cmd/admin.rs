@@ -2,7 +2,7 @@
 //! LASTSAVE, FUNCTION FLUSH, SHUTDOWN.
 
 use super::{COMMANDS, CmdResult, Ctx, Error, Spec, flag, is};
-use crate::config::NO_PERSISTENCE;
+use crate::config::save_text;
 use crate::glob::Glob;
 use std::fmt::Write;
 use std::sync::atomic::Ordering;
@@ -67,12 +67,40 @@ fn section(ctx: &Ctx, name: &str, text: &mut String) {
                 m.pending_bytes(),
             )
         }
-        "persistence" => write!(
-            text,
-            "# Persistence\r\nloading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:0\r\nrdb_bgsave_in_progress:0\r\n\
-             rdb_last_save_time:{}\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\n",
-            srv.started.elapsed().as_secs().abs_diff(unix_now().as_secs()),
-        ),
+        "persistence" => {
+            text.push_str("# Persistence\r\nloading:0\r\nasync_loading:0\r\n");
+            match &srv.persist {
+                None => write!(
+                    text,
+                    "rdb_changes_since_last_save:0\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\n\
+                     rdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\nrdb_saves:0\r\naof_enabled:0\r\n\
+                     aof_rewrite_in_progress:0\r\naof_last_write_status:ok\r\nkvgraph_persistence:off\r\n",
+                    unix_now().as_secs().saturating_sub(srv.started.elapsed().as_secs()),
+                ),
+                Some(p) => {
+                    let c = srv.config.read();
+                    let ok = |b: bool| if b { "ok" } else { "err" };
+                    write!(
+                        text,
+                        "rdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\n\
+                         rdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_saves:{}\r\naof_enabled:{}\r\n\
+                         aof_rewrite_in_progress:0\r\naof_last_write_status:{}\r\nkvgraph_persistence:on\r\n\
+                         kvgraph_dir:{}\r\nkvgraph_appendfsync:{}\r\nkvgraph_graphs:{}\r\n",
+                        p.changes_since_save(),
+                        u8::from(p.in_background()),
+                        p.last_save(),
+                        ok(p.last_ok()),
+                        p.last_secs().map_or(-1, |s| s as i64),
+                        p.saves(),
+                        u8::from(c.appendonly),
+                        ok(srv.store.check_log().is_ok()),
+                        p.dir.display(),
+                        c.appendfsync,
+                        srv.graphs.len(),
+                    )
+                }
+            }
+        }
         "stats" => write!(
             text,
             "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\n\
@@ -183,7 +211,7 @@ fn config_values(ctx: &Ctx) -> Vec<(String, String)> {
         ("dir", std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default()),
         ("appendonly", yes(c.appendonly)),
         ("appendfsync", c.appendfsync.clone()),
-        ("save", c.save.clone()),
+        ("save", save_text(&ctx.srv.persist.as_ref().map_or_else(Vec::new, |p| p.rules.lock().clone()))),
         ("maxclients", c.maxclients.to_string()),
         ("io-threads", c.threads.to_string()),
         ("proto-max-bulk-len", c.limits.max_bulk.to_string()),
@@ -215,14 +243,22 @@ pub fn config(ctx: &mut Ctx, args: &[Vec<u8>]) -> CmdResult {
         }
         "set" if args.len() >= 4 && args.len().is_multiple_of(2) => {
             let mut next = ctx.srv.config.read().clone();
+            let durable = ctx.srv.persist.is_some();
+            let mut rules = None;
             for pair in args[2..].chunks(2) {
                 let name = String::from_utf8_lossy(&pair[0]).to_ascii_lowercase();
                 let value = String::from_utf8_lossy(&pair[1]).into_owned();
-                set_one(&mut next, &name, &value).map_err(|why| {
+                set_one(&mut next, durable, &name, &value).map_err(|why| {
                     Error::from(format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"))
                 })?;
+                if name == "save" {
+                    rules = next.save.clone();
+                }
             }
             *ctx.srv.config.write() = next;
+            if let (Some(p), Some(r)) = (&ctx.srv.persist, rules) {
+                *p.rules.lock() = r;
+            }
             ctx.out.ok();
         }
         "resetstat" if args.len() == 2 => {
@@ -240,16 +276,37 @@ pub fn config(ctx: &mut Ctx, args: &[Vec<u8>]) -> CmdResult {
     Ok(())
 }
 
-/// The `CONFIG SET` allow-list.
-fn set_one(c: &mut crate::config::Config, name: &str, value: &str) -> Result<(), String> {
+/// The `CONFIG SET` allow-list; `durable`: whether persistence is on.
+/// Persistence cannot be switched on or off, nor the fsync policy changed,
+/// at run time (the engines are opened at startup); the `save` rules can be.
+fn set_one(c: &mut crate::config::Config, durable: bool, name: &str, value: &str) -> Result<(), String> {
+    const FIXED: &str = "can't change persistence at run time: restart the server with the option";
     match name {
         "maxclients" => c.maxclients = value.parse().map_err(|_| "argument couldn't be parsed into an integer")?,
         "requirepass" => c.requirepass = (!value.is_empty()).then(|| value.as_bytes().to_vec()),
         "protected-mode" => c.apply(name, &[value.to_string()])?,
         "proto-max-bulk-len" | "client-query-buffer-limit" => c.apply(name, &[value.to_string()])?,
-        "appendonly" | "save" if value == "no" || value.is_empty() => {}
-        "appendonly" | "save" => return Err(NO_PERSISTENCE.into()),
-        "appendfsync" => c.apply(name, &[value.to_string()])?,
+        "appendonly" => {
+            let mut probe = c.clone();
+            probe.apply(name, &[value.to_string()])?;
+            if probe.appendonly != c.appendonly {
+                return Err(FIXED.into());
+            }
+        }
+        "save" => {
+            let rules = crate::config::parse_save(&[value.to_string()])?;
+            if !durable && !rules.is_empty() {
+                return Err(FIXED.into());
+            }
+            c.save = Some(rules);
+        }
+        "appendfsync" => {
+            let before = c.appendfsync.clone();
+            c.apply(name, &[value.to_string()])?;
+            if durable && c.appendfsync != before {
+                return Err(FIXED.into());
+            }
+        }
         "client-output-buffer-limit" => {
             let words: Vec<String> = value.split_whitespace().map(String::from).collect();
             c.apply(name, &words)?
@@ -345,14 +402,33 @@ pub fn time(ctx: &mut Ctx, _: &[Vec<u8>]) -> CmdResult {
     Ok(())
 }
 
-/// `SAVE`, `BGSAVE`: refused, there is no persistence in this build.
-pub fn save(_: &mut Ctx, _: &[Vec<u8>]) -> CmdResult {
-    Err(format!("ERR {NO_PERSISTENCE}").into())
+/// `SAVE`: a snapshot of the keyspace and every graph, before the reply.
+pub fn save(ctx: &mut Ctx, _: &[Vec<u8>]) -> CmdResult {
+    ctx.srv.save().map_err(|e| Error::from(format!("ERR {e}")))?;
+    ctx.out.ok();
+    Ok(())
 }
 
+/// `BGSAVE [SCHEDULE]`: the same on a thread of its own.
+pub fn bgsave(ctx: &mut Ctx, args: &[Vec<u8>]) -> CmdResult {
+    match &args[1..] {
+        [] => {}
+        [a] if is(a, "schedule") => {}
+        _ => return Err(super::SYNTAX.into()),
+    }
+    ctx.srv.bgsave().map_err(|e| Error::from(format!("ERR {e}")))?;
+    ctx.out.simple("Background saving started");
+    Ok(())
+}
+
+/// `LASTSAVE`: Unix time of the last successful save (of the start,
+/// before any, and always without persistence).
 pub fn lastsave(ctx: &mut Ctx, _: &[Vec<u8>]) -> CmdResult {
-    let started = unix_now().as_secs().saturating_sub(ctx.srv.started.elapsed().as_secs());
-    ctx.out.int(started as i64);
+    let at = match &ctx.srv.persist {
+        Some(p) => p.last_save(),
+        None => unix_now().as_secs().saturating_sub(ctx.srv.started.elapsed().as_secs()),
+    };
+    ctx.out.int(at as i64);
     Ok(())
 }
 
@@ -369,9 +445,17 @@ pub fn shutdown(ctx: &mut Ctx, args: &[Vec<u8>]) -> CmdResult {
         if !["nosave", "save", "now", "force"].iter().any(|w| is(a, w)) {
             return Err(super::SYNTAX.into());
         }
-        if is(a, "save") {
-            return Err(format!("ERR Errors trying to SHUTDOWN. Check logs. ({NO_PERSISTENCE})").into());
+    }
+    let nosave = args[1..].iter().any(|a| is(a, "nosave"));
+    if args[1..].iter().any(|a| is(a, "save")) {
+        if nosave {
+            return Err(super::SYNTAX.into());
         }
+        // As Redis: the save happens before the shutdown, which a failed one stops.
+        ctx.srv.save().map_err(|e| Error::from(format!("ERR Errors trying to SHUTDOWN. Check logs. ({e})")))?;
+    }
+    if let Some(p) = &ctx.srv.persist {
+        p.nosave.store(nosave, std::sync::atomic::Ordering::Relaxed);
     }
     ctx.srv.request_shutdown();
     ctx.sess.closing = true;

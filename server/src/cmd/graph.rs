@@ -4,21 +4,29 @@
 //!
 //! Each graph name owns its own [`kvgraph::Engine`] (created by the first
 //! `GRAPH.QUERY` that names it, dropped by `GRAPH.DELETE`); graph names are
-//! a namespace apart from the Redis keys. Replies follow FalkorDB's wire
+//! a namespace apart from the Redis keys. With persistence on, each engine
+//! lives in its own directory under `<dir>/graphs/` (named by
+//! [`crate::persist::encode_name`]); `GRAPH.DELETE` first moves it into
+//! `graphs/.trash/` (one rename: a crash leaves the graph whole or gone),
+//! removed once the last query using the graph is done. Replies follow FalkorDB's wire
 //! format: verbose, or `--compact` (what the `falkordb` clients send), where
 //! labels, relationship types and property keys are ids into the lists
 //! `CALL db.labels()`, `CALL db.relationshipTypes()` and
 //! `CALL db.propertyKeys()` return. Those lists are kept per graph in
 //! first-seen order and never shrink, as FalkorDB's schema does, so an id a
-//! client has cached keeps its meaning.
+//! client has cached keeps its meaning (across restarts too: a durable
+//! graph stores them in its engine's KV map).
 
 use super::{CmdResult, Ctx, Error, parse_i64};
 use crate::frame::{Reply, format_double};
+use crate::persist::{decode_name, encode_name};
 use kvgraph::query::{Node, Path, Relationship};
-use kvgraph::{Engine, Params, QueryResult, QueryValue, Value};
+use kvgraph::{Engine, Fsync, Params, QueryResult, QueryValue, Value, WriteStats};
 use parking_lot::{Mutex, RwLock};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 /// The graphs of a server, by name.
@@ -31,6 +39,30 @@ pub struct Graphs {
     /// Query texts run so far (for `Cached execution`), bounded as the
     /// engine's plan cache is.
     seen: Mutex<HashSet<String>>,
+    /// Where the graphs persist (`None`: in memory).
+    storage: Option<Storage>,
+}
+
+/// The directory of durable graphs and their fsync policy.
+struct Storage {
+    root: PathBuf,
+    fsync: Fsync,
+    /// Names for the directories of deleted graphs.
+    trashed: AtomicU64,
+}
+
+/// Where the directories of deleted graphs wait for removal.
+const TRASH: &str = ".trash";
+
+impl Storage {
+    fn engine(&self, dir: PathBuf) -> kvgraph::Result<Engine> {
+        Engine::try_with_config(kvgraph::Config {
+            path: Some(dir),
+            fsync: self.fsync,
+            save: kvgraph::SavePolicy { rules: Vec::new() },
+            ..kvgraph::Config::default()
+        })
+    }
 }
 
 /// One graph: its engine and the ids its compact replies use.
@@ -38,6 +70,22 @@ pub struct Graphs {
 struct NamedGraph {
     engine: Engine,
     schema: Mutex<Schema>,
+    /// Held while the graph saves; `true` once it is deleted (no more saves).
+    deleted: Mutex<bool>,
+    /// Declared after `engine`, so dropped after it has released its directory.
+    trash: Trash,
+}
+
+/// The directory of a deleted durable graph, removed when dropped.
+#[derive(Default)]
+struct Trash(Mutex<Option<PathBuf>>);
+
+impl Drop for Trash {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.get_mut().take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
 }
 
 /// Append-only name lists: a name's id is its position.
@@ -46,6 +94,61 @@ struct Schema {
     labels: Names,
     types: Names,
     keys: Names,
+}
+
+/// Engine-key prefix of a durable graph's schema entries in its engine's
+/// (otherwise unused) KV map: then the list's tag and the id (u64 BE) →
+/// the name. So compact ids keep their meaning across restarts.
+const SCHEMA_PREFIX: &[u8] = b"schema/";
+
+impl Schema {
+    fn lists(&mut self) -> [(u8, &mut Names); 3] {
+        [(b'l', &mut self.labels), (b't', &mut self.types), (b'k', &mut self.keys)]
+    }
+
+    /// The lists a durable graph's engine stored.
+    fn load(engine: &Engine) -> Schema {
+        let mut schema = Schema::default();
+        for (tag, names) in schema.lists() {
+            let prefix = [SCHEMA_PREFIX, &[tag]].concat();
+            for (k, v) in engine.kv().scan_prefix(&prefix) {
+                let id = k[prefix.len()..].try_into().map_or(u64::MAX, u64::from_be_bytes);
+                // Ids are dense and stored in order; anything else is not ours.
+                if id == names.list.len() as u64 {
+                    names.id(&String::from_utf8_lossy(&v));
+                }
+            }
+        }
+        schema
+    }
+
+    /// The list lengths now, for [`Schema::store_new`].
+    fn lens(&self) -> [usize; 3] {
+        [self.labels.list.len(), self.types.list.len(), self.keys.list.len()]
+    }
+
+    /// Drops the names added since the lengths were `before` (not stored).
+    fn forget_new(&mut self, before: [usize; 3]) {
+        for ((_, names), from) in self.lists().into_iter().zip(before) {
+            for name in names.list.drain(from..) {
+                names.ids.remove(&name);
+            }
+        }
+    }
+
+    /// Stores in a durable `engine` the names added since the lengths were
+    /// `before`; returns whether there were any.
+    fn store_new(&mut self, engine: &Engine, before: [usize; 3]) -> kvgraph::Result<bool> {
+        let mut wrote = false;
+        for ((tag, names), from) in self.lists().into_iter().zip(before) {
+            for (id, name) in names.list.iter().enumerate().skip(from) {
+                let key = [SCHEMA_PREFIX, &[tag], &(id as u64).to_be_bytes()].concat();
+                engine.kv().try_set(&key, name.as_bytes())?;
+                wrote = true;
+            }
+        }
+        Ok(wrote)
+    }
 }
 
 #[derive(Default, Debug)]
@@ -87,6 +190,70 @@ impl SchemaProc {
 }
 
 impl Graphs {
+    /// The durable graphs in `root` (created if missing), each opened on
+    /// its directory with `fsync`; graphs created later persist there too.
+    /// Leftovers of deleted graphs are removed; entries that are not graph
+    /// directories are left alone.
+    pub fn open(root: PathBuf, fsync: Fsync) -> Result<Graphs, String> {
+        std::fs::create_dir_all(&root).map_err(|e| format!("cannot create {}: {e}", root.display()))?;
+        let trash = root.join(TRASH);
+        if trash.exists() {
+            std::fs::remove_dir_all(&trash).map_err(|e| format!("cannot remove {}: {e}", trash.display()))?;
+        }
+        let storage = Storage { root, fsync, trashed: AtomicU64::new(0) };
+        let mut by_name = BTreeMap::new();
+        let entries =
+            std::fs::read_dir(&storage.root).map_err(|e| format!("cannot list {}: {e}", storage.root.display()))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| format!("cannot list {}: {e}", storage.root.display()))?;
+            let Some(name) = entry.file_name().to_str().and_then(decode_name) else { continue };
+            if !entry.path().is_dir() {
+                continue;
+            }
+            let engine = storage.engine(entry.path()).map_err(|e| {
+                format!("cannot open graph {:?} in {}: {e}", String::from_utf8_lossy(&name), entry.path().display())
+            })?;
+            let schema = Mutex::new(Schema::load(&engine));
+            by_name.insert(name, Arc::new(NamedGraph { engine, schema, ..NamedGraph::default() }));
+        }
+        Ok(Graphs { by_name: RwLock::new(by_name), storage: Some(storage), ..Graphs::default() })
+    }
+
+    /// Saves a snapshot of every graph (skipping those deleted meanwhile).
+    pub fn save_all(&self) -> Result<(), String> {
+        self.each_durable(|name, e| e.save().map(|_| ()).map_err(|e| format!("saving graph {name:?}: {e}")))
+    }
+
+    /// Writes and syncs every graph's log.
+    pub fn sync_all(&self) -> Result<(), String> {
+        self.each_durable(|name, e| e.sync().map_err(|e| format!("syncing graph {name:?}: {e}")))
+    }
+
+    fn each_durable(&self, f: impl Fn(&str, &Engine) -> Result<(), String>) -> Result<(), String> {
+        if self.storage.is_none() {
+            return Ok(());
+        }
+        let graphs: Vec<(Vec<u8>, Arc<NamedGraph>)> =
+            self.by_name.read().iter().map(|(n, g)| (n.clone(), Arc::clone(g))).collect();
+        for (name, g) in graphs {
+            let deleted = g.deleted.lock();
+            if !*deleted {
+                f(&String::from_utf8_lossy(&name), &g.engine)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Number of graphs.
+    pub fn len(&self) -> usize {
+        self.by_name.read().len()
+    }
+
+    /// Whether there are no graphs.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     fn get(&self, name: &[u8]) -> Option<Arc<NamedGraph>> {
         self.by_name.read().get(name).cloned()
     }
@@ -96,11 +263,50 @@ impl Graphs {
         self.get(name).unwrap_or_else(|| Arc::clone(&self.empty))
     }
 
-    fn get_or_create(&self, name: &[u8]) -> Arc<NamedGraph> {
+    fn get_or_create(&self, name: &[u8]) -> Result<Arc<NamedGraph>, Error> {
         if let Some(g) = self.get(name) {
-            return g;
+            return Ok(g);
         }
-        Arc::clone(self.by_name.write().entry(name.to_vec()).or_default())
+        let mut map = self.by_name.write();
+        if let Some(g) = map.get(name) {
+            return Ok(Arc::clone(g));
+        }
+        let graph = match &self.storage {
+            None => NamedGraph::default(),
+            Some(s) => {
+                let dir = encode_name(name)
+                    .ok_or("ERR graph name too long to persist (its directory name would pass 240 bytes)")?;
+                let engine = s
+                    .engine(s.root.join(dir))
+                    .map_err(|e| Error::from(format!("ERR cannot create the graph's storage: {e}")))?;
+                NamedGraph { engine, ..NamedGraph::default() }
+            }
+        };
+        Ok(Arc::clone(map.entry(name.to_vec()).or_insert(Arc::new(graph))))
+    }
+
+    /// Removes graph `name`; `Ok(false)` if there is none. A durable
+    /// graph's directory goes to the trash first (waiting for a save of it
+    /// that is running).
+    fn remove(&self, name: &[u8]) -> Result<bool, Error> {
+        let Some(graph) = self.get(name) else { return Ok(false) };
+        let mut deleted = graph.deleted.lock();
+        let mut map = self.by_name.write();
+        if *deleted || !map.get(name).is_some_and(|g| Arc::ptr_eq(g, &graph)) {
+            return Ok(false); // deleted meanwhile
+        }
+        if let Some(s) = &self.storage {
+            let trash = s.root.join(TRASH);
+            let to = trash.join(s.trashed.fetch_add(1, Ordering::Relaxed).to_string());
+            let from = s.root.join(encode_name(name).ok_or("ERR graph name too long to persist")?);
+            std::fs::create_dir_all(&trash)
+                .and_then(|_| std::fs::rename(&from, &to))
+                .map_err(|e| Error::from(format!("ERR cannot remove the graph's storage {}: {e}", from.display())))?;
+            *graph.trash.0.lock() = Some(to);
+        }
+        *deleted = true;
+        map.remove(name);
+        Ok(true)
     }
 
     /// Whether `text` ran before (and remember it).
@@ -213,7 +419,7 @@ fn outside_quotes(s: &str) -> impl Iterator<Item = (usize, char, usize)> + '_ {
 fn run_query(ctx: &mut Ctx, args: &[Vec<u8>], read_only: bool) -> CmdResult {
     let format = options(&args[3..])?;
     let graphs = &ctx.srv.graphs;
-    let graph = if read_only { graphs.get_or_empty(&args[1]) } else { graphs.get_or_create(&args[1]) };
+    let graph = if read_only { graphs.get_or_empty(&args[1]) } else { graphs.get_or_create(&args[1])? };
     let (params, text) = split_params(&graph.engine, query_text(&args[2])?)?;
     if read_only && writes(&graph.engine, text, &params)? {
         return Err(RO_ERROR.into());
@@ -221,12 +427,35 @@ fn run_query(ctx: &mut Ctx, args: &[Vec<u8>], read_only: bool) -> CmdResult {
     let cached = graphs.cached(text);
     let started = Instant::now();
     let mut result = graph.engine.query(text, &params).map_err(engine_error)?;
+    if let Some(p) = &ctx.srv.persist
+        && result.stats != WriteStats::default()
+    {
+        p.changed(1);
+        if p.always {
+            graph.engine.sync().map_err(|e| Error::from(super::misconf(&e.to_string())))?;
+        }
+    }
     let elapsed = started.elapsed().as_secs_f64() * 1000.0;
     let mut schema = graph.schema.lock();
+    let before = schema.lens();
     if let Some(p) = SchemaProc::of(text) {
         result = schema_reply(&mut schema, p, &result);
     }
+    let start = ctx.out.buf.len();
     encode(ctx.out, &result, format, &mut schema, cached, elapsed);
+    let always = ctx.srv.persist.as_ref().is_some_and(|p| p.always);
+    let stored = match graph.engine.recovery() {
+        None => Ok(()),
+        Some(_) => schema
+            .store_new(&graph.engine, before)
+            .and_then(|wrote| if wrote && always { graph.engine.sync() } else { Ok(()) }),
+    };
+    if let Err(e) = stored {
+        // The reply's new ids would mean something else after a restart.
+        ctx.out.buf.truncate(start);
+        schema.forget_new(before);
+        return Err(format!("MISCONF cannot store the graph's schema: {e}").into());
+    }
     Ok(())
 }
 
@@ -649,11 +878,12 @@ fn verbose_rel(out: &mut Reply, r: &Relationship) {
 /// `GRAPH.DELETE graph`: drops the graph and its engine.
 pub fn delete(ctx: &mut Ctx, args: &[Vec<u8>]) -> CmdResult {
     let started = Instant::now();
-    let removed = ctx.srv.graphs.by_name.write().remove(&args[1]);
-    let Some(graph) = removed else {
+    if !ctx.srv.graphs.remove(&args[1])? {
         return Err("ERR Invalid graph operation on empty key".into());
-    };
-    drop(graph);
+    }
+    if let Some(p) = &ctx.srv.persist {
+        p.changed(1);
+    }
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     ctx.out.simple(&format!("Graph removed, internal execution time: {ms:.6} milliseconds"));
     Ok(())
@@ -680,7 +910,7 @@ pub fn profile(ctx: &mut Ctx, args: &[Vec<u8>]) -> CmdResult {
 
 fn plan(ctx: &mut Ctx, args: &[Vec<u8>], mode: &str) -> CmdResult {
     let graphs = &ctx.srv.graphs;
-    let graph = if mode == "PROFILE" { graphs.get_or_create(&args[1]) } else { graphs.get_or_empty(&args[1]) };
+    let graph = if mode == "PROFILE" { graphs.get_or_create(&args[1])? } else { graphs.get_or_empty(&args[1]) };
     let (params, text) = split_params(&graph.engine, query_text(&args[2])?)?;
     let r = graph.engine.query(&format!("{mode} {text}"), &params).map_err(engine_error)?;
     let lines = plan_lines(&r);

@@ -215,7 +215,7 @@ pub static COMMANDS: [Spec; 114] = [
     Spec::new("command", -1, 0, NONE, admin::command),
     Spec::new("time", 1, 0, NONE, admin::time),
     Spec::new("save", 1, ADMIN | NO_MULTI, NONE, admin::save),
-    Spec::new("bgsave", -1, ADMIN, NONE, admin::save),
+    Spec::new("bgsave", -1, ADMIN, NONE, admin::bgsave),
     Spec::new("lastsave", 1, 0, NONE, admin::lastsave),
     Spec::new("function", -2, 0, NONE, admin::function),
     Spec::new("memory", -2, 0, (2, 2, 1), admin::memory),
@@ -309,9 +309,33 @@ pub fn run(ctx: &mut Ctx, spec: &Spec, args: &[Vec<u8>]) {
     } else {
         store.lock_keys(spec.key_args(args))
     };
-    if let Err(e) = (spec.handler)(ctx, args) {
-        ctx.out.error(&e);
+    let Some(p) = ctx.srv.persist.as_ref().filter(|_| spec.flags & WRITE != 0) else {
+        if let Err(e) = (spec.handler)(ctx, args) {
+            ctx.out.error(&e);
+        }
+        return;
+    };
+    // A durable write: refused once the log fails; its own reply replaced
+    // by the error if the log failed while it ran (it then holds in memory
+    // only, as Redis's writes do when its AOF fails).
+    if let Err(e) = store.check_log() {
+        return ctx.out.error(&misconf(&e));
     }
+    let start = ctx.out.buf.len();
+    match (spec.handler)(ctx, args) {
+        Ok(()) => p.changed(1),
+        Err(e) => ctx.out.error(&e),
+    }
+    ctx.sess.unsynced |= p.always;
+    if let Err(e) = store.check_log() {
+        ctx.out.buf.truncate(start);
+        ctx.out.error(&misconf(&e));
+    }
+}
+
+/// The error reply to a write that cannot be made durable.
+pub fn misconf(why: &str) -> String {
+    format!("MISCONF Errors writing to the append only file: {why}")
 }
 
 /// Parses a signed 64-bit integer argument.
