@@ -16,6 +16,9 @@ use std::sync::Arc;
 /// The top bit marks the ids of bulk-loaded relationships.
 pub(crate) const LOADED: u64 = 1 << 63;
 
+/// The start node recorded for a single id that no relationship has.
+const UNUSED: u64 = u64::MAX;
+
 /// One bulk load's ids: `LOADED | (first + p)` for CSR position `p`.
 struct Load {
     first: u64,
@@ -25,7 +28,8 @@ struct Load {
 /// Start nodes by relationship id.
 #[derive(Default)]
 pub(crate) struct RelIndex {
-    singles: boxcar::Vec<u64>,
+    /// Start node by single id ([`UNUSED`] for an id skipped by a replay).
+    singles: boxcar::Vec<AtomicU64>,
     /// Next loaded sequence number (loads are serialised by the compactor lock).
     loaded: AtomicU64,
     loads: ArcSwap<Vec<Arc<Load>>>,
@@ -34,7 +38,19 @@ pub(crate) struct RelIndex {
 impl RelIndex {
     /// A fresh id for a relationship starting at `src`.
     pub fn create(&self, src: u64) -> u64 {
-        self.singles.push(src) as u64
+        self.singles.push(AtomicU64::new(src)) as u64
+    }
+
+    /// Records single id `id` (one that [`create`](Self::create) handed
+    /// out before a restart) for a relationship starting at `src`; later
+    /// ids are above it. For recovery, which runs alone.
+    pub fn create_at(&self, id: u64, src: u64) {
+        while self.singles.count() as u64 <= id {
+            self.singles.push(AtomicU64::new(UNUSED));
+        }
+        if let Some(slot) = self.singles.get(id as usize) {
+            slot.store(src, Ordering::Relaxed);
+        }
     }
 
     /// Records a bulk load whose CSR has `offsets`; returns the id of its
@@ -48,10 +64,63 @@ impl RelIndex {
         LOADED | first
     }
 
+    /// The next single id and loaded sequence number (see [`reserve`](Self::reserve)).
+    pub fn next_ids(&self) -> (u64, u64) {
+        (self.singles.count() as u64, self.loaded.load(Ordering::Relaxed))
+    }
+
+    /// Hands out no id below `next` (from [`next_ids`](Self::next_ids))
+    /// any more. For recovery, which runs alone.
+    pub fn reserve(&self, (singles, loaded): (u64, u64)) {
+        if singles > 0 {
+            self.create_at(singles - 1, self.start_of(singles - 1).unwrap_or(UNUSED));
+        }
+        self.loaded.fetch_max(loaded, Ordering::Relaxed);
+    }
+
+    /// Records the relationships of `csr` with the ids it holds (recovery's
+    /// bulk load, into an index that has no loaded ids yet): single ids
+    /// one by one, loaded ones as loads rebuilt from their runs of start
+    /// nodes in id order, so they cost the index about what they did.
+    pub fn restore(&self, csr: &super::csr::Csr) {
+        let mut loaded = Vec::new();
+        for u in 0..csr.node_count() {
+            for &id in &csr.ids[csr.range(u)] {
+                if id & LOADED == 0 {
+                    self.create_at(id, u as u64);
+                } else {
+                    loaded.push((id & !LOADED, u as u64));
+                }
+            }
+        }
+        loaded.sort_unstable();
+        let mut loads = Vec::clone(&self.loads.load());
+        let mut rest = &loaded[..];
+        while let Some(&(first, _)) = rest.first() {
+            let run = 1 + rest.windows(2).take_while(|w| w[0].1 <= w[1].1).count();
+            let (this, next) = rest.split_at(run);
+            let end = this[run - 1].0 + 1;
+            let nodes = this[run - 1].1 as usize + 1;
+            // offsets[u]: the position of the run's first id starting at u or later.
+            let mut offsets = vec![end - first; nodes + 1];
+            for &(seq, u) in this.iter().rev() {
+                offsets[u as usize] = seq - first;
+            }
+            for u in (0..nodes).rev() {
+                offsets[u] = offsets[u].min(offsets[u + 1]);
+            }
+            loads.push(Arc::new(Load { first, offsets }));
+            self.loaded.fetch_max(end, Ordering::Relaxed);
+            rest = next;
+        }
+        loads.sort_by_key(|l| l.first);
+        self.loads.store(Arc::new(loads));
+    }
+
     /// The start node of relationship `id`, if an id handed out.
     pub fn start_of(&self, id: u64) -> Option<u64> {
         if id & LOADED == 0 {
-            return self.singles.get(id as usize).copied();
+            return self.singles.get(id as usize).map(|s| s.load(Ordering::Relaxed)).filter(|&s| s != UNUSED);
         }
         let seq = id & !LOADED;
         let loads = self.loads.load();
@@ -79,5 +148,35 @@ mod tests {
             .map(|&id| index.start_of(id))
             .collect();
         assert_eq!(starts, [Some(7), Some(3), None, Some(0), Some(0), Some(2), Some(1), Some(1), None]);
+    }
+
+    #[test]
+    fn ids_recreated_at_keep_their_start_nodes_and_later_ids_go_above() {
+        let index = RelIndex::default();
+        index.create_at(3, 9);
+        index.create_at(1, 4);
+        assert_eq!([0, 1, 2, 3].map(|id| index.start_of(id)), [None, Some(4), None, Some(9)]);
+        assert_eq!(index.create(5), 4);
+    }
+
+    #[test]
+    fn restored_ids_find_their_start_nodes() {
+        use crate::graph::csr::Csr;
+        // Node 0: loaded 5 and 9, single 2; node 1: loaded 7; node 2: loaded 6 (a second run).
+        let rels = [(0, 1, 5), (0, 2, 9), (0, 0, 2), (1, 0, 7), (2, 0, 6)];
+        let csr = Csr::from_rels(3, rels.len(), |i| {
+            (rels[i].0, rels[i].1, 0, 1.0, rels[i].2 | (LOADED * (rels[i].2 != 2) as u64))
+        });
+        let index = RelIndex::default();
+        index.restore(&csr);
+        for &(src, _, id) in &rels {
+            let id = if id == 2 { id } else { id | LOADED };
+            assert_eq!(index.start_of(id), Some(src), "id {id:x}");
+        }
+        assert_eq!([8, 4, 10].map(|s| index.start_of(LOADED | s)), [None; 3]);
+        assert_eq!(index.next_ids(), (3, 10));
+        index.reserve((6, 12));
+        assert_eq!(index.next_ids(), (6, 12));
+        assert_eq!(index.create(0), 6);
     }
 }
