@@ -278,3 +278,43 @@ fn cypher_creates_relationships_on_a_durable_engine() {
         .collect();
     assert_eq!(since, [2020, 2022]);
 }
+
+#[test]
+fn ids_left_unused_by_aborted_batches_stay_unused_across_reopens() {
+    for save in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Clock::manual(1_000_000);
+        let (before, used) = {
+            let e = Engine::try_with_config(config(dir.path(), Fsync::Never, &clock)).unwrap();
+            let g = e.graph();
+            let (a, b) = (g.add_node(None).unwrap(), g.add_node(None).unwrap());
+            let first = g.create_relationship(a, b, Some("R"), 1.0).unwrap();
+            // A short gap (unused slots on replay) and a long one (a shift).
+            let mut last = first;
+            for gap in [3, 500] {
+                let mut aborted = g.batch();
+                for _ in 0..gap {
+                    aborted.create_relationship(a, b, Some("R"), 1.0).unwrap();
+                }
+                drop(aborted);
+                last = g.create_relationship(b, a, Some("R"), gap as f64).unwrap();
+                g.set_rel_property(last, "gap", Value::Int(gap)).unwrap();
+            }
+            if save {
+                e.save().unwrap();
+            }
+            (image(&e), last)
+        };
+        for round in 0..2 {
+            let e = Engine::try_with_config(config(dir.path(), Fsync::Never, &clock)).unwrap();
+            assert_eq!(image(&e), before, "save = {save}, round {round}");
+            let g = e.graph();
+            assert_eq!(g.relationship(used).map(|r| (r.src, r.weight)), Some((1, 500.0)));
+            assert_eq!(g.rel_property(used, "gap"), Some(Value::Int(500)));
+            assert_eq!(g.relationship(used - 1), None);
+            let next = g.create_relationship(0, 1, Some("R"), 1.0).unwrap();
+            assert!(next > used, "{next} <= {used}");
+            g.remove_relationship(next).unwrap();
+        }
+    }
+}
