@@ -55,7 +55,11 @@ fn crash_child() {
                         g.set_property_value(id, "tid", Value::Int(t as i64)).unwrap();
                         g.set_property_value(id, "seq", Value::Int(n as i64)).unwrap();
                         if let Some(p) = prev {
-                            g.add_edge(p, id, Some("NEXT"), n as f64).unwrap();
+                            // One batch of two writes: after a kill, both or neither.
+                            let mut b = g.batch();
+                            b.add_edge(p, id, Some("NEXT"), n as f64).unwrap();
+                            b.create_relationship(p, id, Some("PAIR"), n as f64).unwrap();
+                            b.commit().unwrap();
                         }
                         prev = Some(id);
                     }
@@ -109,7 +113,9 @@ fn survived(e: &Engine) -> BTreeMap<u64, Survived> {
         for w in nodes.windows(2) {
             let ((_, a), (n, b)) = (w[0], w[1]);
             let edges = snap.edges(a, Direction::Out).unwrap();
-            if edges.iter().any(|e| e.dst == b && e.edge_type == "NEXT" && e.weight == n as f64) {
+            let has = |ty: &str| edges.iter().any(|e| e.dst == b && e.edge_type == ty && e.weight == n as f64);
+            assert_eq!(has("NEXT"), has("PAIR"), "half of a batch survived at node {b}");
+            if has("NEXT") {
                 s.edges.push(n);
             }
         }

@@ -161,25 +161,160 @@ fn a_torn_last_record_is_cut_and_reported_a_damaged_one_is_an_error() {
     assert_eq!((file, cut), (log, 33 - 5), "records are 33 bytes; 28 of the last remained");
 }
 
-#[test]
-fn unlogged_graph_writes_are_refused_not_lost() {
-    // Relationship ids and batches are not in the log yet: a durable engine
-    // refuses them with a clear error instead of forgetting them on reopen.
-    let dir = tempfile::tempdir().unwrap();
-    let e = Engine::try_with_config(config(dir.path(), Fsync::Never, &Clock::system())).unwrap();
+/// Relationships one by one (parallel ones too), their properties, removals,
+/// and batches mixing edges, relationships, labels and properties (one
+/// aborted); returns the ids created.
+fn relationships(e: &Engine) -> Vec<u64> {
     let g = e.graph();
     let a = g.add_node(Some("Person")).unwrap();
     let b = g.add_node(Some("Person")).unwrap();
-    let err = g.create_relationship(a, b, Some("FRIEND"), 1.0).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
-    assert!(err.to_string().contains("not persisted yet"), "{err}");
+    let c = g.add_node(None).unwrap();
+    g.load_edges(&[a, b], &[b, c], Some(&[0.5, 0.75]), Some("BULK")).unwrap();
+    let r1 = g.create_relationship(a, b, Some("FRIEND"), 1.0).unwrap();
+    let r2 = g.create_relationship(a, b, Some("FRIEND"), 2.0).unwrap();
+    let r3 = g.create_relationship(b, c, None, 3.0).unwrap();
+    let r4 = g.create_relationship_with(c, a, Some("OWES"), 4.0, &[("amount", Value::Int(10))]).unwrap();
+    g.set_rel_property(r1, "since", Value::Int(2020)).unwrap();
+    g.set_rel_property(r2, "since", Value::Int(2021)).unwrap();
+    g.set_rel_property(r2, "note", Value::from("parallel")).unwrap();
+    assert!(g.remove_rel_property(r2, "note").unwrap());
+    g.set_rel_property(r3, "gone", Value::Bool(true)).unwrap();
+    g.remove_relationship(r3).unwrap();
     let mut batch = g.batch();
-    batch.add_edge(a, b, Some("FRIEND"), 1.0).unwrap();
-    assert_eq!(batch.commit().unwrap_err().kind(), ErrorKind::InvalidArgument);
-    g.add_edge(a, b, Some("KNOWS"), 1.0).unwrap();
-    let rel = g.snapshot().neighbors(a, kvgraph::Direction::Out, None).unwrap();
-    assert_eq!(rel, vec![b]);
-    assert_eq!(g.set_rel_property(0, "since", Value::Int(2020)).unwrap_err().kind(), ErrorKind::InvalidArgument);
-    // What is logged still works, and nothing of the refused writes is there.
-    assert_eq!(g.snapshot().edge_count(), 1);
+    batch.add_edge(a, c, Some("KNOWS"), 5.0).unwrap();
+    let r5 = batch.create_relationship(b, a, Some("FRIEND"), 6.0).unwrap();
+    let r6 = batch.create_relationship(b, a, Some("FRIEND"), 7.0).unwrap();
+    batch.set_rel_property(r5, "in", Value::from("batch")).unwrap();
+    batch.set_rel_property(r1, "since", Value::Int(2019)).unwrap();
+    batch.remove_relationship(r6).unwrap();
+    batch.remove_relationship(r4).unwrap();
+    batch.add_label(c, "City").unwrap();
+    batch.remove_label(a, "Person").unwrap();
+    batch.set_property_value(c, "name", Value::from("Oslo")).unwrap();
+    batch.set_property_value(a, "age", Value::Int(40)).unwrap();
+    batch.remove_property(a, "age").unwrap();
+    batch.commit().unwrap();
+    let mut aborted = g.batch();
+    aborted.create_relationship(a, b, Some("NEVER"), 1.0).unwrap();
+    aborted.add_label(b, "Never").unwrap();
+    aborted.abort();
+    vec![r1, r2, r3, r4, r5, r6]
+}
+
+#[test]
+fn relationships_and_batches_survive_log_replay_and_snapshots() {
+    for save in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Clock::manual(1_000_000);
+        let (before, ids) = {
+            let e = Engine::try_with_config(config(dir.path(), Fsync::Never, &clock)).unwrap();
+            let ids = relationships(&e);
+            if save {
+                e.save().unwrap();
+            }
+            (image(&e), ids)
+        };
+        let [r1, r2, r3, r4, r5, r6] = ids[..] else { unreachable!() };
+        for round in 0..2 {
+            let e = Engine::try_with_config(config(dir.path(), Fsync::Never, &clock)).unwrap();
+            assert_eq!(image(&e), before, "save = {save}, round {round}");
+            let g = e.graph();
+            let friend = |id: u64| g.relationship(id).map(|r| (r.src, r.dst, r.edge_type, r.weight));
+            assert_eq!(friend(r1), Some((0, 1, "FRIEND".to_string(), 1.0)));
+            assert_eq!(friend(r2), Some((0, 1, "FRIEND".to_string(), 2.0)));
+            assert_eq!(friend(r5), Some((1, 0, "FRIEND".to_string(), 6.0)));
+            assert_eq!([r3, r4, r6].map(|r| g.relationship(r)), [None, None, None]);
+            assert_eq!(g.rel_properties(r1), [("since".to_string(), Value::Int(2019))]);
+            assert_eq!(g.rel_properties(r2), [("since".to_string(), Value::Int(2021))]);
+            assert_eq!(g.rel_properties(r5), [("in".to_string(), Value::from("batch"))]);
+            assert!(g.rel_properties(r3).is_empty() && g.rel_properties(r4).is_empty());
+            assert_eq!(g.node_labels(2).unwrap(), ["City"]);
+            assert!(g.node_labels(0).unwrap().is_empty());
+            assert_eq!(g.property_value(2, "name").unwrap(), Some(Value::from("Oslo")));
+            assert_eq!(g.property_value(0, "age").unwrap(), None);
+            assert!(g.node_labels(1).unwrap().iter().all(|l| l != "Never"));
+            // The next relationship id is above every id handed out before.
+            let next = g.create_relationship(0, 0, Some("NEW"), 1.0).unwrap();
+            assert!(ids.iter().all(|&r| r < next), "{next} reuses one of {ids:?}");
+            g.remove_relationship(next).unwrap();
+            // The second round reopens the snapshot the first folded the log into.
+        }
+    }
+}
+
+#[test]
+fn cypher_creates_relationships_on_a_durable_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(1_000_000);
+    let params = kvgraph::Params::new();
+    let before = {
+        let e = Engine::try_with_config(config(dir.path(), Fsync::Always, &clock)).unwrap();
+        let r = e
+            .query(
+                "CREATE (a:Person {name: 'Ann'})-[:KNOWS {since: 2020}]->(b:Person {name: 'Bob'}), \
+                 (a)-[:KNOWS {since: 2021}]->(b)",
+                &params,
+            )
+            .unwrap();
+        assert_eq!(r.stats.relationships_created, 2);
+        e.query("MATCH (a {name: 'Ann'})-[r:KNOWS {since: 2021}]->() SET r.since = 2022", &params).unwrap();
+        image(&e)
+    };
+    let e = Engine::try_with_config(config(dir.path(), Fsync::Always, &clock)).unwrap();
+    assert_eq!(image(&e), before);
+    let r = e
+        .query(
+            "MATCH (:Person {name: 'Ann'})-[r:KNOWS]->(:Person {name: 'Bob'}) RETURN r.since ORDER BY r.since",
+            &params,
+        )
+        .unwrap();
+    let since: Vec<i64> = r
+        .rows
+        .iter()
+        .map(|row| match row[..] {
+            [kvgraph::QueryValue::Int(v)] => v,
+            ref other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(since, [2020, 2022]);
+}
+
+#[test]
+fn ids_left_unused_by_aborted_batches_stay_unused_across_reopens() {
+    for save in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Clock::manual(1_000_000);
+        let (before, used) = {
+            let e = Engine::try_with_config(config(dir.path(), Fsync::Never, &clock)).unwrap();
+            let g = e.graph();
+            let (a, b) = (g.add_node(None).unwrap(), g.add_node(None).unwrap());
+            let first = g.create_relationship(a, b, Some("R"), 1.0).unwrap();
+            // A short gap (unused slots on replay) and a long one (a shift).
+            let mut last = first;
+            for gap in [3, 500] {
+                let mut aborted = g.batch();
+                for _ in 0..gap {
+                    aborted.create_relationship(a, b, Some("R"), 1.0).unwrap();
+                }
+                drop(aborted);
+                last = g.create_relationship(b, a, Some("R"), gap as f64).unwrap();
+                g.set_rel_property(last, "gap", Value::Int(gap)).unwrap();
+            }
+            if save {
+                e.save().unwrap();
+            }
+            (image(&e), last)
+        };
+        for round in 0..2 {
+            let e = Engine::try_with_config(config(dir.path(), Fsync::Never, &clock)).unwrap();
+            assert_eq!(image(&e), before, "save = {save}, round {round}");
+            let g = e.graph();
+            assert_eq!(g.relationship(used).map(|r| (r.src, r.weight)), Some((1, 500.0)));
+            assert_eq!(g.rel_property(used, "gap"), Some(Value::Int(500)));
+            assert_eq!(g.relationship(used - 1), None);
+            let next = g.create_relationship(0, 1, Some("R"), 1.0).unwrap();
+            assert!(next > used, "{next} <= {used}");
+            g.remove_relationship(next).unwrap();
+        }
+    }
 }

@@ -14,10 +14,10 @@
 use kvgraph::{Config, Engine, ErrorKind, Fsync, SavePolicy};
 use libfuzzer_sys::fuzz_target;
 
-/// A valid header of the file kind `magic` (format version 1).
+/// A valid header of the file kind `magic` (format version 2).
 fn header(magic: &[u8; 8]) -> Vec<u8> {
     let mut h = magic.to_vec();
-    h.extend_from_slice(&1u32.to_le_bytes());
+    h.extend_from_slice(&2u32.to_le_bytes());
     let crc = crc32c::crc32c(&h);
     h.extend_from_slice(&crc.to_le_bytes());
     h

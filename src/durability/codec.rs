@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use std::path::Path;
 
 /// The format version this build writes and reads.
-pub(crate) const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 2;
 /// Bytes of a file header.
 pub(crate) const HEADER_LEN: usize = 16;
 /// Bytes before a frame's payload.
@@ -300,9 +300,14 @@ mod tests {
         let err = Frames::new(p, &flipped).next_frame().err().unwrap();
         assert!(err.message().contains("offset 16"), "{err}");
         let mut v2 = data.clone();
-        v2[8] = 2;
+        v2[8] = FORMAT_VERSION as u8 + 1;
         let crc = crc32c::crc32c(&v2[..12]);
         v2[12..16].copy_from_slice(&crc.to_le_bytes());
-        assert!(check_header(p, &v2, b"KVGTEST\0").unwrap_err().message().contains("unknown format version 2"));
+        assert!(
+            check_header(p, &v2, b"KVGTEST\0")
+                .unwrap_err()
+                .message()
+                .contains(&format!("unknown format version {}", FORMAT_VERSION + 1))
+        );
     }
 }

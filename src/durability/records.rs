@@ -6,7 +6,7 @@
 use super::codec::{Get, Malformed, Put};
 use crate::Value;
 use crate::error::Result;
-use crate::graph::{Graph, GraphWrite};
+use crate::graph::{BatchWrite, Graph, GraphWrite, Op};
 use crate::kv::Kv;
 
 const KV_PUT: u8 = 1;
@@ -16,11 +16,19 @@ const REMOVE_NODE: u8 = 11;
 const LABEL: u8 = 12;
 const NODE_PROPERTY: u8 = 13;
 const REL_PROPERTY: u8 = 14;
-const ADD_EDGE: u8 = 15;
-const REMOVE_EDGE: u8 = 16;
 const LOAD_EDGES: u8 = 17;
 const INDEX: u8 = 18;
 const CLEAR_REL_PROPERTIES: u8 = 19;
+/// Edge and relationship writes (one call's, or a whole batch with its
+/// label and property writes, these as [`LABEL`], [`NODE_PROPERTY`] and
+/// [`REL_PROPERTY`] bodies).
+const EDGES: u8 = 20;
+
+/// Kinds of the ops of an [`EDGES`] record.
+const UPSERT: u8 = 0;
+const CREATE: u8 = 1;
+const REMOVE_KEY: u8 = 2;
+const REMOVE_ID: u8 = 3;
 
 /// Encodes a KV record: `key` now holds `state` (value, absolute expiry) or nothing.
 pub(crate) fn put_kv(out: &mut Vec<u8>, key: &[u8], state: Option<(&[u8], u64)>) {
@@ -67,18 +75,19 @@ pub(crate) fn put_graph(out: &mut Vec<u8>, w: &GraphWrite<'_>) {
             out.u8(CLEAR_REL_PROPERTIES);
             out.var(rel);
         }
-        GraphWrite::AddEdge { src, dst, ty, weight } => {
-            out.u8(ADD_EDGE);
-            out.var(src);
-            out.var(dst);
-            out.opt_str(ty);
-            out.f64(weight);
-        }
-        GraphWrite::RemoveEdge { src, dst, ty } => {
-            out.u8(REMOVE_EDGE);
-            out.var(src);
-            out.var(dst);
-            out.opt_str(ty);
+        GraphWrite::Edges { ops, fresh, batch } => {
+            out.u8(EDGES);
+            out.u8(batch.is_some().into());
+            out.var(ops.len() as u64);
+            for (op, ty) in ops {
+                put_op(out, op, ty);
+            }
+            out.var(fresh.len() as u64);
+            fresh.iter().for_each(|&id| out.var(id));
+            if let Some(writes) = batch {
+                out.var(writes.len() as u64);
+                writes.iter().for_each(|w| put_batch_write(out, w));
+            }
         }
         GraphWrite::LoadEdges { src, dst, weights, ty } => {
             out.u8(LOAD_EDGES);
@@ -98,6 +107,73 @@ pub(crate) fn put_graph(out: &mut Vec<u8>, w: &GraphWrite<'_>) {
             out.u8(create.into());
         }
     }
+}
+
+/// Encodes one op of an [`EDGES`] record, its type by name.
+fn put_op(out: &mut Vec<u8>, op: &Op, ty: &str) {
+    let (kind, src, dst) = match *op {
+        Op::Upsert { src, dst, .. } => (UPSERT, src, dst),
+        Op::Create { src, dst, .. } => (CREATE, src, dst),
+        Op::RemoveKey { src, dst, .. } => (REMOVE_KEY, src, dst),
+        Op::RemoveId { src, dst, .. } => (REMOVE_ID, src, dst),
+    };
+    out.u8(kind);
+    out.var(src);
+    out.var(dst);
+    out.bytes(ty.as_bytes());
+    match *op {
+        Op::Upsert { weight, .. } => out.f64(weight),
+        Op::Create { weight, id, .. } => {
+            out.f64(weight);
+            out.var(id);
+        }
+        Op::RemoveKey { .. } => {}
+        Op::RemoveId { id, .. } => out.var(id),
+    }
+}
+
+/// Decodes one op of an [`EDGES`] record (its interned type left 0).
+fn get_op(g: &mut Get<'_>) -> Result<(Op, String), Malformed> {
+    let (kind, src, dst, ty) = (g.u8()?, g.var()?, g.var()?, g.str()?.to_string());
+    let op = match kind {
+        UPSERT => Op::Upsert { src, dst, ty: 0, weight: g.f64()? },
+        CREATE => Op::Create { src, dst, ty: 0, weight: g.f64()?, id: g.var()? },
+        REMOVE_KEY => Op::RemoveKey { src, dst, ty: 0 },
+        REMOVE_ID => Op::RemoveId { src, dst, ty: 0, id: g.var()? },
+        k => return Err(format!("unknown edge write kind {k}")),
+    };
+    Ok((op, ty))
+}
+
+/// Encodes one label or property write of a batch.
+fn put_batch_write(out: &mut Vec<u8>, w: &BatchWrite) {
+    match w {
+        BatchWrite::Label { id, label, add } => {
+            out.u8(LABEL);
+            out.var(*id);
+            out.bytes(label.as_bytes());
+            out.u8((*add).into());
+        }
+        BatchWrite::NodeProperty { id, name, value } | BatchWrite::RelProperty { rel: id, name, value } => {
+            out.u8(if matches!(w, BatchWrite::NodeProperty { .. }) { NODE_PROPERTY } else { REL_PROPERTY });
+            out.var(*id);
+            out.bytes(name.as_bytes());
+            out.bytes(&value.encode());
+        }
+    }
+}
+
+/// Decodes one label or property write of a batch.
+fn get_batch_write(g: &mut Get<'_>) -> Result<BatchWrite, Malformed> {
+    let kind = g.u8()?;
+    let id = g.var()?;
+    let name = g.str()?.to_string();
+    Ok(match kind {
+        LABEL => BatchWrite::Label { id, label: name, add: flag(g)? },
+        NODE_PROPERTY => BatchWrite::NodeProperty { id, name, value: value(g)? },
+        REL_PROPERTY => BatchWrite::RelProperty { rel: id, name, value: value(g)? },
+        k => return Err(format!("unknown batch write kind {k}")),
+    })
 }
 
 /// Why a record could not be replayed.
@@ -186,15 +262,17 @@ pub(crate) fn replay(payload: &[u8], kv: &Kv, graph: &Graph, now_ms: u64) -> Res
             g.finish()?;
             graph.clear_rel_properties(rel).map(drop)
         }
-        ADD_EDGE => {
-            let (src, dst, ty, weight) = (g.var()?, g.var()?, g.opt_str()?, g.f64()?);
+        EDGES => {
+            let batch = flag(g)?;
+            let ops = (0..g.len()?).map(|_| get_op(g)).collect::<Result<Vec<_>, _>>()?;
+            let fresh = (0..g.len()?).map(|_| g.var()).collect::<Result<Vec<_>, _>>()?;
+            let writes = if batch {
+                Some((0..g.len()?).map(|_| get_batch_write(g)).collect::<Result<Vec<_>, _>>()?)
+            } else {
+                None
+            };
             g.finish()?;
-            graph.add_edge(src, dst, ty, weight)
-        }
-        REMOVE_EDGE => {
-            let (src, dst, ty) = (g.var()?, g.var()?, g.opt_str()?);
-            g.finish()?;
-            graph.remove_edge(src, dst, ty)
+            graph.replay_edges(&ops, &fresh, writes.as_deref())
         }
         LOAD_EDGES => {
             let ty = g.opt_str()?;

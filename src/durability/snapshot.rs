@@ -2,11 +2,12 @@
 //! streamed in checksummed blocks (frames of [`codec`](super::codec)).
 //!
 //! Blocks: KV entries (`key, value, absolute expiry`), nodes (consecutive
-//! ids: alive, label created with, labels, typed properties), edges of one
-//! type (sources, targets, weights), indexes, and an end block with the
-//! counts, without which the file is incomplete. Loading builds the graph
-//! through bulk calls: nodes in runs of one label, edges by `load_edges`
-//! per type (a counting-sort build of the CSR, not edge by edge).
+//! ids: alive, label created with, labels, typed properties), relationships
+//! of one type (sources, targets, weights, ids), indexes, and an end block
+//! with the counts and the next relationship ids, without which the file is
+//! incomplete. Loading builds the graph through bulk calls: nodes in runs of
+//! one label, every relationship with its id in one counting-sort build of
+//! the CSR (not edge by edge), so relationship properties stay on theirs.
 
 use super::codec::{self, Frames, Get, Malformed, Next, Put};
 use crate::Value;
@@ -34,10 +35,8 @@ const BLOCK: usize = 1 << 20;
 /// Nodes per node block.
 const NODES_PER_BLOCK: u64 = 4096;
 
-/// Edges of one type: sources, targets, weights.
-type EdgeArrays = (Vec<u64>, Vec<u64>, Vec<f64>);
-/// Edges by type name.
-type EdgesByType = BTreeMap<String, EdgeArrays>;
+/// Relationships of one type: sources, targets, weights, ids.
+type EdgeArrays = (Vec<u64>, Vec<u64>, Vec<f64>, Vec<u64>);
 
 /// Streams blocks into a file.
 struct Out {
@@ -141,12 +140,13 @@ pub(crate) fn write(file: File, kv: &Kv, snap: &Snapshot, graph: &Graph) -> std:
                 t.0.push(u as u64);
                 t.1.push(view.out.targets[i]);
                 t.2.push(view.out.weights[i]);
+                t.3.push(view.out.ids[i]);
             }
         }
     }
-    let edges: EdgesByType = by_type.into_iter().map(|(ty, e)| (snap.type_name(ty), e)).collect();
+    let edges: BTreeMap<String, EdgeArrays> = by_type.into_iter().map(|(ty, e)| (snap.type_name(ty), e)).collect();
     let edge_count: u64 = edges.values().map(|e| e.0.len() as u64).sum();
-    for (ty, (src, dst, w)) in &edges {
+    for (ty, (src, dst, w, ids)) in &edges {
         for at in (0..src.len()).step_by(1 << 16) {
             let end = src.len().min(at + (1 << 16));
             out.block(|o| {
@@ -156,6 +156,7 @@ pub(crate) fn write(file: File, kv: &Kv, snap: &Snapshot, graph: &Graph) -> std:
                 src[at..end].iter().for_each(|&v| o.u64(v));
                 dst[at..end].iter().for_each(|&v| o.u64(v));
                 w[at..end].iter().for_each(|&v| o.f64(v));
+                ids[at..end].iter().for_each(|&v| o.u64(v));
             })?;
         }
     }
@@ -176,6 +177,8 @@ pub(crate) fn write(file: File, kv: &Kv, snap: &Snapshot, graph: &Graph) -> std:
         })?;
     }
     let indexes = graph.indexes();
+    // Read after the snapshot: above every id it holds.
+    let next_ids = graph.next_rel_ids();
     out.block(|o| {
         o.u8(INDEXES);
         o.var(indexes.len() as u64);
@@ -189,6 +192,8 @@ pub(crate) fn write(file: File, kv: &Kv, snap: &Snapshot, graph: &Graph) -> std:
         o.var(kv_count);
         o.var(node_count);
         o.var(edge_count);
+        o.var(next_ids.0);
+        o.var(next_ids.1);
     })?;
     out.drain()?;
     out.file.sync_all()?;
@@ -209,7 +214,8 @@ pub(crate) fn load(path: &Path, data: &[u8], kv: &Kv, graph: &Graph, now_ms: u64
     codec::check_header(path, data, MAGIC)?;
     let mut frames = Frames::new(path, data);
     let mut got = Loaded::default();
-    let mut edges = EdgesByType::new();
+    let mut edges = Restored::default();
+    let mut restored = false;
     let mut indexes = Vec::new();
     loop {
         let (payload, at) = match frames.next_frame()? {
@@ -221,7 +227,16 @@ pub(crate) fn load(path: &Path, data: &[u8], kv: &Kv, graph: &Graph, now_ms: u64
         let bad = |m: Malformed| codec::damaged(path, at, m);
         let failed = |e: Error| codec::damaged(path, at, format!("block does not load: {}", e.message()));
         let g = &mut Get::new(payload);
-        match g.u8().map_err(bad)? {
+        let block = g.u8().map_err(bad)?;
+        if matches!(block, REL_PROPS | INDEXES | END) && !restored {
+            // Every relationship block came before: restore them in one
+            // build, so that their properties find them.
+            restored = true;
+            got.edges = edges.src.len() as u64;
+            let r = &edges;
+            graph.restore_relationships(&r.names, (&r.src, &r.dst, &r.types), &r.weights, &r.ids).map_err(failed)?;
+        }
+        match block {
             KV => {
                 let n = g.len().map_err(bad)?;
                 for _ in 0..n {
@@ -236,19 +251,9 @@ pub(crate) fn load(path: &Path, data: &[u8], kv: &Kv, graph: &Graph, now_ms: u64
                 NodeError::Malformed(m) => bad(m),
                 NodeError::Load(e) => failed(e),
             })?,
+            EDGES if restored => return Err(bad("a relationship block after the relationships' properties".into())),
             EDGES => {
-                let ty = g.str().map_err(bad)?.to_string();
-                let n = g.len().map_err(bad)?;
-                let t = edges.entry(ty).or_default();
-                for _ in 0..n {
-                    t.0.push(g.u64().map_err(bad)?);
-                }
-                for _ in 0..n {
-                    t.1.push(g.u64().map_err(bad)?);
-                }
-                for _ in 0..n {
-                    t.2.push(g.f64().map_err(bad)?);
-                }
+                edges.block(g).map_err(bad)?;
             }
             REL_PROPS => {
                 for _ in 0..g.len().map_err(bad)? {
@@ -267,13 +272,10 @@ pub(crate) fn load(path: &Path, data: &[u8], kv: &Kv, graph: &Graph, now_ms: u64
             }
             END => {
                 let (k, n, e) = (g.var().map_err(bad)?, g.var().map_err(bad)?, g.var().map_err(bad)?);
+                let next_ids = (g.var().map_err(bad)?, g.var().map_err(bad)?);
                 g.finish().map_err(bad)?;
                 got.nodes = graph.snapshot().node_count();
-                for (ty, (src, dst, w)) in &edges {
-                    got.edges += src.len() as u64;
-                    let ty = (!ty.is_empty()).then_some(ty.as_str());
-                    graph.load_edges(src, dst, Some(w), ty).map_err(failed)?;
-                }
+                graph.reserve_rel_ids(next_ids);
                 for (l, p) in &indexes {
                     graph.create_index(l, p).map_err(failed)?;
                 }
@@ -291,6 +293,45 @@ pub(crate) fn load(path: &Path, data: &[u8], kv: &Kv, graph: &Graph, now_ms: u64
             t => return Err(bad(format!("unknown block type {t}"))),
         }
         g.finish().map_err(bad)?;
+    }
+}
+
+/// The relationships of the snapshot's blocks, gathered for one bulk load.
+#[derive(Default)]
+struct Restored {
+    names: Vec<String>,
+    src: Vec<u64>,
+    dst: Vec<u64>,
+    types: Vec<u32>,
+    weights: Vec<f64>,
+    ids: Vec<u64>,
+}
+
+impl Restored {
+    /// Adds the relationships of one block.
+    fn block(&mut self, g: &mut Get<'_>) -> Result<(), Malformed> {
+        let name = g.str()?;
+        let ty = match self.names.iter().position(|n| n == name) {
+            Some(t) => t,
+            None => {
+                self.names.push(name.to_string());
+                self.names.len() - 1
+            }
+        } as u32;
+        let n = g.len()?;
+        for column in [&mut self.src, &mut self.dst] {
+            for _ in 0..n {
+                column.push(g.u64()?);
+            }
+        }
+        for _ in 0..n {
+            self.weights.push(g.f64()?);
+        }
+        for _ in 0..n {
+            self.ids.push(g.u64()?);
+        }
+        self.types.extend(std::iter::repeat_n(ty, n));
+        Ok(())
     }
 }
 

@@ -17,6 +17,7 @@
 //! commit in parallel. Readers never wait.
 
 use super::counters::WriteStats;
+use super::hook::BatchWrite;
 use super::snapshot::Edge;
 use super::stamp::{LATEST, Stamp};
 use super::versioned::{Publish, ReadAt, tag};
@@ -43,6 +44,9 @@ pub struct Batch {
     nodes: Vec<u64>,
     /// Label and property writes collected.
     model_writes: usize,
+    /// Those writes in order, kept for the log of a durable graph (`None`
+    /// for one in memory).
+    logged: Option<Vec<BatchWrite>>,
     /// What the batch changes, counted as it is built (relationships at commit).
     stats: WriteStats,
 }
@@ -50,7 +54,9 @@ pub struct Batch {
 impl Batch {
     pub(crate) fn new(core: Arc<GraphCore>) -> Self {
         let publish = Some(core.model.begin(Arc::new(Stamp::default())));
-        Batch { core, ops: Vec::new(), publish, nodes: Vec::new(), model_writes: 0, stats: WriteStats::default() }
+        let logged = core.observed().then(Vec::new);
+        let stats = WriteStats::default();
+        Batch { core, ops: Vec::new(), publish, nodes: Vec::new(), model_writes: 0, logged, stats }
     }
 
     /// Number of writes collected.
@@ -72,26 +78,32 @@ impl Batch {
         ReadAt { at: LATEST, own: self.publish.as_ref().map(Publish::ticket) }
     }
 
-    /// Records a label or property write to node `id` that `f` made.
-    fn node_write<T>(&mut self, id: u64, f: impl FnOnce(&GraphCore, &mut Publish) -> Result<T>) -> Result<T> {
+    /// Links the label or property write `w`, and keeps it for the log
+    /// if the graph is durable.
+    fn model_write(&mut self, w: BatchWrite) -> Result<bool> {
         let core = Arc::clone(&self.core);
-        let out = f(&core, self.publish())?;
-        self.nodes.push(id);
+        let node = w.node();
+        let kept = self.logged.is_some().then(|| w.clone());
+        let out = w.link(&core, self.publish())?;
+        self.nodes.extend(node);
         self.model_writes += 1;
+        if let (Some(log), Some(w)) = (self.logged.as_mut(), kept) {
+            log.push(w);
+        }
         Ok(out)
     }
 
     /// [`Graph::add_label`](super::Graph::add_label) within the batch; a
     /// single write to that label of the node conflicts until the batch ends.
     pub fn add_label(&mut self, id: u64, label: &str) -> Result<bool> {
-        let added = self.node_write(id, |core, p| core.add_label_in(id, label, Some(p)))?;
+        let added = self.model_write(BatchWrite::Label { id, label: label.to_string(), add: true })?;
         self.stats.labels_added += u64::from(added);
         Ok(added)
     }
 
     /// [`Graph::remove_label`](super::Graph::remove_label) within the batch.
     pub fn remove_label(&mut self, id: u64, label: &str) -> Result<bool> {
-        let removed = self.node_write(id, |core, p| core.remove_label_in(id, label, Some(p)))?;
+        let removed = self.model_write(BatchWrite::Label { id, label: label.to_string(), add: false })?;
         self.stats.labels_removed += u64::from(removed);
         Ok(removed)
     }
@@ -99,7 +111,7 @@ impl Batch {
     /// [`Graph::set_property_value`](super::Graph::set_property_value)
     /// within the batch ([`Value::Null`] removes the property).
     pub fn set_property_value(&mut self, id: u64, name: &str, value: Value) -> Result<()> {
-        self.node_write(id, |core, p| core.set_prop_in(tag::NODE_PROP, id, name, value, Some(p)))?;
+        self.model_write(BatchWrite::NodeProperty { id, name: name.to_string(), value })?;
         self.stats.properties_set += 1;
         Ok(())
     }
@@ -107,7 +119,7 @@ impl Batch {
     /// [`Graph::remove_property`](super::Graph::remove_property) within the
     /// batch; returns whether the property was set.
     pub fn remove_property(&mut self, id: u64, name: &str) -> Result<bool> {
-        let was = self.node_write(id, |core, p| core.set_prop_in(tag::NODE_PROP, id, name, Value::Null, Some(p)))?;
+        let was = self.model_write(BatchWrite::NodeProperty { id, name: name.to_string(), value: Value::Null })?;
         self.stats.properties_set += 1;
         Ok(was)
     }
@@ -133,9 +145,7 @@ impl Batch {
         if !self.has_relationship(rel) {
             return Err(Error::not_found(format!("no relationship {rel}")));
         }
-        let core = Arc::clone(&self.core);
-        core.set_prop_in(tag::REL_PROP, rel, name, value, Some(self.publish()))?;
-        self.model_writes += 1;
+        self.model_write(BatchWrite::RelProperty { rel, name: name.to_string(), value })?;
         self.stats.properties_set += 1;
         Ok(())
     }
@@ -143,9 +153,7 @@ impl Batch {
     /// [`Graph::remove_rel_property`](super::Graph::remove_rel_property)
     /// within the batch; returns whether the property was set.
     pub fn remove_rel_property(&mut self, rel: u64, name: &str) -> Result<bool> {
-        let core = Arc::clone(&self.core);
-        let was = core.set_prop_in(tag::REL_PROP, rel, name, Value::Null, Some(self.publish()))?;
-        self.model_writes += 1;
+        let was = self.model_write(BatchWrite::RelProperty { rel, name: name.to_string(), value: Value::Null })?;
         self.stats.properties_set += 1;
         Ok(was)
     }
@@ -273,13 +281,12 @@ impl Batch {
     /// [`commit`](Self::commit), adding what the batch changed to `stats`
     /// if it commits.
     pub fn commit_counted(mut self, stats: &mut WriteStats) -> Result<()> {
-        // Dropping the batch on this error settles (removes) its entries.
-        self.core.refuse_unlogged("a write batch")?;
         let mut publish = self.publish.take().expect("a batch holds its publish until it ends");
         let mut nodes = std::mem::take(&mut self.nodes);
         nodes.sort_unstable();
         nodes.dedup();
-        let applied = self.core.apply(&self.ops, &nodes, Some(&mut publish));
+        let logged = self.logged.take().unwrap_or_default();
+        let applied = self.core.apply_logged(&self.ops, &nodes, Some((&mut publish, &logged)));
         // Publishes the entries, or (the cell still ABSENT) removes them.
         self.core.model.settle(&self.core, publish);
         let applied = applied?;

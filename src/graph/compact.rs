@@ -131,6 +131,49 @@ pub(super) fn load_edges(
         return Ok(());
     }
     let ty = core.types.intern(edge_type);
+    load_built(core, src.iter().chain(dst), false, |n| {
+        let mut loaded = Csr::from_fn(n, m, |i| (src[i], dst[i], ty, weights.map_or(1.0, |w| w[i])));
+        // Relationship ids by CSR position (see `rels`).
+        let first = core.rels.record_load(loaded.offsets.clone());
+        loaded.ids.par_iter_mut().for_each(|id| *id += first);
+        loaded
+    })
+}
+
+/// Recovery's bulk load into a graph without edges: relationships
+/// `(src[i], dst[i], types[i], weights[i])` with ids `ids[i]`, as they are
+/// (parallel ones included), the base built in one go.
+pub(super) fn restore(
+    core: &Arc<GraphCore>,
+    src: &[u64],
+    dst: &[u64],
+    types: &[u32],
+    weights: &[f64],
+    ids: &[u64],
+) -> Result<()> {
+    let m = src.len();
+    if [dst.len(), types.len(), weights.len(), ids.len()].iter().any(|&l| l != m) {
+        return Err(Error::invalid("src, dst, types, weights and ids must have the same length"));
+    }
+    if m == 0 {
+        return Ok(());
+    }
+    load_built(core, src.iter().chain(dst), true, |n| {
+        let loaded = Csr::from_rels(n, m, |i| (src[i], dst[i], types[i], weights[i], ids[i]));
+        core.rels.restore(&loaded);
+        loaded
+    })
+}
+
+/// Publishes the base `build(node count)` as of a version taken now,
+/// merged over the current one (which must be empty if `fresh`), once
+/// every node of `ends` is live.
+fn load_built<'e>(
+    core: &Arc<GraphCore>,
+    mut ends: impl Iterator<Item = &'e u64> + Send,
+    fresh: bool,
+    build: impl FnOnce(usize) -> Csr + Send,
+) -> Result<()> {
     let mut retired = lock(core, true).expect("waiting lock");
     let retired = &mut *retired;
     let in_flight = core.horizon.begin_load(&core.clock);
@@ -139,14 +182,14 @@ pub(super) fn load_edges(
         let before = Snapshot::new(Arc::clone(core), core.generation.load_full(), version - 1, core.nodes.len());
         let (current, applied) = before.materialize();
         let live = |id: u64| current.alive.get(id as usize).copied().unwrap_or(false);
-        if let Some(&bad) = src.iter().chain(dst).find(|&&id| !live(id)) {
+        if let Some(&bad) = ends.find(|&&id| !live(id)) {
             // Nothing is published: the version stays unused.
             return Err(Error::not_found(format!("no node {bad}")));
         }
-        let mut loaded = Csr::from_fn(current.node_count(), m, |i| (src[i], dst[i], ty, weights.map_or(1.0, |w| w[i])));
-        // Relationship ids by CSR position (see `rels`).
-        let first = core.rels.record_load(loaded.offsets.clone());
-        loaded.ids.par_iter_mut().for_each(|id| *id += first);
+        if fresh && current.edge_count() > 0 {
+            return Err(Error::invalid("relationships with ids restore only into a graph without edges"));
+        }
+        let loaded = build(current.node_count());
         let out = if current.edge_count() == 0 { loaded } else { current.out.merge(&loaded) };
         let view = Arc::new(GraphView::from_out(out, current.alive.clone()));
         drop(before);

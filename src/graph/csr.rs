@@ -111,6 +111,28 @@ impl Csr {
         csr
     }
 
+    /// A CSR of `node_count` nodes holding the `m` relationships
+    /// `rel(i) = (src, dst, type, weight, id)` as they are, parallel ones
+    /// included (recovery's bulk load); each node's sorted by `(dst, type, id)`.
+    pub(crate) fn from_rels(
+        node_count: usize,
+        m: usize,
+        rel: impl Fn(usize) -> (u64, u64, u32, f64, u64) + Sync,
+    ) -> Self {
+        let (starts, mut keys) = group_by_bucket(node_count, even_chunks(m), |i, emit| {
+            let (s, d, t, _, id) = rel(i);
+            emit(s as usize, (d, t, id, i));
+        });
+        let mut lists = split_by(&mut keys, &starts);
+        lists.par_iter_mut().for_each(|list| list.sort_unstable());
+        let degrees: Vec<usize> = lists.iter().map(|l| l.len()).collect();
+        Self::assemble(&degrees, |u, targets, types, weights, ids| {
+            for (k, &(d, t, id, i)) in lists[u].iter().enumerate() {
+                (targets[k], types[k], weights[k], ids[k]) = (d, t, rel(i).3, id);
+            }
+        })
+    }
+
     /// This adjacency updated by `newer`: per node, the union of both edge
     /// lists; where both have a `(dst, type)`, `newer`'s weight goes to the
     /// first of `self`'s relationships of that key, which keeps its id.

@@ -2,10 +2,13 @@
 //! every acknowledged graph write. The graph knows nothing of files: without
 //! an observer (an engine without a path) a write costs one load more.
 
-use super::versioned::{ReadAt, key, prefix_end, tag};
+use super::stamp::Stamp;
+use super::versioned::{Publish, ReadAt, key, prefix_end, tag};
+use super::writes::{Applied, Op};
 use super::{Graph, GraphCore, Snapshot};
 use crate::Value;
 use crate::error::{Error, Result};
+use std::cell::OnceCell;
 use std::sync::{Arc, MutexGuard};
 
 /// One acknowledged graph write, as the public call that made it.
@@ -23,14 +26,52 @@ pub(crate) enum GraphWrite<'a> {
     RelProperty { rel: u64, name: &'a str, value: &'a Value },
     /// `clear_rel_properties(rel)`.
     ClearRelProperties { rel: u64 },
-    /// `add_edge(src, dst, ty, weight)`.
-    AddEdge { src: u64, dst: u64, ty: Option<&'a str>, weight: f64 },
-    /// `remove_edge(src, dst, ty)`.
-    RemoveEdge { src: u64, dst: u64, ty: Option<&'a str> },
+    /// `add_edge`, `remove_edge`, `create_relationship`,
+    /// `remove_relationship` (one op each, `batch` `None`) or a committed
+    /// batch (its ops in order, and in `batch` its label and property
+    /// writes in order): each op with its type's name, and `fresh`, the ids
+    /// that the `add_edge`s which created a relationship gave it, in order.
+    Edges { ops: &'a [(Op, String)], fresh: &'a [u64], batch: Option<&'a [BatchWrite]> },
     /// `load_edges(src, dst, weights, ty)`.
     LoadEdges { src: &'a [u64], dst: &'a [u64], weights: Option<&'a [f64]>, ty: Option<&'a str> },
     /// `create_index(label, prop)` or, with `create` false, `drop_index`.
     Index { label: &'a str, prop: &'a str, create: bool },
+}
+
+/// A label or property write of a batch, as the batch call that made it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum BatchWrite {
+    /// `add_label(id, label)` or, with `add` false, `remove_label`.
+    Label { id: u64, label: String, add: bool },
+    /// `set_property_value(id, name, value)` (null: removed).
+    NodeProperty { id: u64, name: String, value: Value },
+    /// `set_rel_property(rel, name, value)` (null: removed).
+    RelProperty { rel: u64, name: String, value: Value },
+}
+
+impl BatchWrite {
+    /// The node the write touches, if any (checked live at commit).
+    pub(super) fn node(&self) -> Option<u64> {
+        match *self {
+            BatchWrite::Label { id, .. } | BatchWrite::NodeProperty { id, .. } => Some(id),
+            BatchWrite::RelProperty { .. } => None,
+        }
+    }
+
+    /// Links the write under `publish` (a batch's); returns what the call
+    /// returns: whether the label was added or removed, or the property set before.
+    pub(super) fn link(self, core: &GraphCore, publish: &mut Publish) -> Result<bool> {
+        match self {
+            BatchWrite::Label { id, label, add: true } => core.add_label_in(id, &label, Some(publish)),
+            BatchWrite::Label { id, label, add: false } => core.remove_label_in(id, &label, Some(publish)),
+            BatchWrite::NodeProperty { id, name, value } => {
+                core.set_prop_in(tag::NODE_PROP, id, &name, value, Some(publish))
+            }
+            BatchWrite::RelProperty { rel, name, value } => {
+                core.set_prop_in(tag::REL_PROP, rel, &name, value, Some(publish))
+            }
+        }
+    }
 }
 
 /// Receives every acknowledged graph write, in the order they applied.
@@ -53,16 +94,6 @@ impl GraphCore {
         self.hook.get().is_some()
     }
 
-    /// `InvalidArgument` naming `what` under an observer: relationship ids
-    /// and batches are not logged yet, so a durable engine refuses them
-    /// rather than lose them on reopen (README, "Durability").
-    pub(super) fn refuse_unlogged(&self, what: &str) -> Result<()> {
-        if self.observed() {
-            return Err(Error::invalid(format!("{what} is not persisted yet: a durable engine refuses it")));
-        }
-        Ok(())
-    }
-
     /// Runs `apply` and, under an observer, records the write `describe`
     /// names for its result, in order, before returning.
     pub(super) fn logged<'w, T>(
@@ -79,12 +110,142 @@ impl GraphCore {
         hook.wait(ticket)?;
         Ok(out)
     }
+
+    /// Applies the edge and relationship writes `ops` (see
+    /// [`apply`](Self::apply); `batch`: a batch's publish and its label and
+    /// property writes) and, under an observer, records them as one
+    /// [`GraphWrite::Edges`] with the ids they created.
+    pub(super) fn apply_logged(
+        self: &Arc<Self>,
+        ops: &[Op],
+        nodes: &[u64],
+        batch: Option<(&mut Publish, &[BatchWrite])>,
+    ) -> Result<Applied> {
+        let (publish, writes) = batch.map_or((None, None), |(p, w)| (Some(p), Some(w)));
+        if !self.observed() {
+            return self.apply(ops, nodes, publish, &mut |src| self.rels.create(src));
+        }
+        let named: Vec<(Op, String)> =
+            ops.iter().map(|op| (*op, self.types.name(op.ty()).unwrap_or_default())).collect();
+        let fresh = OnceCell::new();
+        let apply = || {
+            let mut ids = Vec::new();
+            let applied = self.apply(ops, nodes, publish, &mut |src| {
+                let id = self.rels.create(src);
+                ids.push(id);
+                id
+            });
+            // Filled even on failure: `logged` records nothing then.
+            let _ = fresh.set(ids);
+            applied
+        };
+        let describe = |_: &Applied| GraphWrite::Edges {
+            ops: &named,
+            fresh: fresh.get().map_or(&[], Vec::as_slice),
+            batch: writes,
+        };
+        self.logged(apply, describe)
+    }
+}
+
+/// The type named `ty` as the write calls take it ("" is no type).
+fn type_name(ty: &str) -> Option<&str> {
+    (!ty.is_empty()).then_some(ty)
 }
 
 impl Graph {
     /// Attaches the observer of every later write; false if one is attached.
     pub(crate) fn observe(&self, hook: Arc<dyn GraphObserver>) -> bool {
         self.core.hook.set(hook).is_ok()
+    }
+
+    /// Replays a [`GraphWrite::Edges`] record (`ops` with their types by
+    /// name) during recovery: relationships get the ids logged for them and
+    /// a batch (`batch`: its label and property writes) applies at one
+    /// version, all or nothing.
+    pub(crate) fn replay_edges(&self, ops: &[(Op, String)], fresh: &[u64], batch: Option<&[BatchWrite]>) -> Result<()> {
+        let core = &self.core;
+        let mut resolved = Vec::with_capacity(ops.len());
+        for (op, ty) in ops {
+            let ty = match op {
+                Op::Upsert { .. } | Op::Create { .. } => core.types.intern(type_name(ty)),
+                Op::RemoveKey { .. } | Op::RemoveId { .. } => {
+                    core.types.find(type_name(ty)).ok_or_else(|| Error::not_found(format!("no type {ty:?}")))?
+                }
+            };
+            resolved.push(op.with_ty(ty));
+        }
+        for op in &resolved {
+            if let Op::Create { src, id, .. } = *op {
+                core.rels.create_at(id, src);
+            }
+        }
+        let mut publish = batch.map(|_| core.model.begin(Arc::new(Stamp::default())));
+        let mut nodes = Vec::new();
+        if let (Some(p), Some(writes)) = (publish.as_mut(), batch) {
+            for w in writes {
+                nodes.extend(w.node());
+                match w.clone().link(core, p) {
+                    Ok(_) => {}
+                    Err(e) => {
+                        // Never published: removes what was linked.
+                        core.model.settle(core, publish.take().expect("the batch's publish"));
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        nodes.sort_unstable();
+        nodes.dedup();
+        let mut logged = fresh.iter();
+        let mut short = false;
+        let applied = core.apply(&resolved, &nodes, publish.as_mut(), &mut |src| match logged.next() {
+            Some(&id) => {
+                core.rels.create_at(id, src);
+                id
+            }
+            None => {
+                short = true;
+                core.rels.create(src)
+            }
+        });
+        if let Some(p) = publish {
+            // Publishes the entries, or (the commit failed) removes them.
+            core.model.settle(core, p);
+        }
+        applied?;
+        if short || logged.next().is_some() {
+            return Err(Error::invalid("the relationships created differ from the logged ids"));
+        }
+        Ok(())
+    }
+
+    /// Recovery's bulk load of relationships with their ids, into a graph
+    /// without edges: relationship `i` is `src[i] -> dst[i]` of type
+    /// `names[types[i]]` ("" for none). Never edge by edge.
+    pub(crate) fn restore_relationships(
+        &self,
+        names: &[String],
+        (src, dst, types): (&[u64], &[u64], &[u32]),
+        weights: &[f64],
+        ids: &[u64],
+    ) -> Result<()> {
+        let interned: Vec<u32> = names.iter().map(|n| self.core.types.intern(type_name(n))).collect();
+        let types = types
+            .iter()
+            .map(|&t| interned.get(t as usize).copied().ok_or_else(|| Error::invalid(format!("no type number {t}"))))
+            .collect::<Result<Vec<_>>>()?;
+        super::compact::restore(&self.core, src, dst, &types, weights, ids)
+    }
+
+    /// The next relationship ids the graph would hand out (single, loaded).
+    pub(crate) fn next_rel_ids(&self) -> (u64, u64) {
+        self.core.rels.next_ids()
+    }
+
+    /// Hands out no relationship id below `next` (from [`next_rel_ids`](Self::next_rel_ids)).
+    pub(crate) fn reserve_rel_ids(&self, next: (u64, u64)) {
+        self.core.rels.reserve(next);
     }
 
     /// Another handle on the same graph (for the durability layer's threads).

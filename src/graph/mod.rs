@@ -34,7 +34,8 @@ mod readers;
 mod versioned;
 pub use counters::{Counted, WriteStats};
 mod writes;
-pub(crate) use hook::{GraphObserver, GraphWrite};
+pub(crate) use hook::{BatchWrite, GraphObserver, GraphWrite};
+pub(crate) use writes::Op;
 
 #[cfg(all(test, loom))]
 mod loom_tests;
@@ -278,9 +279,7 @@ impl Graph {
     pub fn add_edge(&self, src: u64, dst: u64, edge_type: Option<&str>, weight: f64) -> Result<()> {
         let ty = self.core.types.intern(edge_type);
         let weight = check_weight(weight)?;
-        let write = GraphWrite::AddEdge { src, dst, ty: edge_type, weight };
-        self.core
-            .logged(|| self.core.apply(&[writes::Op::Upsert { src, dst, ty, weight }], &[], None).map(drop), |_| write)
+        self.core.apply_logged(&[writes::Op::Upsert { src, dst, ty, weight }], &[], None).map(drop)
     }
 
     /// Removes the edge `src -> dst` of `edge_type` (every relationship of
@@ -288,20 +287,18 @@ impl Graph {
     /// there is none.
     pub fn remove_edge(&self, src: u64, dst: u64, edge_type: Option<&str>) -> Result<()> {
         let ty = self.core.types.find(edge_type).ok_or_else(|| Error::not_found("no such edge"))?;
-        let write = GraphWrite::RemoveEdge { src, dst, ty: edge_type };
-        self.core.logged(|| self.core.apply(&[writes::Op::RemoveKey { src, dst, ty }], &[], None).map(drop), |_| write)
+        self.core.apply_logged(&[writes::Op::RemoveKey { src, dst, ty }], &[], None).map(drop)
     }
 
     /// Creates a new relationship `src -> dst` of `rel_type` with `weight`
     /// (Cypher's `CREATE`: another one even if the two are joined by one of
     /// that type already); returns its id.
     pub fn create_relationship(&self, src: u64, dst: u64, rel_type: Option<&str>, weight: f64) -> Result<u64> {
-        self.core.refuse_unlogged("create_relationship")?;
         let weight = check_weight(weight)?;
         let ty = self.core.types.intern(rel_type);
         self.core.live_slot(src)?;
         let id = self.core.rels.create(src);
-        self.core.apply(&[writes::Op::Create { src, dst, ty, weight, id }], &[], None)?;
+        self.core.apply_logged(&[writes::Op::Create { src, dst, ty, weight, id }], &[], None)?;
         Ok(id)
     }
 
@@ -327,9 +324,8 @@ impl Graph {
     /// Removes relationship `id` and its properties; `NotFound` if it does
     /// not exist now.
     pub fn remove_relationship(&self, id: u64) -> Result<()> {
-        self.core.refuse_unlogged("remove_relationship")?;
         let op = self.core.remove_op(id, &self.snapshot())?;
-        self.core.apply(&[op], &[], None).map(drop)
+        self.core.apply_logged(&[op], &[], None).map(drop)
     }
 
     /// A batch of writes that commits atomically at one version (see [`Batch`]).

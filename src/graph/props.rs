@@ -219,18 +219,20 @@ impl Graph {
     /// Sets property `name` of relationship `rel` to `value`; null removes
     /// it. `NotFound` if the relationship does not exist now.
     pub fn set_rel_property(&self, rel: u64, name: &str, value: Value) -> Result<()> {
-        // Relationship ids do not survive a reopen yet (bulk-reloaded edges get new ids).
-        self.core.refuse_unlogged("a relationship property")?;
         let exists = || self.relationship(rel).is_some();
-        if !exists() {
-            return Err(Error::not_found(format!("no relationship {rel}")));
-        }
+        let set = |value| {
+            if !exists() {
+                return Err(Error::not_found(format!("no relationship {rel}")));
+            }
+            self.core.set_prop_in(tag::REL_PROP, rel, name, value, None)
+        };
         if self.core.observed() {
+            // Under the order lock of a durable graph no removal comes
+            // between the check and the write, so the log replays it.
             let write = |_: &bool| GraphWrite::RelProperty { rel, name, value: &value };
-            self.core.logged(|| self.core.set_prop_in(tag::REL_PROP, rel, name, value.clone(), None), write)?;
-        } else {
-            self.core.set_prop_in(tag::REL_PROP, rel, name, value, None)?;
+            return self.core.logged(|| set(value.clone()), write).map(drop);
         }
+        set(value)?;
         if !exists() {
             // Removed meanwhile, perhaps before its removal cleared the
             // properties this write had not yet published: clear them now.

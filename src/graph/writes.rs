@@ -35,6 +35,23 @@ pub(crate) enum Op {
 }
 
 impl Op {
+    /// The interned type of the write.
+    pub(crate) fn ty(&self) -> u32 {
+        match *self {
+            Op::Upsert { ty, .. } | Op::Create { ty, .. } | Op::RemoveKey { ty, .. } | Op::RemoveId { ty, .. } => ty,
+        }
+    }
+
+    /// The same write of type `ty`.
+    pub(crate) fn with_ty(mut self, to: u32) -> Op {
+        match &mut self {
+            Op::Upsert { ty, .. } | Op::Create { ty, .. } | Op::RemoveKey { ty, .. } | Op::RemoveId { ty, .. } => {
+                *ty = to
+            }
+        }
+        self
+    }
+
     fn ends(&self) -> (u64, u64) {
         match *self {
             Op::Upsert { src, dst, .. }
@@ -69,9 +86,7 @@ pub(crate) fn plan(
     let mut out = Vec::with_capacity(ops.len());
     for op in ops {
         let (src, dst) = op.ends();
-        let ty = match *op {
-            Op::Upsert { ty, .. } | Op::Create { ty, .. } | Op::RemoveKey { ty, .. } | Op::RemoveId { ty, .. } => ty,
-        };
+        let ty = op.ty();
         let rels = state.entry((src, dst, ty)).or_insert_with(|| live(src, dst, ty));
         let write = |id, removed, weight| (src, Write { other: dst, ty, id, removed, weight });
         match *op {
@@ -145,12 +160,15 @@ impl GraphCore {
     /// `nodes` are the nodes the batch's label and property writes touch:
     /// locked with the edges' ends, and the commit fails if one is gone.
     /// Removed relationships lose their properties under the same stamp.
-    /// Returns what the write created and removed.
+    /// `fresh(src)` hands out the id of each relationship an `Upsert`
+    /// creates (the durability layer logs them, and recovery hands the
+    /// logged ones out again). Returns what the write created and removed.
     pub(crate) fn apply(
         self: &Arc<Self>,
         ops: &[Op],
         nodes: &[u64],
         mut batch: Option<&mut Publish>,
+        fresh: &mut dyn FnMut(u64) -> u64,
     ) -> Result<Applied> {
         let mut ends: Vec<u64> =
             ops.iter().flat_map(|op| <[u64; 2]>::from(op.ends())).chain(nodes.iter().copied()).collect();
@@ -169,7 +187,7 @@ impl GraphCore {
             }
             let fresh = |src| {
                 applied.created += 1;
-                self.rels.create(src)
+                fresh(src)
             };
             let planned = plan(ops, |src, dst, ty| self.live_rels(slot(src), src, dst, ty, guard), fresh)?;
             applied.created += ops.iter().filter(|op| matches!(op, Op::Create { .. })).count() as u64;

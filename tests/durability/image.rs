@@ -14,7 +14,12 @@ pub struct Image {
     pub indexes: Vec<(String, String)>,
     /// Properties of relationships 0..16.
     pub rels: Vec<Vec<(String, Value)>>,
+    /// Every relationship that exists, by id: its ends as found by id, its properties.
+    pub rel_props: Vec<RelImage>,
 }
+
+/// One relationship: id, its ends as found by id, its properties.
+pub type RelImage = (u64, Option<(u64, u64)>, Vec<(String, Value)>);
 
 /// One node.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,7 +27,8 @@ pub struct NodeImage {
     pub label: String,
     pub labels: Vec<String>,
     pub props: Vec<(String, Value)>,
-    pub out: Vec<(u64, String, u64)>,
+    /// `(target, type, weight bits, relationship id)`.
+    pub out: Vec<(u64, String, u64, u64)>,
 }
 
 /// The image of `e` now.
@@ -40,11 +46,11 @@ pub fn image(e: &Engine) -> Image {
     let nodes = (0..snap.node_count())
         .map(|id| {
             snap.contains_node(id).then(|| {
-                let mut out: Vec<(u64, String, u64)> = snap
+                let mut out: Vec<(u64, String, u64, u64)> = snap
                     .edges(id, Direction::Out)
                     .unwrap()
                     .into_iter()
-                    .map(|e| (e.dst, e.edge_type, e.weight.to_bits()))
+                    .map(|e| (e.dst, e.edge_type, e.weight.to_bits(), e.id))
                     .collect();
                 out.sort();
                 NodeImage {
@@ -59,5 +65,10 @@ pub fn image(e: &Engine) -> Image {
     let mut indexes = g.indexes();
     indexes.sort();
     let rels = (0..16).map(|r| snap.rel_properties(r)).collect();
-    Image { kv, nodes, indexes, rels }
+    let mut rel_props: Vec<_> = (0..snap.node_count())
+        .flat_map(|id| snap.edges(id, Direction::Out).unwrap_or_default())
+        .map(|e| (e.id, snap.relationship(e.id).map(|r| (r.src, r.dst)), snap.rel_properties(e.id)))
+        .collect();
+    rel_props.sort_by_key(|r| r.0);
+    Image { kv, nodes, indexes, rels, rel_props }
 }
