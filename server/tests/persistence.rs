@@ -229,6 +229,9 @@ fn write_everything(s: &mut Server) {
     assert!(r.contains("Nodes created: 2"), "{r}");
     let r = s.text(&["GRAPH.QUERY", "other", "CREATE (:City {name: 'Paris'})"]);
     assert!(r.contains("Nodes created: 1"), "{r}");
+    let knows = "MATCH (a:Person {name: 'Ada'}), (b:Person {name: 'Bob'}) CREATE (a)-[:KNOWS {since: 1833}]->(b)";
+    let r = s.text(&["GRAPH.QUERY", "Social net", knows]);
+    assert!(r.contains("Relationships created: 1"), "{r}");
 }
 
 /// Checks what [`write_everything`] wrote.
@@ -244,6 +247,8 @@ fn check_everything(s: &mut Server) {
     assert_eq!(s.text(&["GRAPH.LIST"]), "[Social net, other]");
     let r = s.text(&["GRAPH.RO_QUERY", "Social net", "MATCH (p:Person) RETURN p.name, p.born ORDER BY p.name"]);
     assert!(r.starts_with("[[p.name, p.born], [[Ada, 1815], [Bob, (nil)]]"), "{r}");
+    let r = s.text(&["GRAPH.RO_QUERY", "Social net", "MATCH (a)-[k:KNOWS]->(b) RETURN a.name, k.since, b.name"]);
+    assert!(r.starts_with("[[a.name, k.since, b.name], [[Ada, 1833, Bob]]"), "{r}");
     let r = s.text(&["GRAPH.RO_QUERY", "other", "MATCH (c:City) RETURN c.name"]);
     assert!(r.starts_with("[[c.name], [[Paris]]"), "{r}");
     // A new collection must not pick up elements of a stored one.
