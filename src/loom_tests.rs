@@ -3,7 +3,6 @@
 //! `RUSTFLAGS="--cfg loom --cfg crossbeam_loom" LOOM_MAX_PREEMPTIONS=2 cargo test --lib --release loom_`.
 
 use crate::graph::loom_api::{Horizon, Stamp, VersionClock};
-use crate::mem::MemoryManager;
 use crate::sync::{AtomicBool, AtomicU64, Ordering};
 use loom::sync::Arc;
 use loom::thread;
