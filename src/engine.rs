@@ -119,6 +119,19 @@ impl Engine {
         crate::query::run(&self.graph, text, params)
     }
 
+    /// [`query`](Self::query) with a time limit: a query still running after
+    /// `timeout` stops with `TimeoutError: Query timed out after N ms`, and a
+    /// write query is rolled back. Pattern matching and expressions check
+    /// the clock; a procedure's kernel (`CALL algo.pageRank()`) runs to its end.
+    pub fn query_with_timeout(
+        &self,
+        text: &str,
+        params: &crate::query::Params,
+        timeout: std::time::Duration,
+    ) -> crate::Result<crate::query::QueryResult> {
+        crate::query::run_with_timeout(&self.graph, text, params, Some(timeout))
+    }
+
     /// Bytes retired to and freed by the shared memory manager.
     pub fn memory_stats(&self) -> MemoryStats {
         self.mem.stats()

@@ -176,7 +176,32 @@ fn deeply_nested_queries_get_an_error_not_a_crash() {
         let msg = err(&e, &text);
         assert!(msg.starts_with("SyntaxError"), "{msg}");
     }
-    // Reasonable nesting still runs.
+    // Nesting up to the bound runs, the deep forms on a thread of their own
+    // (this test's thread has Rust's default 2 MiB stack).
     let r = q(&e, &format!("RETURN {}1{} AS x", "(".repeat(50), ")".repeat(50)));
     assert_eq!(r.rows[0][0], QueryValue::Int(1));
+    let r = q(&e, &format!("RETURN {}1{} AS x", "(".repeat(5000), ")".repeat(5000)));
+    assert_eq!(r.rows[0][0], QueryValue::Int(1));
+    let r = q(&e, &format!("RETURN 0{} AS x", " + 1".repeat(5000)));
+    assert_eq!(r.rows[0][0], QueryValue::Int(5000));
+    let r = q(&e, &format!("UNWIND [1, 2] AS a RETURN count(*) AS n, sum(0{}) AS s", " + a".repeat(3000)));
+    assert_eq!(r.rows[0], [QueryValue::Int(2), QueryValue::Int(9000)]);
+}
+
+#[test]
+fn a_query_past_its_timeout_stops_and_a_write_is_rolled_back() {
+    use std::time::Duration;
+    let e = Engine::new();
+    q(&e, "UNWIND range(1, 200) AS i CREATE (:N {i: i})");
+    // 200^3 = 8 M rows: far longer than 50 ms.
+    let slow = "MATCH (a:N), (b:N), (c:N) RETURN count(*) AS n";
+    let msg = e.query_with_timeout(slow, &Params::new(), Duration::from_millis(50)).unwrap_err().message().to_string();
+    assert!(msg.starts_with("TimeoutError: Query timed out after 50 ms"), "{msg}");
+    let write = "MATCH (a:N), (b:N), (c:N) SET a.seen = true";
+    let msg = e.query_with_timeout(write, &Params::new(), Duration::from_millis(50)).unwrap_err().message().to_string();
+    assert!(msg.starts_with("TimeoutError"), "{msg}");
+    assert_eq!(q(&e, "MATCH (a:N) WHERE a.seen IS NOT NULL RETURN count(*) AS n").rows[0][0], QueryValue::Int(0));
+    // Within its timeout a query runs as usual.
+    let r = e.query_with_timeout("MATCH (a:N) RETURN count(*) AS n", &Params::new(), Duration::from_secs(60)).unwrap();
+    assert_eq!(r.rows[0][0], QueryValue::Int(200));
 }

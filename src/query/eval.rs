@@ -42,6 +42,7 @@ fn as_list(v: Val, what: &str) -> Result<Option<Arc<Vec<Val>>>> {
 impl Exec<'_> {
     /// Evaluates `e` over `row`.
     pub fn eval(&mut self, e: &Expr, row: &[Val]) -> Result<Val> {
+        self.tick()?;
         Ok(match e {
             Expr::Lit(v) => v.clone(),
             Expr::Param(p) => self

@@ -20,6 +20,10 @@ pub struct Exec<'g> {
     pub aggs: Vec<Val>,
     /// Rows out and microseconds per clause (PROFILE).
     pub profile: Option<Vec<(String, u64, u64)>>,
+    /// When the query must stop, and its timeout (for the message).
+    pub deadline: Option<(Instant, std::time::Duration)>,
+    /// Steps taken since the deadline was last checked.
+    pub ticks: u32,
 }
 
 type Rows = Vec<Vec<Val>>;
@@ -122,6 +126,20 @@ pub fn describe(c: &Clause) -> String {
 }
 
 impl Exec<'_> {
+    /// Counts one step of work (an expression, a pattern step) and fails
+    /// with `TimeoutError` once the deadline has passed (checked every
+    /// 1,024 steps, so that the check costs nothing measurable).
+    pub fn tick(&mut self) -> Result<()> {
+        self.ticks = self.ticks.wrapping_add(1);
+        if self.ticks.is_multiple_of(1024)
+            && let Some((at, timeout)) = self.deadline
+            && Instant::now() >= at
+        {
+            return Err(semantic("TimeoutError", format!("Query timed out after {} ms", timeout.as_millis())));
+        }
+        Ok(())
+    }
+
     /// Runs one single query; returns its rows (full width; the caller
     /// keeps the output columns).
     pub fn run_single(&mut self, q: &Single) -> Result<Rows> {

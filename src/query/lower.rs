@@ -16,7 +16,6 @@ pub fn lower(text: &str) -> Result<(Plan, Mode)> {
     }
     let (mut mode, offset) = super::schema::leading_mode(text);
     let body = &text[offset..];
-    super::limits::check_depth(text, offset)?;
     let parsed = open_cypher::parse(body).map_err(|e| {
         for (word, feature) in [("FOREACH", "FOREACH"), ("LOAD", "LOAD CSV")] {
             if super::schema::has_keyword(body, word) {

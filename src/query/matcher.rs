@@ -130,6 +130,7 @@ impl Exec<'_> {
         used: &mut Vec<u64>,
         out: &mut Vec<Vec<Val>>,
     ) -> Result<()> {
+        self.tick()?;
         let Some((step, filters)) = plan.steps.get(i) else {
             out.push(row.clone());
             return Ok(());
@@ -275,6 +276,7 @@ impl Exec<'_> {
         path: &mut Vec<RelRef>,
         out: &mut Vec<Vec<Val>>,
     ) -> Result<()> {
+        self.tick()?;
         let depth = path.len() as u32;
         if depth >= c.min {
             let saved = row[c.to.slot].clone();
@@ -346,6 +348,7 @@ impl Exec<'_> {
             depth += 1;
             let mut next = Vec::new();
             for &u in &frontier {
+                self.tick()?;
                 for r in self.store.rels(u, direction(rel.dir), &rel.types) {
                     if !self.props_match(&rel.props, &Val::Rel(Arc::new(r.clone())), row)? {
                         continue;

@@ -36,7 +36,7 @@ mod store;
 mod val;
 
 use crate::graph::{Graph, WriteStats};
-use crate::{Result, Value};
+use crate::{Error, Result, Value};
 use ir::{Mode, Plan, Schema};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -214,14 +214,51 @@ fn cached_plan(text: &str) -> Result<Planned> {
 
 /// Runs `text` with `params` on `graph`. See [`crate::Engine::query`].
 pub fn run(graph: &Graph, text: &str, params: &Params) -> Result<QueryResult> {
-    let plan = cached_plan(text)?;
-    let (plan, mode) = (&plan.0, plan.1);
+    run_with_timeout(graph, text, params, None)
+}
+
+/// [`run`], stopped with a `TimeoutError` (and a write query rolled back)
+/// once it has run for `timeout`. See [`crate::Engine::query_with_timeout`].
+pub fn run_with_timeout(
+    graph: &Graph,
+    text: &str,
+    params: &Params,
+    timeout: Option<std::time::Duration>,
+) -> Result<QueryResult> {
+    let deadline = timeout.map(|t| (std::time::Instant::now() + t, t));
+    let depth = limits::check_depth(text, 0)?;
+    if depth <= limits::SHALLOW {
+        return execute(graph, &*cached_plan(text)?, params, deadline);
+    }
+    // A deep query: planned, run and dropped (never cached, so that no other
+    // thread drops it) on a thread with a stack sized for it.
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("kvgraph-deep-query".into())
+            .stack_size(limits::stack_for(depth))
+            .spawn_scoped(s, || execute(graph, &lower::lower(text)?, params, deadline))
+            .map_err(|e| Error::invalid(format!("cannot start a thread for a deeply nested query: {e}")))?
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
+/// Runs a planned query.
+fn execute(
+    graph: &Graph,
+    planned: &(Plan, Mode),
+    params: &Params,
+    deadline: Option<(std::time::Instant, std::time::Duration)>,
+) -> Result<QueryResult> {
+    let (plan, mode) = (&planned.0, planned.1);
     let params: BTreeMap<String, Val> = params.0.iter().map(|(k, v)| (k.clone(), Val::from_value(v.clone()))).collect();
     let mut ex = exec::Exec {
         store: store::Store::new(graph),
         params: &params,
         aggs: Vec::new(),
         profile: (mode == Mode::Profile).then(Vec::new),
+        deadline,
+        ticks: 0,
     };
     let outcome = match plan {
         Plan::Schema(s) => schema_command(&mut ex, s, mode),

@@ -103,9 +103,15 @@ def test_errors_are_response_errors(db):
     assert g.query("RETURN 1").result_set == [[1]]
 
 
-def test_timeout_accepted(db):
+def test_timeout_stops_a_long_query_and_rolls_back_a_write(db):
     g = db.select_graph("social")
     assert g.query("RETURN 1", timeout=1000).result_set == [[1]]
+    g.query("UNWIND range(1, 200) AS i CREATE (:N {i: i})")
+    with pytest.raises(ResponseError, match="Query timed out"):
+        g.query("MATCH (a:N), (b:N), (c:N) RETURN count(*)", timeout=50)
+    with pytest.raises(ResponseError, match="Query timed out"):
+        g.query("MATCH (a:N), (b:N), (c:N) SET a.seen = true", timeout=50)
+    assert g.query("MATCH (a:N) WHERE a.seen IS NOT NULL RETURN count(a)").result_set == [[0]]
 
 
 def test_list_and_delete_isolate_graphs(db):

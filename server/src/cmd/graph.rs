@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The graphs of a server, by name.
 #[derive(Default)]
@@ -348,10 +348,10 @@ fn text_arg(arg: &[u8]) -> Result<&str, Error> {
     std::str::from_utf8(arg).map_err(|_| Error::from("ERR query is not valid UTF-8"))
 }
 
-/// The trailing options: `--compact`, `timeout N` (accepted and checked;
-/// the engine has no cancellation, so it does not cut a query short).
-fn options(rest: &[Vec<u8>]) -> Result<Format, Error> {
+/// The trailing options: `--compact`, `timeout N` (milliseconds; 0: none).
+fn options(rest: &[Vec<u8>]) -> Result<(Format, Option<Duration>), Error> {
     let mut format = Format::Verbose;
+    let mut timeout = None;
     let mut i = 0;
     while i < rest.len() {
         let a = rest[i].to_ascii_lowercase();
@@ -360,7 +360,8 @@ fn options(rest: &[Vec<u8>]) -> Result<Format, Error> {
             b"timeout" => {
                 i += 1;
                 match rest.get(i).and_then(|t| parse_i64(t)) {
-                    Some(t) if t >= 0 => {}
+                    Some(0) => timeout = None,
+                    Some(t) if t > 0 => timeout = Some(Duration::from_millis(t as u64)),
                     _ => return Err("Failed to parse query timeout value".into()),
                 }
             }
@@ -369,7 +370,7 @@ fn options(rest: &[Vec<u8>]) -> Result<Format, Error> {
         }
         i += 1;
     }
-    Ok(format)
+    Ok((format, timeout))
 }
 
 /// The deepest nesting of brackets a query may have: the engine's parser
@@ -417,7 +418,7 @@ fn outside_quotes(s: &str) -> impl Iterator<Item = (usize, char, usize)> + '_ {
 }
 
 fn run_query(ctx: &mut Ctx, args: &[Vec<u8>], read_only: bool) -> CmdResult {
-    let format = options(&args[3..])?;
+    let (format, timeout) = options(&args[3..])?;
     let graphs = &ctx.srv.graphs;
     let graph = if read_only { graphs.get_or_empty(&args[1]) } else { graphs.get_or_create(&args[1])? };
     let (params, text) = split_params(&graph.engine, query_text(&args[2])?)?;
@@ -426,7 +427,11 @@ fn run_query(ctx: &mut Ctx, args: &[Vec<u8>], read_only: bool) -> CmdResult {
     }
     let cached = graphs.cached(text);
     let started = Instant::now();
-    let mut result = graph.engine.query(text, &params).map_err(engine_error)?;
+    let mut result = match timeout {
+        Some(t) => graph.engine.query_with_timeout(text, &params, t),
+        None => graph.engine.query(text, &params),
+    }
+    .map_err(engine_error)?;
     if let Some(p) = &ctx.srv.persist
         && result.stats != WriteStats::default()
     {
@@ -1078,8 +1083,10 @@ mod tests {
 
     #[test]
     fn options_and_plans() {
-        assert_eq!(options(&[b"--compact".to_vec(), b"timeout".to_vec(), b"100".to_vec()]).unwrap(), Format::Compact);
-        assert_eq!(options(&[]).unwrap(), Format::Verbose);
+        let compact = options(&[b"--compact".to_vec(), b"timeout".to_vec(), b"100".to_vec()]).unwrap();
+        assert_eq!(compact, (Format::Compact, Some(Duration::from_millis(100))));
+        assert_eq!(options(&[b"timeout".to_vec(), b"0".to_vec()]).unwrap(), (Format::Verbose, None));
+        assert_eq!(options(&[]).unwrap(), (Format::Verbose, None));
         assert!(options(&[b"timeout".to_vec(), b"x".to_vec()]).is_err());
         assert!(options(&[b"--bogus".to_vec()]).is_err());
         let r = QueryResult {
