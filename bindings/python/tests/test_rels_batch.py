@@ -27,6 +27,14 @@ def test_relationships_by_id(db: kvgraph.Engine) -> None:
     untyped = g.relationship(g.create_relationship(b, a))
     assert untyped is not None and untyped.type == "" and untyped.weight == 1.0
     assert g.stats().edges == 3
+    with g.snapshot() as s:
+        assert s.relationships(a) == [r0, r1]
+        assert s.relationships(a, "in") == [untyped.id]
+        assert s.relationships(a, "both", "KNOWS") == [r0, r1]
+        assert s.relationships(a, type="NONE") == []
+        assert list(s.relationships(b, "in", output="numpy")) == [r0, r1]
+        with pytest.raises(kvgraph.NotFoundError):
+            s.relationships(99)
     g.remove_relationship(r1)
     assert g.relationship(r1) is None
     with pytest.raises(kvgraph.NotFoundError):
