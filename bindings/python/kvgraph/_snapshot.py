@@ -254,7 +254,8 @@ class Snapshot:
     ) -> Any:
         """Ids of the relationships at ``node`` in ``direction`` (``"out"``,
         ``"in"`` or ``"both"``: out-relationships first), of ``type`` only
-        unless ``None``; one per relationship, parallel ones included.
+        unless ``None``; one per relationship, parallel ones included (a
+        self-loop appears twice for ``"both"``).
 
         Raises:
             NotFoundError: no such node in this snapshot.

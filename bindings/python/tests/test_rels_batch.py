@@ -35,6 +35,9 @@ def test_relationships_by_id(db: kvgraph.Engine) -> None:
         assert list(s.relationships(b, "in", output="numpy")) == [r0, r1]
         with pytest.raises(kvgraph.NotFoundError):
             s.relationships(99)
+    loop = g.create_relationship(a, a, "SELF")
+    with g.snapshot() as s:
+        assert s.relationships(a, "both", "SELF") == [loop, loop]
     g.remove_relationship(r1)
     assert g.relationship(r1) is None
     with pytest.raises(kvgraph.NotFoundError):
