@@ -29,11 +29,14 @@ use std::ptr::{null, null_mut};
 /// Opaque handle targets, never dereferenced.
 enum Opaque {}
 
+/// `kvg_config` (always in memory here: `path` NULL).
 #[repr(C)]
 struct Config {
     auto_compact: u8,
     compaction_min_delta: u64,
     compaction_ratio: f64,
+    path: *const c_char,
+    fsync: c_int,
 }
 
 #[repr(C)]
@@ -678,6 +681,8 @@ unsafe fn run(pool: &mut Pool, op: Op) {
                         Ratio::Infinite => f64::INFINITY,
                         Ratio::Negative => -0.5,
                     },
+                    path: null(),
+                    fsync: 0,
                 });
                 let invalid = null_out
                     || cfg.as_ref().is_some_and(|c| !c.compaction_ratio.is_finite() || c.compaction_ratio < 0.0);
@@ -691,10 +696,16 @@ unsafe fn run(pool: &mut Pool, op: Op) {
                 }
             }
             Op::ConfigDefault { null_out } => {
-                let mut c = Config { auto_compact: 9, compaction_min_delta: 9, compaction_ratio: 9.0 };
+                let mut c = Config {
+                    auto_compact: 9,
+                    compaction_min_delta: 9,
+                    compaction_ratio: 9.0,
+                    path: c"x".as_ptr(),
+                    fsync: 9,
+                };
                 kvg_config_default(out_ptr(null_out, &mut c));
                 if !null_out {
-                    assert!(c.auto_compact == 1 && c.compaction_ratio == 0.5);
+                    assert!(c.auto_compact == 1 && c.compaction_ratio == 0.5 && c.path.is_null() && c.fsync == 1);
                 }
             }
             Op::Close(kind, arg) => {
