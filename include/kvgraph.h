@@ -6,9 +6,11 @@
  * Conventions of every function:
  * - Fallible functions return a ::kvg_status. On anything but KVG_OK,
  *   kvg_last_error() holds a message for the calling thread.
- * - Handles (kvg_engine, kvg_snapshot, kvg_kv_iter) are opaque. Every _open
- *   has a _close; _close(NULL) is a no-op; a closed, foreign or wrong-kind
- *   handle gives KVG_INVALID_ARGUMENT (it is never dereferenced).
+ * - Handles (kvg_engine, kvg_snapshot, kvg_kv_iter, kvg_result, kvg_batch)
+ *   are opaque. Every _open has a _close (a kvg_batch_begin a
+ *   kvg_batch_commit or kvg_batch_abort); _close(NULL) is a no-op; a closed,
+ *   foreign or wrong-kind handle gives KVG_INVALID_ARGUMENT (it is never
+ *   dereferenced).
  * - Inputs are borrowed for the duration of the call only:
  *   (const uint8_t *ptr, size_t len) byte strings, where (NULL, 0) is the
  *   empty string and (NULL, n > 0) is KVG_INVALID_ARGUMENT, and
@@ -222,6 +224,21 @@ typedef enum kvg_fsync {
 } kvg_fsync;
 
 /**
+ * A batch of graph writes that commits atomically: every snapshot sees
+ * all of it or none of it.
+ *
+ * Opaque. Writes collected in it are invisible to every other reader
+ * until `kvg_batch_commit`; a single write (outside the batch) to a label
+ * or property the batch writes gives `KVG_CONFLICT` until the batch ends.
+ * A batch call that fails records nothing in the batch, which stays
+ * usable: the caller decides whether to commit the rest or abort. End
+ * every batch with exactly one `kvg_batch_commit` or `kvg_batch_abort`;
+ * both release the handle. Thread-safe (calls on one batch serialise),
+ * and it stays valid after its engine is closed.
+ */
+typedef struct kvg_batch kvg_batch;
+
+/**
  * An engine: one ordered key-value map and one property graph, in memory.
  *
  * Opaque. Thread-safe: any number of threads may call any function on the
@@ -287,6 +304,41 @@ typedef struct kvg_bytes {
 } kvg_bytes;
 
 /**
+ * A typed value, as a tagged struct: `kind` says which field holds it.
+ *
+ * As an input it is borrowed for the call (`data` may be NULL when `len`
+ * is 0). As an output, `data` points into the `kvg_bytes` the call filled
+ * next to it (release that with `kvg_bytes_free`), or is NULL for
+ * null, bool, int and float values.
+ */
+typedef struct kvg_value {
+    /**
+     * Which field holds the value.
+     */
+    kvg_value_type kind;
+    /**
+     * The value of a `KVG_VALUE_BOOL`.
+     */
+    bool boolean;
+    /**
+     * The value of a `KVG_VALUE_INT`.
+     */
+    int64_t integer;
+    /**
+     * The value of a `KVG_VALUE_FLOAT`.
+     */
+    double real;
+    /**
+     * The bytes of a string, bytes, list or map value.
+     */
+    const uint8_t *data;
+    /**
+     * Their length.
+     */
+    size_t len;
+} kvg_value;
+
+/**
  * Settings of a new engine. Fill one with `kvg_config_default` and change
  * what you need; pass NULL to `kvg_engine_open` for the defaults.
  */
@@ -341,41 +393,6 @@ typedef struct kvg_graph_stats {
 } kvg_graph_stats;
 
 /**
- * A typed value, as a tagged struct: `kind` says which field holds it.
- *
- * As an input it is borrowed for the call (`data` may be NULL when `len`
- * is 0). As an output, `data` points into the `kvg_bytes` the call filled
- * next to it (release that with `kvg_bytes_free`), or is NULL for
- * null, bool, int and float values.
- */
-typedef struct kvg_value {
-    /**
-     * Which field holds the value.
-     */
-    kvg_value_type kind;
-    /**
-     * The value of a `KVG_VALUE_BOOL`.
-     */
-    bool boolean;
-    /**
-     * The value of a `KVG_VALUE_INT`.
-     */
-    int64_t integer;
-    /**
-     * The value of a `KVG_VALUE_FLOAT`.
-     */
-    double real;
-    /**
-     * The bytes of a string, bytes, list or map value.
-     */
-    const uint8_t *data;
-    /**
-     * Their length.
-     */
-    size_t len;
-} kvg_value;
-
-/**
  * What a query's writes changed.
  */
 typedef struct kvg_query_stats {
@@ -409,6 +426,36 @@ typedef struct kvg_query_stats {
     uint64_t labels_removed;
 } kvg_query_stats;
 
+/**
+ * A relationship as `kvg_rel_get` and `kvg_snapshot_rel_get` return it.
+ *
+ * `rel_type` is an owned `kvg_bytes` (empty for an untyped relationship):
+ * release it with `kvg_bytes_free(&rel.rel_type)`. A failed call leaves the
+ * struct zeroed (`rel_type` `{NULL, 0}`).
+ */
+typedef struct kvg_rel {
+    /**
+     * The relationship's id.
+     */
+    uint64_t id;
+    /**
+     * Its start node.
+     */
+    uint64_t src;
+    /**
+     * Its end node.
+     */
+    uint64_t dst;
+    /**
+     * Its weight (what SSSP reads).
+     */
+    double weight;
+    /**
+     * Its type, UTF-8 (NUL-terminated, the NUL not counted in `len`).
+     */
+    struct kvg_bytes rel_type;
+} kvg_rel;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -440,6 +487,154 @@ const char *kvg_last_error(void);
  * The library's version ("MAJOR.MINOR.PATCH"), static; do not free.
  */
 const char *kvg_version(void);
+
+/**
+ * Begins a batch of writes to the graph of `engine` and stores its handle
+ * in `*out` (NULL on failure). End it with `kvg_batch_commit` or
+ * `kvg_batch_abort`.
+ *
+ * Errors: `KVG_INVALID_ARGUMENT` for a NULL or closed engine or a NULL `out`.
+ */
+enum kvg_status kvg_batch_begin(const struct kvg_engine *engine, struct kvg_batch **out);
+
+/**
+ * Adds (or, if it exists at commit, re-weights) the edge `src -> dst` of
+ * type `type_or_null` within the batch, as `kvg_edge_add`.
+ *
+ * Errors: `KVG_NOT_FOUND` if an end is not a node now;
+ * `KVG_INVALID_ARGUMENT` for a NULL, committed or aborted batch, a
+ * non-UTF-8 type or a NaN weight.
+ */
+enum kvg_status kvg_batch_add_edge(const struct kvg_batch *batch,
+                                   uint64_t src,
+                                   uint64_t dst,
+                                   const char *type_or_null,
+                                   double weight);
+
+/**
+ * Removes the edge `src -> dst` of type `type_or_null` within the batch,
+ * as `kvg_edge_remove`; the commit fails if there is no such edge by then.
+ *
+ * Errors: `KVG_NOT_FOUND` if an end is not a node now or the type was
+ * never used; `KVG_INVALID_ARGUMENT` as `kvg_batch_add_edge`.
+ */
+enum kvg_status kvg_batch_remove_edge(const struct kvg_batch *batch,
+                                      uint64_t src,
+                                      uint64_t dst,
+                                      const char *type_or_null);
+
+/**
+ * Creates a relationship `src -> dst` within the batch, as
+ * `kvg_rel_create`, and stores its id in `*out_id` now (later calls of
+ * the batch can use it; an aborted batch leaves the id unused).
+ *
+ * Errors: as `kvg_batch_add_edge`; `KVG_INVALID_ARGUMENT` for a NULL `out_id`.
+ */
+enum kvg_status kvg_batch_create_rel(const struct kvg_batch *batch,
+                                     uint64_t src,
+                                     uint64_t dst,
+                                     const char *type_or_null,
+                                     double weight,
+                                     uint64_t *out_id);
+
+/**
+ * Removes relationship `id` (one that exists now, or one the batch
+ * created) within the batch.
+ *
+ * Errors: `KVG_NOT_FOUND` if there is no such relationship;
+ * `KVG_INVALID_ARGUMENT` for a NULL, committed or aborted batch.
+ */
+enum kvg_status kvg_batch_remove_rel(const struct kvg_batch *batch, uint64_t id);
+
+/**
+ * Adds label `label` to node `id` within the batch; `*out_added_or_null`
+ * (if not NULL) tells whether the node lacked it.
+ *
+ * Errors: `KVG_NOT_FOUND` for an unknown or removed node; `KVG_CONFLICT`
+ * if another open batch writes that label; `KVG_INVALID_ARGUMENT` for a
+ * NULL, committed or aborted batch or a NULL, empty or non-UTF-8 label.
+ */
+enum kvg_status kvg_batch_add_label(const struct kvg_batch *batch,
+                                    uint64_t id,
+                                    const char *label,
+                                    bool *out_added_or_null);
+
+/**
+ * Removes label `label` from node `id` within the batch;
+ * `*out_removed_or_null` (if not NULL) tells whether the node had it.
+ *
+ * Errors: as `kvg_batch_add_label`.
+ */
+enum kvg_status kvg_batch_remove_label(const struct kvg_batch *batch,
+                                       uint64_t id,
+                                       const char *label,
+                                       bool *out_removed_or_null);
+
+/**
+ * Sets property `name` of node `id` to `*value` within the batch (a
+ * `KVG_VALUE_NULL` removes it).
+ *
+ * Errors: `KVG_NOT_FOUND` for an unknown or removed node; `KVG_CONFLICT`
+ * if another open batch writes that property; `KVG_INVALID_ARGUMENT` for a
+ * NULL, committed or aborted batch, a NULL or non-UTF-8 name, or a NULL
+ * or malformed value (as `kvg_node_set_property_value`).
+ */
+enum kvg_status kvg_batch_set_property(const struct kvg_batch *batch,
+                                       uint64_t id,
+                                       const char *name,
+                                       const struct kvg_value *value);
+
+/**
+ * Removes property `name` of node `id` within the batch;
+ * `*out_removed_or_null` (if not NULL) tells whether it was set.
+ *
+ * Errors: as `kvg_batch_set_property`.
+ */
+enum kvg_status kvg_batch_remove_property(const struct kvg_batch *batch,
+                                          uint64_t id,
+                                          const char *name,
+                                          bool *out_removed_or_null);
+
+/**
+ * Sets property `name` of relationship `rel` (one that exists now, or one
+ * the batch created) to `*value` within the batch (null removes it).
+ *
+ * Errors: `KVG_NOT_FOUND` if there is no such relationship; otherwise as
+ * `kvg_batch_set_property`.
+ */
+enum kvg_status kvg_batch_set_rel_property(const struct kvg_batch *batch,
+                                           uint64_t rel,
+                                           const char *name,
+                                           const struct kvg_value *value);
+
+/**
+ * Removes property `name` of relationship `rel` within the batch;
+ * `*out_removed_or_null` (if not NULL) tells whether it was set.
+ *
+ * Errors: as `kvg_batch_set_rel_property`, but an unknown relationship is
+ * not an error (nothing is set on it).
+ */
+enum kvg_status kvg_batch_remove_rel_property(const struct kvg_batch *batch,
+                                              uint64_t rel,
+                                              const char *name,
+                                              bool *out_removed_or_null);
+
+/**
+ * Publishes every write of `batch` at one version, or none of them, and
+ * releases the handle whatever the outcome (do not abort it afterwards).
+ *
+ * Errors: `KVG_NOT_FOUND` if a write no longer applies (a node removed
+ * meanwhile, an edge to remove that is gone; the message says which):
+ * nothing is written; `KVG_INVALID_ARGUMENT` for a NULL, committed or
+ * aborted batch, or a durable engine (batches are not persisted yet).
+ */
+enum kvg_status kvg_batch_commit(struct kvg_batch *batch);
+
+/**
+ * Drops every write of `batch` and releases the handle. NULL is a no-op;
+ * a committed or aborted batch gives `KVG_INVALID_ARGUMENT`.
+ */
+enum kvg_status kvg_batch_abort(struct kvg_batch *batch);
 
 /**
  * Writes the default settings into `*out` (ignored if `out` is NULL).
@@ -1255,6 +1450,91 @@ enum kvg_status kvg_result_cell_json(const struct kvg_result *result,
                                      uint64_t row,
                                      uint64_t col,
                                      struct kvg_bytes *out);
+
+/**
+ * Creates a new relationship `src -> dst` of type `type_or_null` (NULL:
+ * no type) with `weight`, even if the two nodes are joined by one of that
+ * type already (unlike `kvg_edge_add`), and stores its id in `*out_id`.
+ * Ids are never reused.
+ *
+ * Errors: `KVG_NOT_FOUND` if an end is not a node; `KVG_INVALID_ARGUMENT`
+ * for a NULL or closed engine, a non-UTF-8 type, a NaN weight, a NULL
+ * `out_id`, or a durable engine (relationship ids are not persisted yet).
+ */
+enum kvg_status kvg_rel_create(const struct kvg_engine *engine,
+                               uint64_t src,
+                               uint64_t dst,
+                               const char *type_or_null,
+                               double weight,
+                               uint64_t *out_id);
+
+/**
+ * Removes relationship `id` and its properties.
+ *
+ * Errors: `KVG_NOT_FOUND` if it does not exist now; `KVG_INVALID_ARGUMENT`
+ * for a NULL or closed engine or a durable engine.
+ */
+enum kvg_status kvg_rel_remove(const struct kvg_engine *engine, uint64_t id);
+
+/**
+ * Stores relationship `id` as it is now in `*out` (release `out->rel_type`
+ * with `kvg_bytes_free`).
+ *
+ * Errors: `KVG_NOT_FOUND` if it does not exist now; `KVG_INVALID_ARGUMENT`
+ * for a NULL or closed engine or a NULL `out`.
+ */
+enum kvg_status kvg_rel_get(const struct kvg_engine *engine, uint64_t id, struct kvg_rel *out);
+
+/**
+ * Stores relationship `id` as of `snapshot` in `*out`, as `kvg_rel_get`.
+ *
+ * Errors: `KVG_NOT_FOUND` if it is not in the snapshot;
+ * `KVG_INVALID_ARGUMENT` for a NULL or closed snapshot or a NULL `out`.
+ */
+enum kvg_status kvg_snapshot_rel_get(const struct kvg_snapshot *snapshot,
+                                     uint64_t id,
+                                     struct kvg_rel *out);
+
+/**
+ * Writes the ids of the relationships at `node` in direction `dir` of
+ * type `type_or_null` (NULL: any type) into `buf[0 .. *out_len]`
+ * (out-relationships first for `KVG_BOTH`; a relationship from `node` to
+ * itself is listed on both sides); `*out_len` always receives their
+ * number, so `(NULL, 0)` asks for it. Read each with `kvg_snapshot_rel_get`.
+ *
+ * Errors: as `kvg_snapshot_neighbors`.
+ */
+enum kvg_status kvg_snapshot_relationships(const struct kvg_snapshot *snapshot,
+                                           uint64_t node,
+                                           kvg_direction dir,
+                                           const char *type_or_null,
+                                           uint64_t *buf,
+                                           size_t cap,
+                                           size_t *out_len);
+
+/**
+ * Removes property `name` of relationship `rel`.
+ *
+ * Errors: `KVG_NOT_FOUND` if the property is unset (or the relationship
+ * does not exist); `KVG_INVALID_ARGUMENT` for a NULL or closed engine or a
+ * NULL or non-UTF-8 name.
+ */
+enum kvg_status kvg_rel_remove_property(const struct kvg_engine *engine,
+                                        uint64_t rel,
+                                        const char *name);
+
+/**
+ * Stores every property of relationship `rel` in `*out` as one
+ * `KVG_VALUE_MAP` (name to value, in kvgraph's value encoding; its bytes
+ * in `*out_data`, release with `kvg_bytes_free`): an empty map for none.
+ *
+ * Errors: `KVG_NOT_FOUND` if the relationship does not exist now;
+ * `KVG_INVALID_ARGUMENT` for a NULL or closed engine or a NULL `out` or `out_data`.
+ */
+enum kvg_status kvg_rel_properties(const struct kvg_engine *engine,
+                                   uint64_t rel,
+                                   struct kvg_value *out,
+                                   struct kvg_bytes *out_data);
 
 /**
  * Opens a snapshot of the graph of `engine` as of now into `*out` (NULL on

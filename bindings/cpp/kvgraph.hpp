@@ -188,6 +188,9 @@ class Handle {
   protected:
     explicit Handle(T *h) noexcept : h_(h) {}
 
+    /// Gives up ownership of the handle (the destructor then does nothing).
+    T *release() noexcept { return std::exchange(h_, nullptr); }
+
   private:
     void reset() noexcept { (void)Close(std::exchange(h_, nullptr)); }
     T *h_;
@@ -520,6 +523,30 @@ class KvIter : public detail::Handle<kvg_kv_iter, kvg_kv_iter_close> {
 
 /// A consistent, repeatable view of the graph (see kvg_snapshot). Per-node
 /// results are vectors indexed by node id, of length node_count().
+/// A relationship as Graph::relationship and Snapshot::relationship read it.
+struct Relationship {
+    std::uint64_t id = 0;
+    std::uint64_t src = 0;
+    std::uint64_t dst = 0;
+    std::string type;  ///< "" for an untyped relationship
+    double weight = 0.0;
+};
+
+namespace detail {
+
+/// Runs `f(kvg_rel *)`; the relationship it fills, or std::nullopt for KVG_NOT_FOUND.
+template <typename F>
+std::optional<Relationship> read_rel(F f) {
+    kvg_rel r{};
+    if (!check_unless(f(&r), KVG_NOT_FOUND)) return std::nullopt;
+    Relationship out{r.id, r.src, r.dst, std::string(), r.weight};
+    if (r.rel_type.data) out.type.assign(reinterpret_cast<const char *>(r.rel_type.data), r.rel_type.len);
+    kvg_bytes_free(&r.rel_type);
+    return out;
+}
+
+}  // namespace detail
+
 class Snapshot : public detail::Handle<kvg_snapshot, kvg_snapshot_close> {
   public:
     explicit Snapshot(kvg_snapshot *s) noexcept : Handle(s) {}
@@ -606,6 +633,21 @@ class Snapshot : public detail::Handle<kvg_snapshot, kvg_snapshot_close> {
     std::optional<Value> rel_property(std::uint64_t rel, const Name &name) const {
         return detail::read_value([&](kvg_value *v, kvg_bytes *d) {
             return kvg_snapshot_rel_property_value(get(), rel, name.c_str(), v, d);
+        });
+    }
+
+    /// Relationship `id` as of the snapshot; std::nullopt if it is not in it.
+    std::optional<Relationship> relationship(std::uint64_t id) const {
+        return detail::read_rel([&](kvg_rel *r) { return kvg_snapshot_rel_get(get(), id, r); });
+    }
+
+    /// Ids of the relationships at `node` in `dir` of `type` (nullptr: any),
+    /// out-relationships first for Direction::Both.
+    std::vector<std::uint64_t> relationships(std::uint64_t node, Direction dir = Direction::Out,
+                                             const Name &type = nullptr) const {
+        return list([&](std::uint64_t *buf, std::size_t cap, std::size_t *len) {
+            return kvg_snapshot_relationships(get(), node, static_cast<kvg_direction>(dir), type.c_str(), buf, cap,
+                                              len);
         });
     }
 
@@ -769,6 +811,79 @@ class Kv {
     kvg_engine *e_;
 };
 
+/// A batch of graph writes that commits atomically (kvg_batch_*): every
+/// snapshot sees all of it or none of it. RAII: destroying a batch that was
+/// not committed aborts it. A call that throws records nothing in the batch.
+class Batch : public detail::Handle<kvg_batch, kvg_batch_abort> {
+  public:
+    explicit Batch(kvg_batch *b) noexcept : Handle(b) {}
+
+    void add_edge(std::uint64_t src, std::uint64_t dst, const Name &type = nullptr, double weight = 1.0) {
+        detail::check(kvg_batch_add_edge(get(), src, dst, type.c_str(), weight));
+    }
+
+    void remove_edge(std::uint64_t src, std::uint64_t dst, const Name &type = nullptr) {
+        detail::check(kvg_batch_remove_edge(get(), src, dst, type.c_str()));
+    }
+
+    /// Creates a relationship at commit; its id is known now.
+    std::uint64_t create_relationship(std::uint64_t src, std::uint64_t dst, const Name &type = nullptr,
+                                      double weight = 1.0) {
+        std::uint64_t id = 0;
+        detail::check(kvg_batch_create_rel(get(), src, dst, type.c_str(), weight, &id));
+        return id;
+    }
+
+    void remove_relationship(std::uint64_t id) { detail::check(kvg_batch_remove_rel(get(), id)); }
+
+    /// Adds `label` to node `id`; false if it had it.
+    bool add_label(std::uint64_t id, const Name &label) {
+        bool added = false;
+        detail::check(kvg_batch_add_label(get(), id, label.c_str(), &added));
+        return added;
+    }
+
+    /// Removes `label` from node `id`; false if it lacked it.
+    bool remove_label(std::uint64_t id, const Name &label) {
+        bool removed = false;
+        detail::check(kvg_batch_remove_label(get(), id, label.c_str(), &removed));
+        return removed;
+    }
+
+    /// Sets property `name` of node `id` to `value` (null removes it).
+    void set_property_value(std::uint64_t id, const Name &name, const Value &value) {
+        detail::CValue v(value);
+        detail::check(kvg_batch_set_property(get(), id, name.c_str(), v.get()));
+    }
+
+    /// Removes property `name` of node `id`; false if it was unset.
+    bool remove_property(std::uint64_t id, const Name &name) {
+        bool removed = false;
+        detail::check(kvg_batch_remove_property(get(), id, name.c_str(), &removed));
+        return removed;
+    }
+
+    /// Sets property `name` of relationship `rel` (also one the batch created).
+    void set_rel_property(std::uint64_t rel, const Name &name, const Value &value) {
+        detail::CValue v(value);
+        detail::check(kvg_batch_set_rel_property(get(), rel, name.c_str(), v.get()));
+    }
+
+    /// Removes property `name` of relationship `rel`; false if it was unset.
+    bool remove_rel_property(std::uint64_t rel, const Name &name) {
+        bool removed = false;
+        detail::check(kvg_batch_remove_rel_property(get(), rel, name.c_str(), &removed));
+        return removed;
+    }
+
+    /// Publishes every write at one version, or none (then throws); the
+    /// batch is released whatever the outcome.
+    void commit() { detail::check(kvg_batch_commit(release())); }
+
+    /// Drops every write (what the destructor does).
+    void abort() { close(); }
+};
+
 /// The property graph of an Engine (a non-owning view).
 class Graph {
   public:
@@ -887,6 +1002,35 @@ class Graph {
         return detail::read_value([&](kvg_value *v, kvg_bytes *d) {
             return kvg_rel_get_property_value(e_, rel, name.c_str(), v, d);
         });
+    }
+
+    /// Removes property `name` of relationship `rel`; false if it was unset.
+    bool remove_rel_property(std::uint64_t rel, const Name &name) {
+        return detail::check_unless(kvg_rel_remove_property(e_, rel, name.c_str()), KVG_NOT_FOUND);
+    }
+
+    /// Creates a new relationship `src -> dst` (another one even if the two
+    /// are joined by one of `type` already); returns its id.
+    std::uint64_t create_relationship(std::uint64_t src, std::uint64_t dst, const Name &type = nullptr,
+                                      double weight = 1.0) {
+        std::uint64_t id = 0;
+        detail::check(kvg_rel_create(e_, src, dst, type.c_str(), weight, &id));
+        return id;
+    }
+
+    /// Removes relationship `id` and its properties.
+    void remove_relationship(std::uint64_t id) { detail::check(kvg_rel_remove(e_, id)); }
+
+    /// Relationship `id` as it is now; std::nullopt if there is none.
+    std::optional<Relationship> relationship(std::uint64_t id) const {
+        return detail::read_rel([&](kvg_rel *r) { return kvg_rel_get(e_, id, r); });
+    }
+
+    /// A batch of writes that commits atomically (see Batch).
+    Batch batch() const {
+        kvg_batch *b = nullptr;
+        detail::check(kvg_batch_begin(e_, &b));
+        return Batch(b);
     }
 
     /// Indexes `property` of nodes labelled `label`; false if it existed.

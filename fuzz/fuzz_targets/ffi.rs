@@ -2,7 +2,9 @@
 //! Fuzzing of the C ABI with hostile arguments: NULL handles and pointers,
 //! NULL with a non-zero length, closed, double-closed and wrong-kind
 //! handles, bogus handle values, huge and removed ids, invalid UTF-8 in
-//! names, short and misaligned buffers, NaN weights, out-of-range enums.
+//! names, short and misaligned buffers, NaN weights, out-of-range enums;
+//! relationships by id and write batches (edge and relationship writes,
+//! commit and abort, commit after the handle is gone).
 //!
 //! The `extern "C"` functions are declared here as C sees them (statuses and
 //! enums as plain `int`) and called through their symbols, exactly as a C
@@ -27,11 +29,14 @@ use std::ptr::{null, null_mut};
 /// Opaque handle targets, never dereferenced.
 enum Opaque {}
 
+/// `kvg_config` (always in memory here: `path` NULL).
 #[repr(C)]
 struct Config {
     auto_compact: u8,
     compaction_min_delta: u64,
     compaction_ratio: f64,
+    path: *const c_char,
+    fsync: c_int,
 }
 
 #[repr(C)]
@@ -44,6 +49,16 @@ struct GraphStats {
 }
 
 type H = *mut Opaque;
+
+/// `kvg_rel`.
+#[repr(C)]
+struct Rel {
+    id: u64,
+    src: u64,
+    dst: u64,
+    weight: f64,
+    rel_type: kvg_bytes,
+}
 
 unsafe extern "C" {
     fn kvg_bytes_free(b: *mut kvg_bytes);
@@ -127,6 +142,27 @@ unsafe extern "C" {
     fn kvg_snapshot_wcc(s: H, component: *mut u64, cap: usize) -> c_int;
     fn kvg_snapshot_cdlp(s: H, iterations: u32, labels: *mut u64, cap: usize) -> c_int;
     fn kvg_snapshot_lcc(s: H, coefficients: *mut f64, cap: usize) -> c_int;
+    fn kvg_rel_create(e: H, src: u64, dst: u64, ty: *const c_char, weight: f64, out: *mut u64) -> c_int;
+    fn kvg_rel_remove(e: H, id: u64) -> c_int;
+    fn kvg_rel_get(e: H, id: u64, out: *mut Rel) -> c_int;
+    fn kvg_rel_remove_property(e: H, id: u64, name: *const c_char) -> c_int;
+    fn kvg_snapshot_rel_get(s: H, id: u64, out: *mut Rel) -> c_int;
+    fn kvg_snapshot_relationships(
+        s: H,
+        node: u64,
+        dir: c_int,
+        ty: *const c_char,
+        buf: *mut u64,
+        cap: usize,
+        out_len: *mut usize,
+    ) -> c_int;
+    fn kvg_batch_begin(e: H, out: *mut H) -> c_int;
+    fn kvg_batch_add_edge(b: H, src: u64, dst: u64, ty: *const c_char, weight: f64) -> c_int;
+    fn kvg_batch_remove_edge(b: H, src: u64, dst: u64, ty: *const c_char) -> c_int;
+    fn kvg_batch_create_rel(b: H, src: u64, dst: u64, ty: *const c_char, weight: f64, out: *mut u64) -> c_int;
+    fn kvg_batch_remove_rel(b: H, id: u64) -> c_int;
+    fn kvg_batch_commit(b: H) -> c_int;
+    fn kvg_batch_abort(b: H) -> c_int;
 }
 
 const OK: c_int = 0;
@@ -152,6 +188,7 @@ enum Kind {
     Engine,
     Snapshot,
     Iter,
+    Batch,
 }
 
 /// Which handle to pass.
@@ -449,6 +486,19 @@ enum Op {
     NodesGetProperty(HandleArg, Option<Vec<IdArg>>, u8, NameArg, bool, bool),
     StatusStr(c_int),
     BytesFreeNull,
+    RelCreate(HandleArg, IdArg, IdArg, NameArg, Option<i8>, bool),
+    RelRemove(HandleArg, IdArg),
+    RelGet(HandleArg, IdArg, bool),
+    RelRemoveProperty(HandleArg, IdArg, NameArg),
+    SnapshotRelGet(HandleArg, IdArg, bool),
+    Relationships(HandleArg, IdArg, c_int, NameArg, BufArg, bool),
+    BatchBegin(HandleArg, bool),
+    BatchAddEdge(HandleArg, IdArg, IdArg, NameArg, Option<i8>),
+    BatchRemoveEdge(HandleArg, IdArg, IdArg, NameArg),
+    BatchCreateRel(HandleArg, IdArg, IdArg, NameArg, Option<i8>, bool),
+    BatchRemoveRel(HandleArg, IdArg),
+    /// Commits (true) or aborts the batch.
+    BatchEnd(HandleArg, bool),
 }
 
 // ---------------------------------------------------------------------------
@@ -601,6 +651,7 @@ fuzz_target!(|ops: Vec<Op>| {
                 Kind::Engine => kvg_engine_close(h),
                 Kind::Snapshot => kvg_snapshot_close(h),
                 Kind::Iter => kvg_kv_iter_close(h),
+                Kind::Batch => kvg_batch_abort(h),
             }
         };
         if open {
@@ -630,6 +681,8 @@ unsafe fn run(pool: &mut Pool, op: Op) {
                         Ratio::Infinite => f64::INFINITY,
                         Ratio::Negative => -0.5,
                     },
+                    path: null(),
+                    fsync: 0,
                 });
                 let invalid = null_out
                     || cfg.as_ref().is_some_and(|c| !c.compaction_ratio.is_finite() || c.compaction_ratio < 0.0);
@@ -643,10 +696,16 @@ unsafe fn run(pool: &mut Pool, op: Op) {
                 }
             }
             Op::ConfigDefault { null_out } => {
-                let mut c = Config { auto_compact: 9, compaction_min_delta: 9, compaction_ratio: 9.0 };
+                let mut c = Config {
+                    auto_compact: 9,
+                    compaction_min_delta: 9,
+                    compaction_ratio: 9.0,
+                    path: c"x".as_ptr(),
+                    fsync: 9,
+                };
                 kvg_config_default(out_ptr(null_out, &mut c));
                 if !null_out {
-                    assert!(c.auto_compact == 1 && c.compaction_ratio == 0.5);
+                    assert!(c.auto_compact == 1 && c.compaction_ratio == 0.5 && c.path.is_null() && c.fsync == 1);
                 }
             }
             Op::Close(kind, arg) => {
@@ -655,6 +714,7 @@ unsafe fn run(pool: &mut Pool, op: Op) {
                     Kind::Engine => kvg_engine_close(h),
                     Kind::Snapshot => kvg_snapshot_close(h),
                     Kind::Iter => kvg_kv_iter_close(h),
+                    Kind::Batch => kvg_batch_abort(h),
                 };
                 // Closing NULL is a no-op.
                 let expect = if h.is_null() { Expect::Valid } else { expect };
@@ -939,6 +999,105 @@ unsafe fn run(pool: &mut Pool, op: Op) {
                     _ => kvg_snapshot_triangle_count(sn, out),
                 };
                 check("snapshot scalar", s, &[], all(&[x, bad(null_out)]));
+            }
+            Op::RelCreate(e, src, dst, ty, weight, null_out) => {
+                let (e, x) = pool.get(Kind::Engine, e);
+                let ty = ty.make();
+                let w = weight.map_or(f64::NAN, |w| f64::from(w) / 2.0);
+                let mut id = 0;
+                let s = kvg_rel_create(e, src.get(), dst.get(), ty.ptr(), w, out_ptr(null_out, &mut id));
+                check("rel_create", s, &[NOT_FOUND], all(&[x, bad(null_out || ty.bad_utf8() || w.is_nan())]));
+            }
+            Op::RelRemove(e, id) => {
+                let (e, x) = pool.get(Kind::Engine, e);
+                check("rel_remove", kvg_rel_remove(e, id.get()), &[NOT_FOUND], x);
+            }
+            Op::RelGet(e, id, null_out) => {
+                let (e, x) = pool.get(Kind::Engine, e);
+                let mut r = Rel { id: 7, src: 7, dst: 7, weight: 7.0, rel_type: garbage_bytes() };
+                let s = kvg_rel_get(e, id.get(), out_ptr(null_out, &mut r));
+                check("rel_get", s, &[NOT_FOUND], all(&[x, bad(null_out)]));
+                if !null_out {
+                    take_bytes("rel_get type", s, &mut r.rel_type);
+                }
+            }
+            Op::RelRemoveProperty(e, id, name) => {
+                let (e, x) = pool.get(Kind::Engine, e);
+                let name = name.make();
+                let s = kvg_rel_remove_property(e, id.get(), name.ptr());
+                // An empty name may be refused too: only NULL and bad UTF-8 are known invalid.
+                let empty = name.0.as_ref().is_some_and(|v| v.len() == 1);
+                let expect = if empty { Expect::Unknown } else { bad(name.is_null() || name.bad_utf8()) };
+                check("rel_remove_property", s, &[NOT_FOUND], all(&[x, expect]));
+            }
+            Op::SnapshotRelGet(sn, id, null_out) => {
+                let (sn, x) = pool.get(Kind::Snapshot, sn);
+                let mut r = Rel { id: 7, src: 7, dst: 7, weight: 7.0, rel_type: garbage_bytes() };
+                let s = kvg_snapshot_rel_get(sn, id.get(), out_ptr(null_out, &mut r));
+                check("snapshot_rel_get", s, &[NOT_FOUND], all(&[x, bad(null_out)]));
+                if !null_out {
+                    take_bytes("snapshot_rel_get type", s, &mut r.rel_type);
+                }
+            }
+            Op::Relationships(sn, node, dir, ty, buf, null_len) => {
+                let (sn, x) = pool.get(Kind::Snapshot, sn);
+                let ty = ty.make();
+                let mut b = Buf::<u64>::new(buf);
+                let (p, cap, bad_buf) = b.get();
+                let mut len = usize::MAX;
+                let s = kvg_snapshot_relationships(sn, node.get(), dir, ty.ptr(), p, cap, out_ptr(null_len, &mut len));
+                let invalid = bad_buf || null_len || ty.bad_utf8() || !(0..=2).contains(&dir);
+                check("relationships", s, &[NOT_FOUND, TOO_SMALL], all(&[x, bad(invalid)]));
+                if s == OK || s == TOO_SMALL {
+                    assert_eq!(s == OK, len <= cap, "relationships: len {len}, cap {cap}");
+                }
+            }
+            Op::BatchBegin(e, null_out) => {
+                let (e, x) = pool.get(Kind::Engine, e);
+                let mut h: H = std::ptr::dangling_mut();
+                let s = kvg_batch_begin(e, out_ptr(null_out, &mut h));
+                check("batch_begin", s, &[], all(&[x, bad(null_out)]));
+                if s == OK {
+                    pool.add(Kind::Batch, h);
+                } else if !null_out {
+                    assert!(h.is_null());
+                }
+            }
+            Op::BatchAddEdge(b, src, dst, ty, weight) => {
+                let (b, x) = pool.get(Kind::Batch, b);
+                let ty = ty.make();
+                let w = weight.map_or(f64::NAN, |w| f64::from(w) / 2.0);
+                let s = kvg_batch_add_edge(b, src.get(), dst.get(), ty.ptr(), w);
+                check("batch_add_edge", s, &[NOT_FOUND], all(&[x, bad(ty.bad_utf8() || w.is_nan())]));
+            }
+            Op::BatchRemoveEdge(b, src, dst, ty) => {
+                let (b, x) = pool.get(Kind::Batch, b);
+                let ty = ty.make();
+                let s = kvg_batch_remove_edge(b, src.get(), dst.get(), ty.ptr());
+                check("batch_remove_edge", s, &[NOT_FOUND], all(&[x, bad(ty.bad_utf8())]));
+            }
+            Op::BatchCreateRel(b, src, dst, ty, weight, null_out) => {
+                let (b, x) = pool.get(Kind::Batch, b);
+                let ty = ty.make();
+                let w = weight.map_or(f64::NAN, |w| f64::from(w) / 2.0);
+                let mut id = 0;
+                let s = kvg_batch_create_rel(b, src.get(), dst.get(), ty.ptr(), w, out_ptr(null_out, &mut id));
+                check("batch_create_rel", s, &[NOT_FOUND], all(&[x, bad(null_out || ty.bad_utf8() || w.is_nan())]));
+            }
+            Op::BatchRemoveRel(b, id) => {
+                let (b, x) = pool.get(Kind::Batch, b);
+                check("batch_remove_rel", kvg_batch_remove_rel(b, id.get()), &[NOT_FOUND], x);
+            }
+            Op::BatchEnd(b, commit) => {
+                let (h, x) = pool.get(Kind::Batch, b);
+                let s = if commit { kvg_batch_commit(h) } else { kvg_batch_abort(h) };
+                // Aborting NULL is a no-op; committing it is invalid.
+                let x = if h.is_null() && !commit { Expect::Valid } else { x };
+                check("batch_end", s, &[NOT_FOUND, CONFLICT], x);
+                // A commit releases the handle whatever the outcome (not when refused as invalid).
+                if !h.is_null() && (s == OK || (commit && s != INVALID)) {
+                    pool.closed(h);
+                }
             }
             Op::Neighbors(sn, node, dir, ty, buf, null_len) => {
                 let (sn, x) = pool.get(Kind::Snapshot, sn);

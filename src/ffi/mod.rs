@@ -42,6 +42,9 @@ macro_rules! handle_kind {
     };
 }
 
+mod batch;
+#[cfg(test)]
+mod batch_tests;
 mod engine;
 mod graph;
 mod index;
@@ -49,6 +52,7 @@ mod kv;
 mod labels;
 mod props;
 mod query;
+mod rels;
 mod snapshot;
 #[cfg(test)]
 mod tests;
@@ -329,6 +333,7 @@ pub(crate) enum Object {
     Snapshot(Arc<Snapshot>),
     Iter(Arc<Mutex<KvIter>>),
     Result(Arc<crate::query::QueryResult>),
+    Batch(Arc<batch::BatchSlot>),
 }
 
 impl Object {
@@ -338,6 +343,7 @@ impl Object {
             Object::Snapshot(_) => snapshot::kvg_snapshot::KIND,
             Object::Iter(_) => kv::kvg_kv_iter::KIND,
             Object::Result(_) => query::kvg_result::KIND,
+            Object::Batch(_) => batch::kvg_batch::KIND,
         }
     }
 }
@@ -389,6 +395,18 @@ pub(crate) fn resolve<H: Handle>(handle: *const H) -> FfiResult<Arc<H::Target>> 
         return Err(Failure::invalid(format!("{} handle is NULL", H::KIND)));
     }
     lookup(&REGISTRY.live.read().unwrap_or_else(PoisonError::into_inner), handle).cloned()
+}
+
+/// Unregisters the live, non-NULL `handle` and returns its object (which
+/// calls racing this one may still hold); `KVG_INVALID_ARGUMENT` as [`resolve`].
+pub(crate) fn take_handle<H: Handle>(handle: *mut H) -> FfiResult<Arc<H::Target>> {
+    if handle.is_null() {
+        return Err(Failure::invalid(format!("{} handle is NULL", H::KIND)));
+    }
+    let mut live = REGISTRY.live.write().unwrap_or_else(PoisonError::into_inner);
+    let target = Arc::clone(lookup(&live, handle.cast_const())?);
+    live.remove(&handle.addr());
+    Ok(target)
 }
 
 /// Closes `handle`: NULL is a no-op; a closed, foreign or wrong-kind handle

@@ -64,7 +64,8 @@ pub struct kvg_value {
 unsafe impl PlainData for kvg_value {}
 
 impl kvg_value {
-    const NULL: kvg_value =
+    /// A null value.
+    pub(super) const NULL: kvg_value =
         kvg_value { kind: CValueType(0), boolean: CBool::FALSE, integer: 0, real: 0.0, data: std::ptr::null(), len: 0 };
 
     /// The Rust value this C value describes, once checked.

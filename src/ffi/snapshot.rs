@@ -25,7 +25,7 @@ pub struct CDirection(pub c_int);
 
 impl CDirection {
     /// The direction, once checked.
-    fn to_direction(self) -> FfiResult<Direction> {
+    pub(super) fn to_direction(self) -> FfiResult<Direction> {
         use kvg_direction::*;
         [(KVG_OUT, Direction::Out), (KVG_IN, Direction::In), (KVG_BOTH, Direction::Both)]
             .into_iter()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the release library and runs the C API tests against it:
-#   tests/c/test_kvgraph.c, tests/c/test_data_model.c, tests/c/test_durability.c, tests/c/test_query.c,
+#   tests/c/test_kvgraph.c, tests/c/test_data_model.c, tests/c/test_rels_batch.c, tests/c/test_durability.c,
+#   tests/c/test_query.c,
 #   tests/cpp/test_kvgraph.cpp and examples/c/quickstart.c,
 #   each plain, under valgrind (zero errors, nothing definitely/indirectly
 #   lost), and built with gcc -fsanitize=address,undefined; then installs the
@@ -73,12 +74,13 @@ build() {
     mkdir -p "$work/$mode"
     step "build test_kvgraph.c ($mode)" "$CC" "${cflags[@]}" "$@" tests/c/test_kvgraph.c -o "$work/$mode/test_c" "${ldflags[@]}"
     step "build test_data_model.c ($mode)" "$CC" "${cflags[@]}" "$@" tests/c/test_data_model.c -o "$work/$mode/test_data_model" "${ldflags[@]}"
+    step "build test_rels_batch.c ($mode)" "$CC" "${cflags[@]}" "$@" tests/c/test_rels_batch.c -o "$work/$mode/test_rels_batch" "${ldflags[@]}"
     step "build test_kvgraph.cpp ($mode)" "$CXX" "${cxxflags[@]}" "$@" tests/cpp/test_kvgraph.cpp -o "$work/$mode/test_cpp" "${ldflags[@]}"
     step "build test_durability.c ($mode)" "$CC" "${cflags[@]}" "$@" tests/c/test_durability.c -o "$work/$mode/test_durability" "${ldflags[@]}"
     step "build quickstart.c ($mode)" "$CC" "${cflags[@]}" "$@" examples/c/quickstart.c -o "$work/$mode/quickstart" "${ldflags[@]}"
     step "build test_query.c ($mode)" "$CC" "${cflags[@]}" "$@" tests/c/test_query.c -o "$work/$mode/test_query" "${ldflags[@]}"
 }
-programs=(test_c test_data_model test_durability test_cpp quickstart test_query)
+programs=(test_c test_data_model test_rels_batch test_durability test_cpp quickstart test_query)
 
 echo "# plain"
 build plain

@@ -280,6 +280,65 @@ static void test_data_model() {
     CHECK(g.drop_index("Person", "age") && !g.drop_index("Person", "age") && g.indexes().empty());
 }
 
+static void test_rels_batch() {
+    using kvgraph::Value;
+    kvgraph::Engine db;
+    auto g = db.graph();
+    std::uint64_t a = g.add_node(), b = g.add_node(), c = g.add_node();
+    std::uint64_t r0 = g.create_relationship(a, b, "KNOWS", 2.5);
+    std::uint64_t r1 = g.create_relationship(a, b, "KNOWS");
+    CHECK(r0 != r1);
+    auto rel = g.relationship(r0);
+    CHECK(rel && rel->src == a && rel->dst == b && rel->type == "KNOWS" && rel->weight == 2.5);
+    CHECK(!g.relationship(12345));
+    g.set_rel_property(r0, "since", Value(2020));
+    CHECK(g.remove_rel_property(r0, "since"));
+    CHECK(!g.remove_rel_property(r0, "since"));
+    {
+        auto s = g.snapshot();
+        CHECK(s.relationships(a) == std::vector<std::uint64_t>({r0, r1}));
+        CHECK(s.relationships(b, kvgraph::Direction::In, "NONE").empty());
+        g.remove_relationship(r1);
+        CHECK(s.relationship(r1) && !g.relationship(r1));
+    }
+    CHECK_THROWS(g.remove_relationship(r1), KVG_NOT_FOUND);
+    CHECK_THROWS(g.create_relationship(a, 999), KVG_NOT_FOUND);
+    CHECK_THROWS(g.create_relationship(a, b, nullptr, std::nan("")), KVG_INVALID_ARGUMENT);
+
+    std::uint64_t r2 = 0;
+    {
+        auto batch = g.batch();
+        batch.add_edge(a, c, "A");
+        r2 = batch.create_relationship(b, c, "B", 3.0);
+        batch.set_rel_property(r2, "w", Value(5));
+        CHECK(batch.add_label(c, "Person"));
+        batch.set_property_value(c, "age", Value(42));
+        CHECK_THROWS(batch.add_edge(a, 999), KVG_NOT_FOUND);  // records nothing
+        CHECK(!g.relationship(r2));
+        batch.commit();
+        CHECK_THROWS(batch.commit(), KVG_INVALID_ARGUMENT);
+    }
+    CHECK(g.relationship(r2) && g.rel_property(r2, "w") == Value(5));
+    CHECK(g.property_value(c, "age") == Value(42) && g.has_label(c, "Person"));
+    {
+        auto batch = g.batch();  // destroyed without a commit: aborted
+        batch.remove_relationship(r2);
+        CHECK(batch.remove_label(c, "Person"));
+        CHECK(batch.remove_property(c, "age"));
+        CHECK(batch.remove_rel_property(r2, "w"));
+        batch.remove_edge(a, c, "A");
+    }
+    CHECK(g.relationship(r2) && g.property_value(c, "age") == Value(42));
+    {
+        auto batch = g.batch();
+        batch.remove_edge(a, c, "A");
+        g.remove_edge(a, c, "A");  // gone before the commit
+        CHECK_THROWS(batch.commit(), KVG_NOT_FOUND);
+        auto other = g.batch();
+        other.abort();
+    }
+}
+
 static void test_query() {
     kvgraph::Engine db;
     kvgraph::Result r = db.query(
@@ -368,6 +427,7 @@ int main() {
         test_kv_batches();
         test_graph();
         test_data_model();
+        test_rels_batch();
         test_query();
         test_durability();
         test_threads();

@@ -27,8 +27,9 @@ code (``.status``) and the library's message (``.message``).
 
 from __future__ import annotations
 
-from . import _engine, _errors, _graph, _kv, _query, _snapshot
+from . import _batch, _engine, _errors, _graph, _kv, _query, _snapshot
 from ._convert import OUTPUTS, Direction
+from ._batch import *  # noqa: F403
 from ._engine import *  # noqa: F403  (the names in _engine.__all__)
 from ._errors import *  # noqa: F403  (the names in _errors.__all__)
 from ._graph import *  # noqa: F403
@@ -47,6 +48,7 @@ __all__ = [
     *_engine.__all__,
     *_kv.__all__,
     *_graph.__all__,
+    *_batch.__all__,
     *_snapshot.__all__,
     *_query.__all__,
     *_errors.__all__,

@@ -22,6 +22,8 @@ from ._convert import name as _name
 from ._errors import KVG_NOT_FOUND, InvalidArgumentError, error_for
 from ._lib import check, ffi, lib, last_error
 from ._long import LONG_EDGES, run_long
+from ._batch import Batch
+from ._query import Relationship
 from ._snapshot import Snapshot, names_out
 from ._value import value_in, value_out
 
@@ -242,6 +244,61 @@ class Graph:
     def remove_rel_property(self, rel: int, name: Name) -> None:
         """Remove property ``name`` of relationship ``rel`` (a no-op if unset)."""
         self.set_rel_property(rel, name, None)
+
+    # -- relationships by id -----------------------------------------------
+
+    def create_relationship(self, src: int, dst: int, type: Optional[Name] = None, weight: float = 1.0) -> int:
+        """Create a new relationship ``src -> dst`` of ``type`` with
+        ``weight`` (another one even if the two nodes are joined by one of
+        that type already, unlike :meth:`add_edge`); return its id.
+
+        Raises:
+            NotFoundError: ``src`` or ``dst`` is not a node.
+            InvalidArgumentError: ``weight`` is NaN, or the engine is durable
+                (relationship ids are not persisted yet).
+        """
+        s, d = node_id(src, "src"), node_id(dst, "dst")
+        out = _new("uint64_t *")
+        check(lib.kvg_rel_create(self._e, s, d, _name(type, "relationship type"), number(weight, "weight"), out))
+        return int(out[0])
+
+    def remove_relationship(self, rel: int) -> None:
+        """Remove relationship ``rel`` and its properties.
+
+        Raises:
+            NotFoundError: no such relationship.
+        """
+        check(lib.kvg_rel_remove(self._e, node_id(rel, "relationship id")))
+
+    def relationship(self, rel: int) -> Optional[Relationship]:
+        """Relationship ``rel`` as it is now (``.id``, ``.type`` (``""``
+        for none), ``.start``, ``.end``, ``.weight``, ``.properties``), or
+        ``None`` if there is no such relationship. Its fields and its
+        properties are read by two calls, not at one version."""
+        r = node_id(rel, "relationship id")
+        out = _new("kvg_rel *")
+        status = lib.kvg_rel_get(self._e, r, out)
+        if status == KVG_NOT_FOUND:
+            return None
+        check(status)
+        start, end, weight = int(out.src), int(out.dst), float(out.weight)
+        type_name = _take(ffi.addressof(out, "rel_type")).decode("utf-8")
+        props_out = _new("kvg_value *")
+        data = _new("kvg_bytes *")
+        status = lib.kvg_rel_properties(self._e, r, props_out, data)
+        if status == KVG_NOT_FOUND:  # removed meanwhile
+            return None
+        check(status)
+        props: Dict[str, Any] = value_out(props_out, data)
+        return Relationship(r, type_name, start, end, props, weight)
+
+    def batch(self) -> Batch:
+        """A batch of writes that commits atomically (see :class:`Batch`):
+        ``with db.graph.batch() as b: ...`` commits on normal exit and
+        aborts if the block raises."""
+        out = _new("kvg_batch **")
+        check(lib.kvg_batch_begin(self._e, out))
+        return Batch(self._engine, out[0])
 
     # -- labels -------------------------------------------------------------
 

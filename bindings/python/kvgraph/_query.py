@@ -126,13 +126,16 @@ class Node:
 
 
 class Relationship:
-    """A relationship as a query returned it: ``.id``, ``.type``, ``.start``
-    and ``.end`` (node ids), ``.properties``; ``rel["since"]`` reads a
-    property. Relationships compare equal by id."""
+    """A relationship as a query (or :meth:`Graph.relationship`) returned
+    it: ``.id``, ``.type``, ``.start`` and ``.end`` (node ids),
+    ``.properties``, and ``.weight`` (``None`` from a query);
+    ``rel["since"]`` reads a property. Relationships compare equal by id."""
 
-    __slots__ = ("id", "type", "start", "end", "properties")
+    __slots__ = ("id", "type", "start", "end", "properties", "weight")
 
-    def __init__(self, id: int, type: str, start: int, end: int, properties: Dict[str, Any]) -> None:
+    def __init__(
+        self, id: int, type: str, start: int, end: int, properties: Dict[str, Any], weight: Optional[float] = None
+    ) -> None:
         self.id = int(id)
         """The relationship id."""
         self.type = type
@@ -143,6 +146,8 @@ class Relationship:
         """Id of its end node."""
         self.properties = properties
         """Its properties."""
+        self.weight = weight
+        """Its weight (what SSSP reads), or ``None`` where unknown (query results)."""
 
     def __getitem__(self, key: str) -> Any:
         """Property ``key``; ``KeyError`` if it has none."""

@@ -243,6 +243,29 @@ class Snapshot:
                 check(status)
         return self._id_list(lambda s, p, cap, ol: int(fn(s, n, d, t, p, cap, ol)), 256, output, as_numpy)
 
+    def relationships(
+        self,
+        node: int,
+        direction: DirectionLike = "out",
+        type: Optional[Name] = None,
+        *,
+        as_numpy: bool = False,
+        output: Optional[Output] = None,
+    ) -> Any:
+        """Ids of the relationships at ``node`` in ``direction`` (``"out"``,
+        ``"in"`` or ``"both"``: out-relationships first), of ``type`` only
+        unless ``None``; one per relationship, parallel ones included (a
+        self-loop appears twice for ``"both"``).
+
+        Raises:
+            NotFoundError: no such node in this snapshot.
+        """
+        n = node_id(node)
+        d = _direction(direction)
+        t = _NULL if type is None else name(type, "relationship type")
+        fn = lib.kvg_snapshot_relationships
+        return self._id_list(lambda s, p, cap, ol: int(fn(s, n, d, t, p, cap, ol)), 16, output, as_numpy)
+
     def k_hop(self, source: int, k: int, *, as_numpy: bool = False, output: Optional[Output] = None) -> Any:
         """Sorted ids of the nodes reachable from ``source`` in 1 to ``k``
         hops over out-edges (``source`` itself excluded)."""
