@@ -626,7 +626,7 @@ enum kvg_status kvg_batch_remove_rel_property(const struct kvg_batch *batch,
  * Errors: `KVG_NOT_FOUND` if a write no longer applies (a node removed
  * meanwhile, an edge to remove that is gone; the message says which):
  * nothing is written; `KVG_INVALID_ARGUMENT` for a NULL, committed or
- * aborted batch, or a durable engine (batches are not persisted yet).
+ * aborted batch; `KVG_IO_ERROR` if a durable engine cannot log it.
  */
 enum kvg_status kvg_batch_commit(struct kvg_batch *batch);
 
@@ -1459,7 +1459,7 @@ enum kvg_status kvg_result_cell_json(const struct kvg_result *result,
  *
  * Errors: `KVG_NOT_FOUND` if an end is not a node; `KVG_INVALID_ARGUMENT`
  * for a NULL or closed engine, a non-UTF-8 type, a NaN weight, a NULL
- * `out_id`, or a durable engine (relationship ids are not persisted yet).
+ * `out_id`; `KVG_IO_ERROR` if a durable engine cannot log it.
  */
 enum kvg_status kvg_rel_create(const struct kvg_engine *engine,
                                uint64_t src,

@@ -245,7 +245,7 @@ pub extern "C" fn kvg_batch_remove_rel_property(
 /// Errors: `KVG_NOT_FOUND` if a write no longer applies (a node removed
 /// meanwhile, an edge to remove that is gone; the message says which):
 /// nothing is written; `KVG_INVALID_ARGUMENT` for a NULL, committed or
-/// aborted batch, or a durable engine (batches are not persisted yet).
+/// aborted batch; `KVG_IO_ERROR` if a durable engine cannot log it.
 #[unsafe(no_mangle)]
 pub extern "C" fn kvg_batch_commit(batch: *mut kvg_batch) -> kvg_status {
     boundary(|| Ok(take(batch)?.commit()?))

@@ -56,7 +56,7 @@ fn rel_out(out: *mut kvg_rel, read: impl FnOnce() -> FfiResult<Option<Edge>>) ->
 ///
 /// Errors: `KVG_NOT_FOUND` if an end is not a node; `KVG_INVALID_ARGUMENT`
 /// for a NULL or closed engine, a non-UTF-8 type, a NaN weight, a NULL
-/// `out_id`, or a durable engine (relationship ids are not persisted yet).
+/// `out_id`; `KVG_IO_ERROR` if a durable engine cannot log it.
 #[unsafe(no_mangle)]
 pub extern "C" fn kvg_rel_create(
     engine: *const kvg_engine,

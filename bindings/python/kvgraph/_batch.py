@@ -95,8 +95,7 @@ class Batch:
         Raises:
             NotFoundError: a write no longer applies (a node removed
                 meanwhile, an edge to remove that is gone); nothing was written.
-            InvalidArgumentError: the batch is closed, or the engine is durable
-                (batches are not persisted yet).
+            InvalidArgumentError: the batch is closed.
         """
         if self._h.closed:
             raise Error("batch is committed or aborted")

@@ -254,8 +254,7 @@ class Graph:
 
         Raises:
             NotFoundError: ``src`` or ``dst`` is not a node.
-            InvalidArgumentError: ``weight`` is NaN, or the engine is durable
-                (relationship ids are not persisted yet).
+            InvalidArgumentError: ``weight`` is NaN.
         """
         s, d = node_id(src, "src"), node_id(dst, "dst")
         out = _new("uint64_t *")

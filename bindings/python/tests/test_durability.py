@@ -110,3 +110,33 @@ def test_damaged_snapshot_raises(tmp_path: Path) -> None:
     with pytest.raises(kvgraph.Error) as info:
         kvgraph.Engine(tmp_path)
     assert snaps[-1].name in info.value.message
+
+
+def test_relationships_and_batches_survive_reopen(tmp_path: Path) -> None:
+    with kvgraph.Engine(tmp_path, fsync="always") as db:
+        g = db.graph
+        a, b = g.add_node("P"), g.add_node("P")
+        r1 = g.create_relationship(a, b, "KNOWS", weight=2.0)
+        r2 = g.create_relationship(a, b, "KNOWS")  # parallel, its own id
+        g.set_rel_property(r1, "since", 1999)
+        with g.batch() as batch:
+            r3 = batch.create_relationship(b, a, "LIKES", weight=0.5)
+            batch.add_label(b, "Admin")
+            batch.set_property(a, "name", "Ada")
+        with pytest.raises(ZeroDivisionError):
+            with g.batch() as batch:
+                batch.create_relationship(a, a, "LOST")
+                raise ZeroDivisionError  # aborted: nothing of it is logged
+    with kvgraph.Engine(tmp_path) as db:
+        g = db.graph
+        rel1, rel2, rel3 = g.relationship(r1), g.relationship(r2), g.relationship(r3)
+        assert rel1 is not None and rel2 is not None and rel3 is not None
+        assert (rel1.type, rel1.start, rel1.end, rel1.weight) == ("KNOWS", a, b, 2.0)
+        assert (rel2.type, rel2.start, rel2.end) == ("KNOWS", a, b)
+        assert (rel3.type, rel3.start, rel3.end, rel3.weight) == ("LIKES", b, a, 0.5)
+        assert g.get_rel_property(r1, "since") == 1999
+        assert g.labels(b) == ["Admin", "P"]
+        assert g.get_property(a, "name") == "Ada"
+        with g.snapshot() as s:
+            assert s.relationships(a, direction="out", type="LOST") == []
+        assert g.create_relationship(a, b, "NEW") > r3  # ids are never reused
