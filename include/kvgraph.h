@@ -7,7 +7,7 @@
  * - Fallible functions return a ::kvg_status. On anything but KVG_OK,
  *   kvg_last_error() holds a message for the calling thread.
  * - Handles (kvg_engine, kvg_snapshot, kvg_kv_iter, kvg_result, kvg_batch)
- *   are opaque. Every _open has a _close (a kvg_batch_begin a
+ *   are opaque. Every _open has a _close (a kvg_batch_open a
  *   kvg_batch_commit or kvg_batch_abort); _close(NULL) is a no-op; a closed,
  *   foreign or wrong-kind handle gives KVG_INVALID_ARGUMENT (it is never
  *   dereferenced).
@@ -495,7 +495,7 @@ const char *kvg_version(void);
  *
  * Errors: `KVG_INVALID_ARGUMENT` for a NULL or closed engine or a NULL `out`.
  */
-enum kvg_status kvg_batch_begin(const struct kvg_engine *engine, struct kvg_batch **out);
+enum kvg_status kvg_batch_open(const struct kvg_engine *engine, struct kvg_batch **out);
 
 /**
  * Adds (or, if it exists at commit, re-weights) the edge `src -> dst` of

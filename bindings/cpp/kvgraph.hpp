@@ -1029,7 +1029,7 @@ class Graph {
     /// A batch of writes that commits atomically (see Batch).
     Batch batch() const {
         kvg_batch *b = nullptr;
-        detail::check(kvg_batch_begin(e_, &b));
+        detail::check(kvg_batch_open(e_, &b));
         return Batch(b);
     }
 

@@ -156,7 +156,7 @@ unsafe extern "C" {
         cap: usize,
         out_len: *mut usize,
     ) -> c_int;
-    fn kvg_batch_begin(e: H, out: *mut H) -> c_int;
+    fn kvg_batch_open(e: H, out: *mut H) -> c_int;
     fn kvg_batch_add_edge(b: H, src: u64, dst: u64, ty: *const c_char, weight: f64) -> c_int;
     fn kvg_batch_remove_edge(b: H, src: u64, dst: u64, ty: *const c_char) -> c_int;
     fn kvg_batch_create_rel(b: H, src: u64, dst: u64, ty: *const c_char, weight: f64, out: *mut u64) -> c_int;
@@ -1055,8 +1055,8 @@ unsafe fn run(pool: &mut Pool, op: Op) {
             Op::BatchBegin(e, null_out) => {
                 let (e, x) = pool.get(Kind::Engine, e);
                 let mut h: H = std::ptr::dangling_mut();
-                let s = kvg_batch_begin(e, out_ptr(null_out, &mut h));
-                check("batch_begin", s, &[], all(&[x, bad(null_out)]));
+                let s = kvg_batch_open(e, out_ptr(null_out, &mut h));
+                check("batch_open", s, &[], all(&[x, bad(null_out)]));
                 if s == OK {
                     pool.add(Kind::Batch, h);
                 } else if !null_out {

@@ -1,4 +1,4 @@
-//! Atomic write batches: `kvg_batch_begin` collects edge, relationship,
+//! Atomic write batches: `kvg_batch_open` collects edge, relationship,
 //! label and property writes, `kvg_batch_commit` publishes them at one
 //! version (or none of them), `kvg_batch_abort` drops them.
 
@@ -69,7 +69,7 @@ fn take(batch: *mut kvg_batch) -> FfiResult<Batch> {
 ///
 /// Errors: `KVG_INVALID_ARGUMENT` for a NULL or closed engine or a NULL `out`.
 #[unsafe(no_mangle)]
-pub extern "C" fn kvg_batch_begin(engine: *const kvg_engine, out: *mut *mut kvg_batch) -> kvg_status {
+pub extern "C" fn kvg_batch_open(engine: *const kvg_engine, out: *mut *mut kvg_batch) -> kvg_status {
     boundary(|| {
         let out = super::out(out, "out")?;
         out.write(std::ptr::null_mut());

@@ -149,7 +149,7 @@ fn relationships_round_trip_and_errors() {
 fn batches_commit_atomically() {
     let e = open_with_nodes(3);
     let mut b = null_mut();
-    assert_eq!(kvg_batch_begin(e, &mut b), KVG_OK);
+    assert_eq!(kvg_batch_open(e, &mut b), KVG_OK);
     assert_eq!(kvg_batch_add_edge(b, 0, 1, c"A".as_ptr(), 1.0), KVG_OK);
     let mut r = u64::MAX;
     assert_eq!(kvg_batch_create_rel(b, 1, 2, c"B".as_ptr(), 3.0, &mut r), KVG_OK);
@@ -179,7 +179,7 @@ fn batches_commit_atomically() {
     assert_eq!(kvg_batch_add_edge(b, 0, 1, null(), 1.0), KVG_INVALID_ARGUMENT);
 
     // Removals, and an abort that leaves nothing behind.
-    assert_eq!(kvg_batch_begin(e, &mut b), KVG_OK);
+    assert_eq!(kvg_batch_open(e, &mut b), KVG_OK);
     assert_eq!(kvg_batch_remove_rel(b, r), KVG_OK);
     assert_eq!(kvg_batch_remove_rel(b, 999), KVG_NOT_FOUND);
     let mut removed = CBool::FALSE;
@@ -195,7 +195,7 @@ fn batches_commit_atomically() {
     assert_eq!(kvg_batch_abort(null_mut()), KVG_OK);
 
     // A commit that fails writes nothing and still releases the handle.
-    assert_eq!(kvg_batch_begin(e, &mut b), KVG_OK);
+    assert_eq!(kvg_batch_open(e, &mut b), KVG_OK);
     assert_eq!(kvg_batch_create_rel(b, 0, 2, null(), 1.0, &mut r), KVG_OK);
     assert_eq!(kvg_batch_remove_edge(b, 0, 1, c"A".as_ptr()), KVG_OK);
     assert_eq!(kvg_edge_remove(e, 0, 1, c"A".as_ptr()), KVG_OK);
@@ -204,14 +204,14 @@ fn batches_commit_atomically() {
     assert_eq!(kvg_batch_commit(b), KVG_INVALID_ARGUMENT);
 
     // Bad handles and inputs.
-    assert_eq!(kvg_batch_begin(null(), &mut b), KVG_INVALID_ARGUMENT);
+    assert_eq!(kvg_batch_open(null(), &mut b), KVG_INVALID_ARGUMENT);
     assert!(b.is_null());
-    assert_eq!(kvg_batch_begin(e, null_mut()), KVG_INVALID_ARGUMENT);
+    assert_eq!(kvg_batch_open(e, null_mut()), KVG_INVALID_ARGUMENT);
     assert_eq!(kvg_batch_commit(null_mut()), KVG_INVALID_ARGUMENT);
     assert_eq!(kvg_batch_add_label(null(), 0, c"L".as_ptr(), null_mut()), KVG_INVALID_ARGUMENT);
     assert_eq!(kvg_batch_commit(e.cast()), KVG_INVALID_ARGUMENT);
     assert!(last_error().contains("an engine, not a batch"));
-    assert_eq!(kvg_batch_begin(e, &mut b), KVG_OK);
+    assert_eq!(kvg_batch_open(e, &mut b), KVG_OK);
     let bad = [0xffu8, 0];
     assert_eq!(kvg_batch_add_edge(b, 0, 1, bad.as_ptr().cast(), 1.0), KVG_INVALID_ARGUMENT);
     assert_eq!(kvg_batch_add_label(b, 0, bad.as_ptr().cast(), null_mut()), KVG_INVALID_ARGUMENT);

@@ -168,7 +168,7 @@ static void test_batches(void) {
     OK(kvg_nodes_add(e, 3, NULL, &first));
 
     kvg_batch *b = NULL;
-    OK(kvg_batch_begin(e, &b));
+    OK(kvg_batch_open(e, &b));
     OK(kvg_batch_add_edge(b, 0, 1, "A", 1.0));
     uint64_t r = 0;
     OK(kvg_batch_create_rel(b, 1, 2, "B", 3.0, &r));
@@ -208,7 +208,7 @@ static void test_batches(void) {
     EXPECT(kvg_batch_add_edge(b, 0, 1, NULL, 1.0), KVG_INVALID_ARGUMENT);
 
     /* Removals, then an abort: nothing changes. */
-    OK(kvg_batch_begin(e, &b));
+    OK(kvg_batch_open(e, &b));
     OK(kvg_batch_remove_rel(b, r));
     OK(kvg_batch_remove_label(b, 2, "Person", &changed));
     CHECK(changed);
@@ -222,7 +222,7 @@ static void test_batches(void) {
     OK(kvg_batch_abort(NULL));
 
     /* The same removals committed. */
-    OK(kvg_batch_begin(e, &b));
+    OK(kvg_batch_open(e, &b));
     OK(kvg_batch_remove_rel(b, r));
     OK(kvg_batch_remove_property(b, 2, "age", NULL));
     OK(kvg_batch_commit(b));
@@ -231,7 +231,7 @@ static void test_batches(void) {
 
     /* A commit that fails writes nothing and still releases the handle. */
     uint64_t r2 = 0;
-    OK(kvg_batch_begin(e, &b));
+    OK(kvg_batch_open(e, &b));
     OK(kvg_batch_create_rel(b, 0, 2, NULL, 1.0, &r2));
     OK(kvg_batch_remove_edge(b, 0, 1, "A"));
     OK(kvg_edge_remove(e, 0, 1, "A")); /* gone before the commit */
@@ -242,16 +242,16 @@ static void test_batches(void) {
 
     /* Bad handles. */
     b = (kvg_batch *)1;
-    EXPECT(kvg_batch_begin(NULL, &b), KVG_INVALID_ARGUMENT);
+    EXPECT(kvg_batch_open(NULL, &b), KVG_INVALID_ARGUMENT);
     CHECK(b == NULL);
-    EXPECT(kvg_batch_begin(e, NULL), KVG_INVALID_ARGUMENT);
+    EXPECT(kvg_batch_open(e, NULL), KVG_INVALID_ARGUMENT);
     EXPECT(kvg_batch_commit(NULL), KVG_INVALID_ARGUMENT);
     EXPECT(kvg_batch_add_edge(NULL, 0, 1, NULL, 1.0), KVG_INVALID_ARGUMENT);
     EXPECT(kvg_batch_set_property(NULL, 0, "x", &v), KVG_INVALID_ARGUMENT);
     EXPECT(kvg_batch_commit((kvg_batch *)e), KVG_INVALID_ARGUMENT); /* wrong kind */
 
     /* A batch outlives the engine handle it came from. */
-    OK(kvg_batch_begin(e, &b));
+    OK(kvg_batch_open(e, &b));
     OK(kvg_engine_close(e));
     OK(kvg_batch_add_edge(b, 0, 1, NULL, 1.0));
     OK(kvg_batch_commit(b));
@@ -259,7 +259,7 @@ static void test_batches(void) {
     /* A batch left open is released by kvg_batch_abort (valgrind checks). */
     OK(kvg_engine_open(NULL, &e));
     OK(kvg_nodes_add(e, 2, NULL, &first));
-    OK(kvg_batch_begin(e, &b));
+    OK(kvg_batch_open(e, &b));
     OK(kvg_batch_create_rel(b, 0, 1, "T", 1.0, &r));
     OK(kvg_batch_set_rel_property(b, r, "w", &v));
     OK(kvg_engine_close(e));

@@ -61,7 +61,7 @@ class Batch:
 
     def __init__(self, engine: "Engine", ptr: Any) -> None:
         if ptr == ffi.NULL:  # pragma: no cover - defensive
-            raise Error("kvg_batch_begin returned no batch")
+            raise Error("kvg_batch_open returned no batch")
         self._end = _End()
         self._h = Handle(ptr, self._end, "batch", engine._h)
         self._b = ptr

@@ -296,7 +296,7 @@ class Graph:
         ``with db.graph.batch() as b: ...`` commits on normal exit and
         aborts if the block raises."""
         out = _new("kvg_batch **")
-        check(lib.kvg_batch_begin(self._e, out))
+        check(lib.kvg_batch_open(self._e, out))
         return Batch(self._engine, out[0])
 
     # -- labels -------------------------------------------------------------
