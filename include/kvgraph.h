@@ -1332,6 +1332,19 @@ enum kvg_status kvg_query(const struct kvg_engine *engine,
                           struct kvg_result **out);
 
 /**
+ * [`kvg_query`] with a time limit: a query still running after
+ * `timeout_ms` milliseconds (0: no limit) stops, a write query is rolled
+ * back, and the status is `KVG_INVALID_ARGUMENT` with `TimeoutError: Query
+ * timed out after N ms` in `kvg_last_error()`. Pattern matching and
+ * expressions check the clock; a procedure's kernel runs to its end.
+ */
+enum kvg_status kvg_query_with_timeout(const struct kvg_engine *engine,
+                                       const char *text,
+                                       const char *params_json_or_null,
+                                       uint64_t timeout_ms,
+                                       struct kvg_result **out);
+
+/**
  * Closes `result`. NULL is a no-op; closing twice gives `KVG_INVALID_ARGUMENT`.
  */
 enum kvg_status kvg_result_close(struct kvg_result *result);

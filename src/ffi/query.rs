@@ -83,6 +83,22 @@ pub extern "C" fn kvg_query(
     params_json_or_null: *const c_char,
     out: *mut *mut kvg_result,
 ) -> kvg_status {
+    kvg_query_with_timeout(engine, text, params_json_or_null, 0, out)
+}
+
+/// [`kvg_query`] with a time limit: a query still running after
+/// `timeout_ms` milliseconds (0: no limit) stops, a write query is rolled
+/// back, and the status is `KVG_INVALID_ARGUMENT` with `TimeoutError: Query
+/// timed out after N ms` in `kvg_last_error()`. Pattern matching and
+/// expressions check the clock; a procedure's kernel runs to its end.
+#[unsafe(no_mangle)]
+pub extern "C" fn kvg_query_with_timeout(
+    engine: *const kvg_engine,
+    text: *const c_char,
+    params_json_or_null: *const c_char,
+    timeout_ms: u64,
+    out: *mut *mut kvg_result,
+) -> kvg_status {
     boundary(|| {
         let out = super::out(out, "out")?;
         out.write(std::ptr::null_mut());
@@ -92,7 +108,11 @@ pub extern "C" fn kvg_query(
             Some(json) => Params::from_json(json)?,
             None => Params::new(),
         };
-        out.write(open_handle(engine.query(text, &params)?));
+        let result = match timeout_ms {
+            0 => engine.query(text, &params)?,
+            ms => engine.query_with_timeout(text, &params, std::time::Duration::from_millis(ms))?,
+        };
+        out.write(open_handle(result));
         Ok(())
     })
 }

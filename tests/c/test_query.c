@@ -121,12 +121,34 @@ static void test_errors(kvg_engine *e) {
     CHECK(strstr(err(), "FOREACH is not supported") != NULL);
 }
 
+static void test_timeout(void) {
+    kvg_engine *e = NULL;
+    kvg_result *r = NULL;
+    OK(kvg_engine_open(NULL, &e));
+    OK(kvg_query(e, "UNWIND range(1, 200) AS i CREATE (:N {i: i})", NULL, &r));
+    OK(kvg_result_close(r));
+    /* 200^3 rows: far past 50 ms; the write is rolled back. */
+    const char *slow = "MATCH (a:N), (b:N), (c:N) SET a.seen = true";
+    CHECK(kvg_query_with_timeout(e, slow, NULL, 50, &r) == KVG_INVALID_ARGUMENT);
+    CHECK(r == NULL && strstr(err(), "TimeoutError: Query timed out after 50 ms") != NULL);
+    OK(kvg_query_with_timeout(e, "MATCH (a:N) WHERE a.seen IS NULL RETURN count(a)", NULL, 60000, &r));
+    int64_t c = 0;
+    OK(kvg_result_cell_int(r, 0, 0, &c));
+    CHECK(c == 200);
+    OK(kvg_result_close(r));
+    /* 0: no limit, as kvg_query. */
+    OK(kvg_query_with_timeout(e, "RETURN 1", NULL, 0, &r));
+    OK(kvg_result_close(r));
+    OK(kvg_engine_close(e));
+}
+
 int main(void) {
     kvg_engine *e = NULL;
     OK(kvg_engine_open(NULL, &e));
     test_seed(e);
     test_params_and_cells(e);
     test_errors(e);
+    test_timeout();
     /* A result outlives its engine. */
     kvg_result *r = NULL;
     OK(kvg_query(e, "MATCH (n) RETURN count(n) AS c", NULL, &r));

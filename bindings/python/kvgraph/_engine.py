@@ -225,6 +225,24 @@ class Engine:
 
         return run_query(self, text, params, kw)
 
+    def query_with_timeout(
+        self, text: str, timeout: float, params: Optional[Dict[str, Any]] = None, **kw: Any
+    ) -> "Result":
+        """:meth:`query`, stopped once it has run ``timeout`` seconds: it then
+        raises :class:`kvgraph.QueryError` (``.category`` ``"TimeoutError"``)
+        and a write query is rolled back. Pattern matching and expressions
+        check the clock; a procedure's kernel (``CALL algo.pageRank()``)
+        runs to its end.
+
+        Raises:
+            ValueError: ``timeout`` is not a positive number of seconds.
+        """
+        from ._query import run_query
+
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+            raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
+        return run_query(self, text, params, kw, max(1, int(min(float(timeout), 1e15) * 1000)))
+
     def maintain(self) -> None:
         """Reclaim expired KV entries and free garbage no thread can still
         see. Never required for correctness."""

@@ -438,8 +438,11 @@ def _check(status: int) -> None:
         check(status)
 
 
-def run_query(engine: "Engine", text: str, params: Optional[Dict[str, Any]], kw: Dict[str, Any]) -> Result:
-    """Run ``text`` on ``engine`` (see :meth:`kvgraph.Engine.query`)."""
+def run_query(
+    engine: "Engine", text: str, params: Optional[Dict[str, Any]], kw: Dict[str, Any], timeout_ms: int = 0
+) -> Result:
+    """Run ``text`` on ``engine`` (see :meth:`kvgraph.Engine.query`),
+    stopped after ``timeout_ms`` milliseconds (0: no limit)."""
     if not isinstance(text, str):
         raise TypeError(f"query text must be str, not {type(text).__name__}")
     merged: Dict[str, Any] = {}
@@ -456,7 +459,7 @@ def run_query(engine: "Engine", text: str, params: Optional[Dict[str, Any]], kw:
     if b"\0" in raw_text:
         raise QueryError("query text must not contain NUL characters")
     out = ffi.new("kvg_result **")
-    status = lib.kvg_query(engine._h.ptr, raw_text, blob, out)
+    status = lib.kvg_query_with_timeout(engine._h.ptr, raw_text, blob, timeout_ms, out)
     if status:
         raise query_error(status, last_error())
     result = out[0]

@@ -162,3 +162,17 @@ def test_nodes_compare_by_id(db: kvgraph.Engine) -> None:
     b = db.query("MATCH (n:X) SET n.v = 2 RETURN n").single()[0]
     assert a == b and hash(a) == hash(b) and a["v"] == 1 and b["v"] == 2
     assert "labels=['X']" in repr(a)
+
+
+def test_query_with_timeout_stops_and_rolls_back() -> None:
+    with kvgraph.Engine() as db:
+        db.query("UNWIND range(1, 200) AS i CREATE (:N {i: i})")
+        with pytest.raises(kvgraph.QueryError) as info:
+            db.query_with_timeout("MATCH (a:N), (b:N), (c:N) SET a.seen = true", 0.05)
+        assert info.value.category == "TimeoutError" and "Query timed out after 50 ms" in str(info.value)
+        assert db.query("MATCH (a:N) WHERE a.seen IS NULL RETURN count(a) AS n").single()["n"] == 200
+        rec = db.query_with_timeout("RETURN $x AS x", 60, x=7).single()
+        assert rec["x"] == 7
+        for bad in (0, -1, float("nan"), "1", True):
+            with pytest.raises(ValueError):
+                db.query_with_timeout("RETURN 1", bad)  # type: ignore[arg-type]
