@@ -196,8 +196,13 @@ impl ByteMap {
             Err(e) => {
                 drop(e.new);
                 if let Some(n) = upper {
-                    // SAFETY: never published; we own it (its revision owns no values).
-                    drop(unsafe { Box::from_raw(n) });
+                    // SAFETY: never published: we own the node and its revision
+                    // (a node does not free its revision on drop; the revision owns
+                    // no values, they live on in `p`).
+                    unsafe {
+                        let node = Box::from_raw(n);
+                        drop(node.rev.load(Ordering::Relaxed, crossbeam_epoch::unprotected()).into_owned());
+                    }
                 }
                 if let Some(v) = inserted {
                     // SAFETY: never published; we still own it.
