@@ -308,7 +308,7 @@ fuzz_target!(|input: Input| {
         min_delta: u64::from(input.min_delta),
         ratio: f64::from(input.ratio_sixteenths % 32) / 16.0,
     };
-    let engine = Engine::with_config(Config { compaction: policy, clock: clock.clone() });
+    let engine = Engine::with_config(Config { compaction: policy, clock: clock.clone(), ..Config::default() });
     let (kv, g) = (engine.kv(), engine.graph());
     let mut km = KvModel { now: START_MS, ..KvModel::default() };
     let mut gm = GraphModel::default();
