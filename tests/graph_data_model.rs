@@ -230,6 +230,9 @@ enum BatchOp {
     AddLabel(u64, usize),
     RemoveLabel(u64, usize),
     Set(u64, usize, i64),
+    /// A node with this label (or none).
+    AddNode(Option<usize>),
+    RemoveNode(u64),
 }
 
 fn batch_op() -> impl Strategy<Value = BatchOp> {
@@ -237,6 +240,8 @@ fn batch_op() -> impl Strategy<Value = BatchOp> {
         (0u64..10, 0..3usize).prop_map(|(n, l)| BatchOp::AddLabel(n, l)),
         (0u64..10, 0..3usize).prop_map(|(n, l)| BatchOp::RemoveLabel(n, l)),
         (0u64..10, 0..2usize, -3i64..4).prop_map(|(n, p, v)| BatchOp::Set(n, p, v)),
+        prop::option::of(0..3usize).prop_map(BatchOp::AddNode),
+        (0u64..12).prop_map(BatchOp::RemoveNode),
     ]
 }
 
@@ -371,12 +376,26 @@ fn run_batch(
     for w in writes {
         let id = match *w {
             BatchOp::AddLabel(id, _) | BatchOp::RemoveLabel(id, _) | BatchOp::Set(id, _, _) => id,
+            BatchOp::AddNode(l) => {
+                let id = b.add_node(&l.map(|l| LABELS[l]).into_iter().collect::<Vec<_>>()).unwrap();
+                prop_assert_eq!(id, next.next, "batch nodes take the next ids");
+                next.next += 1;
+                next.nodes.insert(id, Node { labels: l.into_iter().collect(), props: BTreeMap::new() });
+                prop_assert!(b.contains_node(id) && !g.contains_node(id), "only the batch sees its node");
+                id
+            }
+            BatchOp::RemoveNode(id) => {
+                prop_assert_eq!(b.remove_node(id).is_ok(), next.nodes.remove(&id).is_some());
+                prop_assert!(!b.contains_node(id));
+                continue;
+            }
         };
         let Some(n) = next.nodes.get_mut(&id) else {
             let outcome = match *w {
                 BatchOp::AddLabel(_, l) => b.add_label(id, LABELS[l]).map(drop),
                 BatchOp::RemoveLabel(_, l) => b.remove_label(id, LABELS[l]).map(drop),
                 BatchOp::Set(_, p, v) => b.set_property_value(id, PROPS[p], Value::Int(v)),
+                BatchOp::AddNode(_) | BatchOp::RemoveNode(_) => unreachable!("handled above"),
             };
             prop_assert!(outcome.is_err(), "a write to a missing node {}", id);
             continue;
@@ -388,6 +407,7 @@ fn run_batch(
                 b.set_property_value(id, PROPS[p], Value::Int(v)).unwrap();
                 n.props.insert(p, Value::Int(v));
             }
+            BatchOp::AddNode(_) | BatchOp::RemoveNode(_) => {}
         }
         let labels: Vec<&str> = n.labels.iter().map(|&l| LABELS[l]).collect();
         prop_assert_eq!(b.node_labels(id).unwrap(), labels, "the batch reads its own labels");
@@ -395,11 +415,12 @@ fn run_batch(
         prop_assert_eq!(b.properties(id).unwrap(), props, "the batch reads its own properties");
     }
     snaps.push((g.snapshot(), m.clone()));
-    let failing = fail.then(|| m.nodes.keys().next().copied()).flatten();
+    let failing = fail.then(|| next.nodes.keys().next().copied()).flatten();
     if let Some(id) = failing {
-        // No such edge by commit time: the batch fails.
+        // No such edge by commit time: the batch fails, its node ids unused.
         b.remove_edge(id, id, None).unwrap();
         prop_assert_eq!(b.commit().unwrap_err().kind(), ErrorKind::NotFound);
+        m.next = next.next;
     } else {
         b.commit().unwrap();
         *m = next;
@@ -649,4 +670,79 @@ fn batches_carry_labels_and_properties_at_one_version() {
     late.set_property_value(b, "z", Value::Int(1)).unwrap();
     g.remove_node(b).unwrap();
     assert_eq!(late.commit().unwrap_err().kind(), ErrorKind::NotFound);
+}
+
+#[test]
+fn batches_create_and_remove_nodes_at_one_version() {
+    let e = Engine::new();
+    let g = e.graph();
+    let (a, b) = (g.add_node(Some("P")).unwrap(), g.add_node(None).unwrap());
+    g.create_index("P", "name").unwrap();
+    let r = g.create_relationship(a, b, Some("T"), 1.0).unwrap();
+    g.set_rel_property(r, "w", Value::Int(1)).unwrap();
+    let before = g.snapshot();
+    let mut batch = g.batch();
+    let n = batch.add_node(&["P", "Q"]).unwrap();
+    batch.set_property_value(n, "name", Value::from("new")).unwrap();
+    let r2 = batch.create_relationship(n, a, Some("T"), 2.0).unwrap();
+    batch.add_edge(b, n, None, 3.0).unwrap();
+    batch.remove_node(b).unwrap();
+    // The batch sees its own node and the removal; nobody else does.
+    assert!(batch.contains_node(n) && !batch.contains_node(b));
+    assert_eq!(batch.node_labels(n).unwrap(), ["P", "Q"]);
+    assert_eq!(batch.edges(n, kvgraph::Direction::Both).unwrap().len(), 1, "the edge from b went with b");
+    assert_eq!(batch.add_label(b, "P").unwrap_err().kind(), ErrorKind::NotFound);
+    assert!(!g.contains_node(n) && g.contains_node(b));
+    assert_eq!(g.add_label(n, "X").unwrap_err().kind(), ErrorKind::NotFound, "other writers cannot reach it");
+    assert_eq!(g.add_edge(a, n, None, 1.0).unwrap_err().kind(), ErrorKind::NotFound);
+    let during = g.snapshot();
+    let mut stats = WriteStats::default();
+    g.counted(&mut stats).commit(batch).unwrap();
+    // b's removal took r and the relationship the batch gave it (counted
+    // created and deleted, as Cypher counts them).
+    let counts = (stats.nodes_created, stats.nodes_deleted, stats.relationships_created, stats.relationships_deleted);
+    assert_eq!(counts, (1, 1, 2, 2));
+    let after = g.snapshot();
+    for s in [&before, &during] {
+        assert!(!s.contains_node(n) && s.contains_node(b));
+        assert_eq!(s.nodes_with_label("P"), [a]);
+        assert_eq!(s.rel_property(r, "w"), Some(Value::Int(1)));
+    }
+    assert!(after.contains_node(n) && !after.contains_node(b));
+    assert_eq!(after.nodes_with_label("Q"), [n]);
+    assert_eq!(after.index_lookup("P", "name", &Value::from("new")).unwrap(), [n]);
+    assert!(after.relationship(r).is_none() && after.relationship(r2).is_some());
+    assert_eq!(after.edge_count(), 1);
+    assert_eq!(g.stats().nodes, 2);
+
+    // A node created and removed in one batch never appears; an aborted
+    // or failing batch leaves its node ids unused.
+    let mut brief = g.batch();
+    let gone = brief.add_node(&[]).unwrap();
+    brief.create_relationship(gone, a, None, 1.0).unwrap();
+    brief.remove_node(gone).unwrap();
+    brief.commit().unwrap();
+    let mut aborted = g.batch();
+    let never = aborted.add_node(&["P"]).unwrap();
+    aborted.abort();
+    let mut failing = g.batch();
+    let failed = failing.add_node(&[]).unwrap();
+    failing.remove_edge(a, a, None).unwrap();
+    assert_eq!(failing.commit().unwrap_err().kind(), ErrorKind::NotFound);
+    for id in [gone, never, failed] {
+        assert!(!g.contains_node(id), "node {id}");
+        assert_eq!(g.add_label(id, "P").unwrap_err().kind(), ErrorKind::NotFound);
+    }
+    assert_eq!(g.snapshot().nodes_with_label("P"), [a, n]);
+    assert_eq!(g.snapshot().edge_count(), 1);
+    assert_eq!(g.stats().nodes, 2);
+    assert!(g.add_node(None).unwrap() > failed, "ids are never handed out twice");
+
+    // A relationship another writer adds after the batch removed its node
+    // fails the batch with a conflict, which leaves nothing behind.
+    let mut racing = g.batch();
+    racing.remove_node(a).unwrap();
+    g.add_edge(n, a, Some("U"), 1.0).unwrap();
+    assert_eq!(racing.commit().unwrap_err().kind(), ErrorKind::Conflict);
+    assert!(g.contains_node(a) && g.snapshot().relationship(r2).is_some());
 }

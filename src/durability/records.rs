@@ -20,8 +20,9 @@ const LOAD_EDGES: u8 = 17;
 const INDEX: u8 = 18;
 const CLEAR_REL_PROPERTIES: u8 = 19;
 /// Edge and relationship writes (one call's, or a whole batch with its
-/// label and property writes, these as [`LABEL`], [`NODE_PROPERTY`] and
-/// [`REL_PROPERTY`] bodies).
+/// node, label and property writes, these as [`ADD_NODES`] and
+/// [`REMOVE_NODE`] (an id and an empty name), [`LABEL`], [`NODE_PROPERTY`]
+/// and [`REL_PROPERTY`] bodies).
 const EDGES: u8 = 20;
 
 /// Kinds of the ops of an [`EDGES`] record.
@@ -148,6 +149,11 @@ fn get_op(g: &mut Get<'_>) -> Result<(Op, String), Malformed> {
 /// Encodes one label or property write of a batch.
 fn put_batch_write(out: &mut Vec<u8>, w: &BatchWrite) {
     match w {
+        BatchWrite::AddNode { id } | BatchWrite::RemoveNode { id } => {
+            out.u8(if matches!(w, BatchWrite::AddNode { .. }) { ADD_NODES } else { REMOVE_NODE });
+            out.var(*id);
+            out.bytes(b"");
+        }
         BatchWrite::Label { id, label, add } => {
             out.u8(LABEL);
             out.var(*id);
@@ -169,6 +175,8 @@ fn get_batch_write(g: &mut Get<'_>) -> Result<BatchWrite, Malformed> {
     let id = g.var()?;
     let name = g.str()?.to_string();
     Ok(match kind {
+        ADD_NODES if name.is_empty() => BatchWrite::AddNode { id },
+        REMOVE_NODE if name.is_empty() => BatchWrite::RemoveNode { id },
         LABEL => BatchWrite::Label { id, label: name, add: flag(g)? },
         NODE_PROPERTY => BatchWrite::NodeProperty { id, name, value: value(g)? },
         REL_PROPERTY => BatchWrite::RelProperty { rel: id, name, value: value(g)? },
@@ -232,11 +240,7 @@ pub(crate) fn replay(payload: &[u8], kv: &Kv, graph: &Graph, now_ms: u64) -> Res
         ADD_NODES => {
             let (first, count, label) = (g.var()?, g.var()?, g.opt_str()?);
             g.finish()?;
-            match graph.add_nodes(count, label) {
-                Ok(got) if got == first => Ok(()),
-                Ok(got) => return Err(ReplayError::Diverged(format!("nodes created at id {got}, logged at {first}"))),
-                Err(e) => Err(e),
-            }
+            graph.add_nodes_at(first, count, label)
         }
         REMOVE_NODE => {
             let id = g.var()?;

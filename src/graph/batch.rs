@@ -1,6 +1,12 @@
 //! Atomic write batches: [`Graph::batch`](super::Graph::batch) collects
-//! edge, relationship, label and property writes and [`Batch::commit`]
-//! publishes them at one version (see [`super::writes`]).
+//! node, edge, relationship, label and property writes and
+//! [`Batch::commit`] publishes them at one version (see [`super::writes`]).
+//!
+//! A node the batch creates gets its id at once, its slot's creation linked
+//! to the batch's stamp cell (see [`super::nodes`]): invisible to every
+//! reader but the batch, and to every other writer. A node the batch
+//! removes has its relationships removed by the batch's edge writes, and
+//! its removal linked to the cell at commit, under its writer lock.
 //!
 //! Label and property writes are linked into the property map as they are
 //! made, under a ticket bound to the batch's stamp cell (still `ABSENT`:
@@ -19,12 +25,13 @@
 use super::counters::WriteStats;
 use super::hook::BatchWrite;
 use super::snapshot::Edge;
-use super::stamp::{LATEST, Stamp};
+use super::stamp::{ABSENT, LATEST, Stamp};
 use super::versioned::{Publish, ReadAt, tag};
-use super::writes::{Op, plan};
-use super::{Direction, GraphCore, check_weight};
+use super::writes::{BatchParts, Op, plan};
+use super::{Direction, GraphCore, NodeSlot, check_weight};
 use crate::Value;
 use crate::error::{Error, Result};
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 /// Placeholder id, in [`Batch::edges`], of a relationship the batch would
@@ -42,7 +49,11 @@ pub struct Batch {
     publish: Option<Publish>,
     /// Nodes the label and property writes touch (checked live at commit).
     nodes: Vec<u64>,
-    /// Label and property writes collected.
+    /// Nodes the batch creates.
+    created: BTreeSet<u64>,
+    /// Nodes the batch removes.
+    removed: BTreeSet<u64>,
+    /// Node, label and property writes collected.
     model_writes: usize,
     /// Those writes in order, kept for the log of a durable graph (`None`
     /// for one in memory).
@@ -56,7 +67,8 @@ impl Batch {
         let publish = Some(core.model.begin(Arc::new(Stamp::default())));
         let logged = core.observed().then(Vec::new);
         let stats = WriteStats::default();
-        Batch { core, ops: Vec::new(), publish, nodes: Vec::new(), model_writes: 0, logged, stats }
+        let (created, removed) = (BTreeSet::new(), BTreeSet::new());
+        Batch { core, ops: Vec::new(), publish, nodes: Vec::new(), created, removed, model_writes: 0, logged, stats }
     }
 
     /// Number of writes collected.
@@ -81,16 +93,78 @@ impl Batch {
     /// Links the label or property write `w`, and keeps it for the log
     /// if the graph is durable.
     fn model_write(&mut self, w: BatchWrite) -> Result<bool> {
+        if let Some(id) = w.node() {
+            self.visible_slot(id)?;
+        }
         let core = Arc::clone(&self.core);
         let node = w.node();
         let kept = self.logged.is_some().then(|| w.clone());
         let out = w.link(&core, self.publish())?;
         self.nodes.extend(node);
-        self.model_writes += 1;
-        if let (Some(log), Some(w)) = (self.logged.as_mut(), kept) {
-            log.push(w);
+        if let Some(w) = kept {
+            self.keep(w);
         }
         Ok(out)
+    }
+
+    /// Counts a node, label or property write, and keeps it for the log if
+    /// the graph is durable.
+    fn keep(&mut self, w: BatchWrite) {
+        self.model_writes += 1;
+        if let Some(log) = self.logged.as_mut() {
+            log.push(w);
+        }
+    }
+
+    /// The slot of node `id` if it exists as the batch sees it: created by
+    /// the batch or live now, and not removed by the batch.
+    fn visible_slot(&self, id: u64) -> Result<&NodeSlot> {
+        let cell = self.publish.as_ref().map(Publish::stamp);
+        self.core.slot_for(id, cell).ok().filter(|_| !self.removed.contains(&id)).ok_or_else(|| no_node(id))
+    }
+
+    /// Whether node `id` exists as the batch sees it.
+    pub fn contains_node(&self, id: u64) -> bool {
+        self.visible_slot(id).is_ok()
+    }
+
+    /// [`Graph::add_node`](super::Graph::add_node) within the batch, with
+    /// zero or more `labels`: the id is handed out now (an aborted batch
+    /// leaves it unused), and the node appears with the batch.
+    pub fn add_node(&mut self, labels: &[&str]) -> Result<u64> {
+        if labels.iter().any(|l| l.is_empty()) {
+            return Err(Error::invalid("empty label"));
+        }
+        let id = self.core.create_linked(self.publish.as_ref().map(Publish::stamp).expect("an open batch"))?;
+        self.created.insert(id);
+        self.keep(BatchWrite::AddNode { id });
+        self.stats.nodes_created += 1;
+        for label in labels {
+            self.add_label(id, label)?;
+        }
+        Ok(id)
+    }
+
+    /// [`Graph::remove_node`](super::Graph::remove_node) within the batch:
+    /// the node, its relationships (as the batch sees them) with their
+    /// properties, and its labels and properties. The commit fails with a
+    /// conflict if another writer gave the node a relationship meanwhile.
+    pub fn remove_node(&mut self, id: u64) -> Result<()> {
+        self.visible_slot(id)?;
+        let (mut ids, mut keys) = (HashSet::new(), HashSet::new());
+        for e in self.edges(id, Direction::Both)? {
+            if e.id != PENDING_ID {
+                if ids.insert(e.id) {
+                    self.remove_relationship(e.id)?;
+                }
+            } else if keys.insert((e.src, e.dst, e.edge_type.clone())) {
+                self.remove_edge(e.src, e.dst, (!e.edge_type.is_empty()).then_some(e.edge_type.as_str()))?;
+            }
+        }
+        self.removed.insert(id);
+        self.keep(BatchWrite::RemoveNode { id });
+        self.stats.nodes_deleted += 1;
+        Ok(())
     }
 
     /// [`Graph::add_label`](super::Graph::add_label) within the batch; a
@@ -160,19 +234,19 @@ impl Batch {
 
     /// Property `name` of node `id` with the batch's writes applied.
     pub fn property_value(&self, id: u64, name: &str) -> Result<Option<Value>> {
-        self.core.live_slot(id)?;
+        self.visible_slot(id)?;
         Ok(self.core.named_prop_at(tag::NODE_PROP, id, name, self.own()))
     }
 
     /// The properties of node `id` with the batch's writes applied, in name order.
     pub fn properties(&self, id: u64) -> Result<Vec<(String, Value)>> {
-        self.core.live_slot(id)?;
+        self.visible_slot(id)?;
         Ok(self.core.props_at(tag::NODE_PROP, id, self.own()))
     }
 
     /// The labels of node `id` with the batch's writes applied, in name order.
     pub fn node_labels(&self, id: u64) -> Result<Vec<String>> {
-        self.core.live_slot(id)?;
+        self.visible_slot(id)?;
         Ok(self.core.label_names_at(id, self.own()))
     }
 
@@ -188,8 +262,8 @@ impl Batch {
     }
 
     fn check_nodes(&self, src: u64, dst: u64) -> Result<()> {
-        self.core.live_slot(src)?;
-        self.core.live_slot(dst).map(|_| ())
+        self.visible_slot(src)?;
+        self.visible_slot(dst).map(|_| ())
     }
 
     /// [`Graph::add_edge`](super::Graph::add_edge) within the batch.
@@ -242,8 +316,9 @@ impl Batch {
     /// writes). A relationship the batch would create through `add_edge`
     /// reads id [`PENDING_ID`].
     pub fn edges(&self, node: u64, dir: Direction) -> Result<Vec<Edge>> {
+        self.visible_slot(node)?;
         let snap = self.core.snapshot();
-        let mut edges = snap.edges(node, dir)?;
+        let mut edges = if self.created.contains(&node) { Vec::new() } else { snap.edges(node, dir)? };
         let types = &self.core.types;
         let live = |src: u64, dst: u64, ty: u32| {
             let name = types.name(ty).unwrap_or_default();
@@ -260,10 +335,11 @@ impl Batch {
                 if !(touches && wanted) {
                     continue;
                 }
-                let same = |e: &Edge| e.id == w.id && (e.src, e.dst) == (src, w.other) && (w.id != PENDING_ID);
+                // A pending relationship is known by its key alone.
+                let edge_type = types.name(w.ty).unwrap_or_default();
+                let same = |e: &Edge| (e.id, e.src, e.dst) == (w.id, src, w.other) && e.edge_type == edge_type;
                 edges.retain(|e| !same(e));
                 if !w.removed {
-                    let edge_type = types.name(w.ty).unwrap_or_default();
                     edges.push(Edge { id: w.id, src, dst: w.other, edge_type, weight: w.weight });
                 }
             }
@@ -286,9 +362,11 @@ impl Batch {
         nodes.sort_unstable();
         nodes.dedup();
         let logged = self.logged.take().unwrap_or_default();
-        let applied = self.core.apply_logged(&self.ops, &nodes, Some((&mut publish, &logged)));
-        // Publishes the entries, or (the cell still ABSENT) removes them.
-        self.core.model.settle(&self.core, publish);
+        let created: Vec<u64> = std::mem::take(&mut self.created).into_iter().collect();
+        let removed: Vec<u64> = std::mem::take(&mut self.removed).into_iter().collect();
+        let parts = BatchParts { publish: &mut publish, nodes: &nodes, created: &created, removed: &removed };
+        let applied = self.core.apply_logged(&self.ops, Some((parts, &logged)));
+        self.core.finish_batch(applied.is_ok(), publish, &created, &removed);
         let applied = applied?;
         self.stats.relationships_created += applied.created;
         self.stats.relationships_deleted += applied.removed.len() as u64;
@@ -303,8 +381,9 @@ impl Batch {
 impl Drop for Batch {
     fn drop(&mut self) {
         if let Some(publish) = self.publish.take() {
-            // Never published: removes the batch's label and property entries.
-            self.core.model.settle(&self.core, publish);
+            // Never published: removes the batch's nodes, labels and properties.
+            let created: Vec<u64> = self.created.iter().copied().collect();
+            self.core.finish_batch(false, publish, &created, &[]);
         }
     }
 }
@@ -312,5 +391,41 @@ impl Drop for Batch {
 impl std::fmt::Debug for Batch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Batch").field("writes", &self.len()).finish()
+    }
+}
+
+fn no_node(id: u64) -> Error {
+    Error::not_found(format!("no node {id}"))
+}
+
+impl GraphCore {
+    /// Hands out a node id whose creation is linked to a batch's `cell`.
+    fn create_linked(&self, cell: &Arc<Stamp>) -> Result<u64> {
+        let id = self.nodes.reserve(1).ok_or_else(|| Error::invalid("too many nodes"))?;
+        self.nodes.get(id).expect("a reserved id has its slot").link_creation(cell);
+        Ok(id)
+    }
+
+    /// Recovery's [`create_linked`](Self::create_linked) at the logged id.
+    pub(super) fn create_linked_at(&self, id: u64, cell: &Arc<Stamp>) -> Result<()> {
+        self.reserve_logged(id, 1)?;
+        self.nodes.get(id).expect("a reserved id has its slot").link_creation(cell);
+        Ok(())
+    }
+
+    /// Ends a batch's publish after its commit (`committed`) or its abort:
+    /// publishes or removes its label and property entries, abandons the
+    /// nodes it would have created, or forgets the entries of those it removed.
+    pub(super) fn finish_batch(&self, committed: bool, publish: Publish, created: &[u64], removed: &[u64]) {
+        if !committed && !created.is_empty() {
+            created.iter().filter_map(|&id| self.nodes.get(id)).for_each(|s| s.unlink(ABSENT));
+            // Readers that loaded a link before it was cleared may still read the cell.
+            let cell = Arc::clone(publish.stamp());
+            self.mem.pin().defer(move || drop(cell));
+        }
+        self.model.settle(self, publish);
+        if committed {
+            removed.iter().for_each(|&id| self.forget_node(id));
+        }
     }
 }

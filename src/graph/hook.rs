@@ -4,7 +4,7 @@
 
 use super::stamp::Stamp;
 use super::versioned::{Publish, ReadAt, key, prefix_end, tag};
-use super::writes::{Applied, Op};
+use super::writes::{Applied, BatchParts, Op};
 use super::{Graph, GraphCore, Snapshot};
 use crate::Value;
 use crate::error::{Error, Result};
@@ -38,9 +38,13 @@ pub(crate) enum GraphWrite<'a> {
     Index { label: &'a str, prop: &'a str, create: bool },
 }
 
-/// A label or property write of a batch, as the batch call that made it.
+/// A node, label or property write of a batch, as the batch call that made it.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum BatchWrite {
+    /// `add_node` returned `id` (its labels follow as label writes).
+    AddNode { id: u64 },
+    /// `remove_node(id)` (its relationships' removals are the batch's ops).
+    RemoveNode { id: u64 },
     /// `add_label(id, label)` or, with `add` false, `remove_label`.
     Label { id: u64, label: String, add: bool },
     /// `set_property_value(id, name, value)` (null: removed).
@@ -54,14 +58,16 @@ impl BatchWrite {
     pub(super) fn node(&self) -> Option<u64> {
         match *self {
             BatchWrite::Label { id, .. } | BatchWrite::NodeProperty { id, .. } => Some(id),
-            BatchWrite::RelProperty { .. } => None,
+            BatchWrite::RelProperty { .. } | BatchWrite::AddNode { .. } | BatchWrite::RemoveNode { .. } => None,
         }
     }
 
     /// Links the write under `publish` (a batch's); returns what the call
-    /// returns: whether the label was added or removed, or the property set before.
+    /// returns: whether the label was added or removed, or the property set
+    /// before (a node's creation and removal link at commit: true).
     pub(super) fn link(self, core: &GraphCore, publish: &mut Publish) -> Result<bool> {
         match self {
+            BatchWrite::AddNode { .. } | BatchWrite::RemoveNode { .. } => Ok(true),
             BatchWrite::Label { id, label, add: true } => core.add_label_in(id, &label, Some(publish)),
             BatchWrite::Label { id, label, add: false } => core.remove_label_in(id, &label, Some(publish)),
             BatchWrite::NodeProperty { id, name, value } => {
@@ -112,25 +118,24 @@ impl GraphCore {
     }
 
     /// Applies the edge and relationship writes `ops` (see
-    /// [`apply`](Self::apply); `batch`: a batch's publish and its label and
-    /// property writes) and, under an observer, records them as one
+    /// [`apply`](Self::apply); `batch`: a batch's parts and its node, label
+    /// and property writes) and, under an observer, records them as one
     /// [`GraphWrite::Edges`] with the ids they created.
     pub(super) fn apply_logged(
         self: &Arc<Self>,
         ops: &[Op],
-        nodes: &[u64],
-        batch: Option<(&mut Publish, &[BatchWrite])>,
+        batch: Option<(BatchParts<'_>, &[BatchWrite])>,
     ) -> Result<Applied> {
-        let (publish, writes) = batch.map_or((None, None), |(p, w)| (Some(p), Some(w)));
+        let (parts, writes) = batch.map_or((None, None), |(p, w)| (Some(p), Some(w)));
         if !self.observed() {
-            return self.apply(ops, nodes, publish, &mut |src| self.rels.create(src));
+            return self.apply(ops, parts, &mut |src| self.rels.create(src));
         }
         let named: Vec<(Op, String)> =
             ops.iter().map(|op| (*op, self.types.name(op.ty()).unwrap_or_default())).collect();
         let fresh = OnceCell::new();
         let apply = || {
             let mut ids = Vec::new();
-            let applied = self.apply(ops, nodes, publish, &mut |src| {
+            let applied = self.apply(ops, parts, &mut |src| {
                 let id = self.rels.create(src);
                 ids.push(id);
                 id
@@ -181,17 +186,22 @@ impl Graph {
             }
         }
         let mut publish = batch.map(|_| core.model.begin(Arc::new(Stamp::default())));
-        let mut nodes = Vec::new();
+        let (mut nodes, mut created, mut removed) = (Vec::new(), Vec::new(), Vec::new());
         if let (Some(p), Some(writes)) = (publish.as_mut(), batch) {
             for w in writes {
                 nodes.extend(w.node());
-                match w.clone().link(core, p) {
-                    Ok(_) => {}
-                    Err(e) => {
-                        // Never published: removes what was linked.
-                        core.model.settle(core, publish.take().expect("the batch's publish"));
-                        return Err(e);
+                let linked = match *w {
+                    BatchWrite::AddNode { id } => core.create_linked_at(id, p.stamp()).map(|()| created.push(id)),
+                    BatchWrite::RemoveNode { id } => {
+                        removed.push(id);
+                        Ok(())
                     }
+                    _ => w.clone().link(core, p).map(drop),
+                };
+                if let Err(e) = linked {
+                    // Never published: removes what was linked.
+                    core.finish_batch(false, publish.take().expect("the batch's publish"), &created, &[]);
+                    return Err(e);
                 }
             }
         }
@@ -199,7 +209,9 @@ impl Graph {
         nodes.dedup();
         let mut logged = fresh.iter();
         let mut short = false;
-        let applied = core.apply(&resolved, &nodes, publish.as_mut(), &mut |src| match logged.next() {
+        let parts =
+            publish.as_mut().map(|publish| BatchParts { publish, nodes: &nodes, created: &created, removed: &removed });
+        let applied = core.apply(&resolved, parts, &mut |src| match logged.next() {
             Some(&id) => {
                 core.rels.create_at(id, src);
                 id
@@ -210,8 +222,7 @@ impl Graph {
             }
         });
         if let Some(p) = publish {
-            // Publishes the entries, or (the commit failed) removes them.
-            core.model.settle(core, p);
+            core.finish_batch(applied.is_ok(), p, &created, &removed);
         }
         applied?;
         if short || logged.next().is_some() {

@@ -138,7 +138,7 @@ impl GraphCore {
             match self.labels.find(Some(label)) {
                 Some(l) => l,
                 None => {
-                    self.live_slot(id)?;
+                    self.slot_for(id, publish.as_deref().map(Publish::stamp))?;
                     return Ok(false);
                 }
             }

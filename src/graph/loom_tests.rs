@@ -4,7 +4,8 @@
 //! reader. Run by `tests/loom.sh`.
 
 use super::delta::{DeltaHead, Write, block, push, resolve, trim, visible};
-use super::stamp::{ABSENT, VersionClock};
+use super::nodes::NodeSlot;
+use super::stamp::{ABSENT, Stamp, VersionClock};
 use crate::mem::MemoryManager;
 use loom::sync::{Arc, Mutex};
 use loom::thread;
@@ -232,4 +233,52 @@ fn loom_batch_commit_vs_trim() {
         drop(g);
         free_all(&heads.iter().collect::<Vec<_>>());
     });
+}
+
+/// A batch creating a node (its creation linked to the batch's cell, which
+/// a reader may help to a version) or removing one (the removal linked
+/// likewise), against a snapshot: the snapshot's answer is repeatable and
+/// matches the cell's version, and the copied stamp agrees with it after.
+fn node_link_vs_snapshot(removal: bool) {
+    loom::model(move || {
+        let mem = Arc::new(MemoryManager::new());
+        let clock = Arc::new(VersionClock::default());
+        let slot = Arc::new(NodeSlot::default());
+        if removal {
+            slot.created.set(clock.tick());
+        }
+        let writer = {
+            let (mem, clock, slot) = (mem.clone(), clock.clone(), slot.clone());
+            thread::spawn(move || {
+                let cell = std::sync::Arc::new(Stamp::default());
+                if removal {
+                    slot.link_removal(&cell)
+                } else {
+                    slot.link_creation(&cell)
+                }
+                cell.mark_pending();
+                let version = cell.commit(clock.tick());
+                slot.unlink(version);
+                mem.pin().defer(move || drop(cell));
+                version
+            })
+        };
+        let at = clock.read();
+        let first = slot.alive_at(at, &clock, &mem);
+        assert_eq!(slot.alive_at(at, &clock, &mem), first, "repeatable");
+        let version = writer.join().unwrap();
+        assert_eq!(first, (version <= at) != removal, "seen exactly as of the batch's version");
+        assert_eq!(slot.alive_at(at, &clock, &mem), first, "repeatable after the copy");
+        assert_eq!(slot.alive_at(version, &clock, &mem), !removal);
+    });
+}
+
+#[test]
+fn loom_batch_node_creation_vs_snapshot() {
+    node_link_vs_snapshot(false);
+}
+
+#[test]
+fn loom_batch_node_removal_vs_snapshot() {
+    node_link_vs_snapshot(true);
 }

@@ -201,12 +201,27 @@ impl Graph {
     }
 
     fn add_nodes_now(&self, count: u64, label: Option<&str>) -> Result<u64> {
-        let core = &*self.core;
-        let label = core.labels.intern(label);
         let first = (crate::sync::tuning::NODES_PER_CALL.is_none_or(|most| count <= most))
-            .then(|| core.nodes.reserve(count))
+            .then(|| self.core.nodes.reserve(count))
             .flatten()
             .ok_or_else(|| Error::invalid("too many nodes"))?;
+        self.create_reserved(first, count, label);
+        Ok(first)
+    }
+
+    /// Recovery's [`add_nodes`](Self::add_nodes) at the logged ids `first ..
+    /// first + count` (a batch may have taken ids below them later, and an
+    /// aborted one may have left ids unused); they must be unused.
+    pub(crate) fn add_nodes_at(&self, first: u64, count: u64, label: Option<&str>) -> Result<()> {
+        self.core.reserve_logged(first, count)?;
+        self.create_reserved(first, count, label);
+        Ok(())
+    }
+
+    /// Creates nodes `first .. first + count`, reserved, with `label`, at one version.
+    fn create_reserved(&self, first: u64, count: u64, label: Option<&str>) {
+        let core = &*self.core;
+        let label = core.labels.intern(label);
         let slots = || (first..first + count).filter_map(|id| core.nodes.get(id));
         core.note_created(first, count, label);
         for slot in slots() {
@@ -217,7 +232,6 @@ impl Graph {
         let last = slots().map(|s| s.created.commit(version)).max().unwrap_or(version);
         core.horizon.acknowledge(last);
         core.live_nodes.fetch_add(count, Ordering::Relaxed);
-        Ok(first)
     }
 
     /// Removes node `id`, its edges and its properties, and the properties
@@ -279,7 +293,7 @@ impl Graph {
     pub fn add_edge(&self, src: u64, dst: u64, edge_type: Option<&str>, weight: f64) -> Result<()> {
         let ty = self.core.types.intern(edge_type);
         let weight = check_weight(weight)?;
-        self.core.apply_logged(&[writes::Op::Upsert { src, dst, ty, weight }], &[], None).map(drop)
+        self.core.apply_logged(&[writes::Op::Upsert { src, dst, ty, weight }], None).map(drop)
     }
 
     /// Removes the edge `src -> dst` of `edge_type` (every relationship of
@@ -287,7 +301,7 @@ impl Graph {
     /// there is none.
     pub fn remove_edge(&self, src: u64, dst: u64, edge_type: Option<&str>) -> Result<()> {
         let ty = self.core.types.find(edge_type).ok_or_else(|| Error::not_found("no such edge"))?;
-        self.core.apply_logged(&[writes::Op::RemoveKey { src, dst, ty }], &[], None).map(drop)
+        self.core.apply_logged(&[writes::Op::RemoveKey { src, dst, ty }], None).map(drop)
     }
 
     /// Creates a new relationship `src -> dst` of `rel_type` with `weight`
@@ -298,7 +312,7 @@ impl Graph {
         let ty = self.core.types.intern(rel_type);
         self.core.live_slot(src)?;
         let id = self.core.rels.create(src);
-        self.core.apply_logged(&[writes::Op::Create { src, dst, ty, weight, id }], &[], None)?;
+        self.core.apply_logged(&[writes::Op::Create { src, dst, ty, weight, id }], None)?;
         Ok(id)
     }
 
@@ -325,7 +339,7 @@ impl Graph {
     /// not exist now.
     pub fn remove_relationship(&self, id: u64) -> Result<()> {
         let op = self.core.remove_op(id, &self.snapshot())?;
-        self.core.apply_logged(&[op], &[], None).map(drop)
+        self.core.apply_logged(&[op], None).map(drop)
     }
 
     /// A batch of writes that commits atomically at one version (see [`Batch`]).
@@ -380,7 +394,28 @@ impl Graph {
 impl GraphCore {
     /// The slot of a node that exists now.
     fn live_slot(&self, id: u64) -> Result<&NodeSlot> {
-        self.nodes.get(id).filter(|s| s.is_live(&self.clock)).ok_or_else(|| Error::not_found(format!("no node {id}")))
+        self.slot_for(id, None)
+    }
+
+    /// Reserves the logged node ids `first .. first + count` for recovery;
+    /// they must be unused.
+    fn reserve_logged(&self, first: u64, count: u64) -> Result<()> {
+        let gap = first.saturating_sub(self.nodes.len());
+        let fits = crate::sync::tuning::NODES_PER_CALL.is_none_or(|most| count <= most && gap <= most);
+        fits.then(|| self.nodes.reserve_at(first, count)).flatten().ok_or_else(|| Error::invalid("too many nodes"))?;
+        if (first..first + count).any(|id| self.nodes.get(id).is_none_or(|s| !s.is_unused())) {
+            return Err(Error::invalid(format!("node ids {first}.. are in use")));
+        }
+        Ok(())
+    }
+
+    /// The slot of a node that exists now or that the batch committing
+    /// through `cell` creates.
+    fn slot_for(&self, id: u64, cell: Option<&Arc<stamp::Stamp>>) -> Result<&NodeSlot> {
+        self.nodes
+            .get(id)
+            .filter(|s| s.is_live(&self.clock, &self.mem) || cell.is_some_and(|c| s.created_by(c)))
+            .ok_or_else(|| Error::not_found(format!("no node {id}")))
     }
 
     fn snapshot(self: &Arc<Self>) -> Snapshot {

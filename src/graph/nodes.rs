@@ -1,9 +1,22 @@
 //! The node table: one slot per node id, in segments that never move, so a
 //! slot's address is stable and readers need no lock to reach it.
+//!
+//! A node created or removed by a batch takes the batch's version through a
+//! *link*: the slot points at the batch's stamp cell while its own stamp
+//! still reads [`ABSENT`] (tagged [`DELETION`] for a removal), so that the
+//! node appears or goes with the batch's other writes, at the one CAS that
+//! commits the cell. The writer then copies the version into the stamp,
+//! clears the link, and retires its hold on the cell through the epoch;
+//! a reader that loaded the link while pinned may still read the cell. A
+//! creation link is set before the node is live (no other writer can reach
+//! it); a removal link only under the node's writer lock, as is every
+//! clearing, so one slot never holds two links.
 
 use super::delta::DeltaHead;
 use super::stamp::{ABSENT, Stamp, VersionClock};
+use crate::mem::MemoryManager;
 use crate::sync::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering, spin_wait};
+use std::sync::Arc;
 
 /// Slots in the first segment; segment `k` holds `FIRST << k`.
 const FIRST: u64 = 1024;
@@ -25,7 +38,13 @@ pub(crate) struct NodeSlot {
     pub out_head: DeltaHead,
     /// Delta block of edge writes to this node.
     pub in_head: DeltaHead,
+    /// The stamp cell of the batch creating (untagged) or removing (tagged
+    /// [`DELETION`]) the node, while that stamp is not yet copied; null otherwise.
+    link: AtomicPtr<Stamp>,
 }
+
+/// Tag bit of a removal link (stamp cells are 8-byte aligned).
+const DELETION: usize = 1;
 
 /// Holds a node's writer lock; unlocks on drop.
 pub(crate) struct WriteLock<'a>(&'a AtomicBool);
@@ -47,13 +66,83 @@ impl NodeSlot {
     }
 
     /// Whether the node exists at version `at` (created, not yet removed).
-    pub fn alive_at(&self, at: u64, clock: &VersionClock) -> bool {
-        self.created.visible_at(at, clock) && !self.deleted.visible_at(at, clock)
+    pub fn alive_at(&self, at: u64, clock: &VersionClock, mem: &MemoryManager) -> bool {
+        self.version(false, clock, mem) <= at && self.version(true, clock, mem) > at
     }
 
-    /// Whether the node exists now and has not been removed.
-    pub fn is_live(&self, clock: &VersionClock) -> bool {
-        self.created.resolve(clock) != ABSENT && self.deleted.peek() == ABSENT
+    /// Whether the node exists now and has not been removed (exact under
+    /// its writer lock, where no removal is under way).
+    pub fn is_live(&self, clock: &VersionClock, mem: &MemoryManager) -> bool {
+        self.version(false, clock, mem) != ABSENT && self.deleted.peek() == ABSENT
+    }
+
+    /// Whether the slot was never used: no node was created (or is being
+    /// created) there.
+    pub fn is_unused(&self) -> bool {
+        self.created.peek() == ABSENT && self.link.load(Ordering::SeqCst).is_null()
+    }
+
+    /// Whether the batch committing through `cell` is creating the node.
+    pub fn created_by(&self, cell: &Arc<Stamp>) -> bool {
+        self.link.load(Ordering::SeqCst) == Arc::as_ptr(cell).cast_mut() && self.created.peek() == ABSENT
+    }
+
+    /// The version of the node's creation (or, with `deletion`, removal),
+    /// helping a pending one; [`ABSENT`] if it has not happened.
+    fn version(&self, deletion: bool, clock: &VersionClock, mem: &MemoryManager) -> u64 {
+        let stamp = if deletion { &self.deleted } else { &self.created };
+        let copied = stamp.resolve(clock);
+        if copied != ABSENT {
+            return copied;
+        }
+        // The writer copies the version before it clears the link: without
+        // a link, the stamp is read again.
+        if self.linked(deletion).is_null() {
+            return stamp.resolve(clock);
+        }
+        let _guard = mem.pin();
+        let link = self.linked(deletion);
+        if link.is_null() {
+            return stamp.resolve(clock);
+        }
+        // SAFETY: the link was loaded non-null while pinned, so the writer
+        // clears it (and only then retires its hold on the cell through the
+        // epoch) after our pin: the cell is still allocated.
+        unsafe { &*link }.resolve(clock)
+    }
+
+    /// The link of the creation (or removal) if one is set.
+    fn linked(&self, deletion: bool) -> *const Stamp {
+        let link = self.link.load(Ordering::SeqCst);
+        let tagged = link as usize & DELETION == DELETION;
+        if link.is_null() || tagged != deletion { std::ptr::null() } else { link.map_addr(|a| a & !DELETION) }
+    }
+
+    /// Links the node's creation to `cell` (still `ABSENT`), before the node
+    /// is live.
+    pub fn link_creation(&self, cell: &Arc<Stamp>) {
+        self.link.store(Arc::as_ptr(cell).cast_mut(), Ordering::SeqCst);
+    }
+
+    /// Links the node's removal to `cell` (still `ABSENT`). Call under the
+    /// node's writer lock, the node live.
+    pub fn link_removal(&self, cell: &Arc<Stamp>) {
+        self.link.store(Arc::as_ptr(cell).cast_mut().map_addr(|a| a | DELETION), Ordering::SeqCst);
+    }
+
+    /// Copies `version` (the linked cell's final version, or [`ABSENT`] if
+    /// it never committed) into the linked stamp and clears the link. The
+    /// caller then retires its hold on the cell through the epoch.
+    pub fn unlink(&self, version: u64) {
+        let link = self.link.load(Ordering::SeqCst);
+        if link.is_null() {
+            return;
+        }
+        let stamp = if link as usize & DELETION == DELETION { &self.deleted } else { &self.created };
+        if version != ABSENT {
+            stamp.set(version);
+        }
+        self.link.store(std::ptr::null_mut(), Ordering::SeqCst);
     }
 }
 
@@ -102,6 +191,18 @@ impl NodeTable {
             (k0..=k1).for_each(|k| self.ensure_segment(k));
         }
         Some(first)
+    }
+
+    /// Makes ids `first .. first + count` handed out (recovery places nodes
+    /// at their logged ids), with their slots allocated; `None` if the table
+    /// cannot hold them.
+    pub fn reserve_at(&self, first: u64, count: u64) -> Option<()> {
+        let end = first.checked_add(count).filter(|&e| e <= FIRST * ((1 << SEGMENTS) - 1))?;
+        self.next.fetch_max(end, Ordering::SeqCst);
+        if count > 0 {
+            (locate(first).0..=locate(end - 1).0).for_each(|k| self.ensure_segment(k));
+        }
+        Some(())
     }
 
     fn ensure_segment(&self, k: usize) {

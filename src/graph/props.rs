@@ -46,7 +46,7 @@ impl GraphCore {
     ) -> Result<T> {
         let lock = self.model.lock(tag, id);
         if tag == tag::NODE_PROP && !any_node {
-            self.live_slot(id)?;
+            self.slot_for(id, publish.as_deref().map(Publish::stamp))?;
         }
         if let Some(p) = publish {
             return f(p);

@@ -108,7 +108,7 @@ impl Snapshot {
             return self.generation.view.alive[id as usize];
         }
         let core = &self.core;
-        core.nodes.get(id).is_some_and(|s| s.alive_at(self.version, &core.clock))
+        core.nodes.get(id).is_some_and(|s| s.alive_at(self.version, &core.clock, &core.mem))
     }
 
     /// Whether the snapshot sees exactly its generation's base.

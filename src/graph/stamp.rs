@@ -80,9 +80,4 @@ impl Stamp {
             s => s,
         }
     }
-
-    /// Whether the stamp is visible at version `at`.
-    pub fn visible_at(&self, at: u64, clock: &VersionClock) -> bool {
-        self.resolve(clock) <= at
-    }
 }

@@ -16,7 +16,7 @@ use super::versioned::Publish;
 use super::{GraphCore, NodeSlot, compact};
 use crate::error::{Error, Result};
 use crossbeam_epoch::Guard;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -59,6 +59,33 @@ impl Op {
             | Op::RemoveKey { src, dst, .. }
             | Op::RemoveId { src, dst, .. } => (src, dst),
         }
+    }
+}
+
+/// What a batch commits besides its edge writes (see [`GraphCore::apply`]).
+pub(crate) struct BatchParts<'a> {
+    /// Its label and property writes, linked under its stamp cell.
+    pub publish: &'a mut Publish,
+    /// Nodes those writes touch.
+    pub nodes: &'a [u64],
+    /// Nodes it creates, their creation linked to the cell.
+    pub created: &'a [u64],
+    /// Nodes it removes (its ops remove their relationships).
+    pub removed: &'a [u64],
+}
+
+impl<'a> BatchParts<'a> {
+    fn nodes(&self) -> (&'a [u64], &'a [u64], &'a [u64]) {
+        (self.nodes, self.created, self.removed)
+    }
+}
+
+/// Adds relationship `id` to `ids`, or with `removed` takes it out.
+fn toggle(ids: &mut BTreeSet<u64>, id: u64, removed: bool) {
+    if removed {
+        ids.remove(&id);
+    } else {
+        ids.insert(id);
     }
 }
 
@@ -154,27 +181,33 @@ impl GraphCore {
 
     /// Applies `ops` atomically at one version and acknowledges it.
     ///
-    /// With `batch` (a batch's property write, bound to its shared cell) the
-    /// edge entries link to that cell, so that they, the batch's labels and
-    /// properties appear at one version; the caller settles `batch` after.
-    /// `nodes` are the nodes the batch's label and property writes touch:
-    /// locked with the edges' ends, and the commit fails if one is gone.
-    /// Removed relationships lose their properties under the same stamp.
-    /// `fresh(src)` hands out the id of each relationship an `Upsert`
-    /// creates (the durability layer logs them, and recovery hands the
-    /// logged ones out again). Returns what the write created and removed.
+    /// With `batch` (a batch's parts, bound to its shared cell) the edge
+    /// entries link to that cell, so that they, the batch's labels and
+    /// properties, and the nodes it creates and removes appear at one
+    /// version; the caller settles the batch's publish after. The nodes of
+    /// the batch are locked with the edges' ends, and the commit fails if
+    /// one is gone, or if a node it removes has a relationship the batch
+    /// does not remove (one written meanwhile). Removed relationships lose
+    /// their properties under the same stamp. `fresh(src)` hands out the id
+    /// of each relationship an `Upsert` creates (the durability layer logs
+    /// them, and recovery hands the logged ones out again). Returns what
+    /// the write created and removed.
     pub(crate) fn apply(
         self: &Arc<Self>,
         ops: &[Op],
-        nodes: &[u64],
-        mut batch: Option<&mut Publish>,
+        mut batch: Option<BatchParts<'_>>,
         fresh: &mut dyn FnMut(u64) -> u64,
     ) -> Result<Applied> {
-        let mut ends: Vec<u64> =
-            ops.iter().flat_map(|op| <[u64; 2]>::from(op.ends())).chain(nodes.iter().copied()).collect();
+        let (nodes, created, removed) = batch.as_ref().map_or((&[][..], &[][..], &[][..]), |b| b.nodes());
+        let cell = batch.as_ref().map(|b| Arc::clone(b.publish.stamp()));
+        let mut ends: Vec<u64> = ops
+            .iter()
+            .flat_map(|op| <[u64; 2]>::from(op.ends()))
+            .chain(nodes.iter().chain(created).chain(removed).copied())
+            .collect();
         ends.sort_unstable();
         ends.dedup();
-        let slots = ends.iter().map(|&id| self.live_slot(id)).collect::<Result<Vec<_>>>()?;
+        let slots = ends.iter().map(|&id| self.slot_for(id, cell.as_ref())).collect::<Result<Vec<_>>>()?;
         let slot = |id: u64| slots[ends.binary_search(&id).expect("an end of the plan")];
         let guard = &self.mem.pin();
         let mut applied = Applied::default();
@@ -192,13 +225,20 @@ impl GraphCore {
             let planned = plan(ops, |src, dst, ty| self.live_rels(slot(src), src, dst, ty, guard), fresh)?;
             applied.created += ops.iter().filter(|op| matches!(op, Op::Create { .. })).count() as u64;
             applied.removed = planned.iter().filter(|(_, w)| w.removed).map(|(_, w)| w.id).collect();
-            if planned.is_empty() && batch.as_ref().is_none_or(|p| p.is_empty()) {
+            if let Some(&kept) = removed.iter().find(|&&n| !self.rels_after(slot(n), n, &planned, guard).is_empty()) {
+                return Err(Error::conflict(format!(
+                    "node {kept} gained a relationship after the batch removed it; retry the batch"
+                )));
+            }
+            let nothing =
+                created.is_empty() && removed.is_empty() && batch.as_ref().is_none_or(|b| b.publish.is_empty());
+            if planned.is_empty() && nothing {
                 return Ok(applied);
             }
             if batch.is_none() && !applied.removed.is_empty() {
                 own = Some(self.model.begin(Arc::default()));
             }
-            if let Some(p) = batch.as_deref_mut().or(own.as_mut()) {
+            if let Some(p) = batch.as_mut().map(|b| &mut *b.publish).or(own.as_mut()) {
                 let cleared = applied.removed.iter().try_for_each(|&id| self.clear_rel_props_in(id, Some(p)).map(drop));
                 if let Err(e) = cleared {
                     if let Some(p) = own.take() {
@@ -207,12 +247,27 @@ impl GraphCore {
                     return Err(e);
                 }
             }
-            let shared = batch.as_deref().or(own.as_ref()).map(Publish::stamp);
+            if let Some(cell) = &cell {
+                removed.iter().for_each(|&n| slot(n).link_removal(cell));
+            }
+            let shared = cell.as_ref().or(own.as_ref().map(Publish::stamp));
             // Counted before they are published, so that a compaction that
             // absorbs them always finds them counted (else the count drifts up).
             let pending = self.delta_len.fetch_add(planned.len() as u64, Ordering::Relaxed) + planned.len() as u64;
-            (self.publish(&planned, shared, &slot, guard), pending)
+            let version = self.publish(&planned, shared, &slot, guard);
+            // Copied before the nodes unlock, so that a slot never holds two links.
+            created.iter().chain(removed).for_each(|&n| slot(n).unlink(version));
+            (version, pending)
         };
+        if let Some(cell) = cell {
+            // Readers that loaded a node's link before it was cleared may
+            // still read the cell: it goes once they have unpinned.
+            guard.defer(move || drop(cell));
+        }
+        let born = created.iter().filter(|n| !removed.contains(n)).count() as u64;
+        let died = removed.iter().filter(|n| !created.contains(n)).count() as u64;
+        self.live_nodes.fetch_add(born, Ordering::Relaxed);
+        self.live_nodes.fetch_sub(died, Ordering::Relaxed);
         if let Some(p) = own {
             self.model.settle(self, p);
         }
@@ -224,6 +279,24 @@ impl GraphCore {
             }
         }
         Ok(applied)
+    }
+
+    /// The ids of the relationships at node `n` (either direction) once
+    /// `planned` applies. Exact under `n`'s writer lock (see [`Self::live_rels`]).
+    fn rels_after(&self, slot: &NodeSlot, n: u64, planned: &[Planned], guard: &Guard) -> BTreeSet<u64> {
+        let generation = self.generation.load();
+        let mut ids = BTreeSet::new();
+        for (csr, head) in [(&generation.view.out, &slot.out_head), (&generation.view.inn, &slot.in_head)] {
+            ids.extend(csr.range(n as usize).map(|i| csr.ids[i]));
+            if let Some(block) = delta::block(head, guard) {
+                block.entries().iter().map(|e| e.write()).for_each(|w| toggle(&mut ids, w.id, w.removed));
+            }
+        }
+        planned
+            .iter()
+            .filter(|(src, w)| *src == n || w.other == n)
+            .for_each(|(_, w)| toggle(&mut ids, w.id, w.removed));
+        ids
     }
 
     /// Appends the planned entries to both ends' blocks and commits them at
