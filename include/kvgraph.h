@@ -498,6 +498,32 @@ const char *kvg_version(void);
 enum kvg_status kvg_batch_open(const struct kvg_engine *engine, struct kvg_batch **out);
 
 /**
+ * Creates a node labelled `label_or_null` (none if NULL or empty, as
+ * `kvg_node_add`) within the batch
+ * and stores its id in `*out_id` now: later calls of the batch can use it
+ * (more labels with `kvg_batch_add_label`), nobody else sees the node
+ * before the commit, and an aborted batch leaves the id unused.
+ *
+ * Errors: `KVG_INVALID_ARGUMENT` for a NULL, committed or aborted batch,
+ * a non-UTF-8 label or a NULL `out_id`.
+ */
+enum kvg_status kvg_batch_add_node(const struct kvg_batch *batch,
+                                   const char *label_or_null,
+                                   uint64_t *out_id);
+
+/**
+ * Removes node `id` (one that exists now, or one the batch created)
+ * within the batch, as `kvg_node_remove`: with its relationships as the
+ * batch sees them, their properties, and its labels and properties. The
+ * commit fails with `KVG_CONFLICT` if another writer gave the node a
+ * relationship meanwhile.
+ *
+ * Errors: `KVG_NOT_FOUND` for an unknown or removed node;
+ * `KVG_INVALID_ARGUMENT` for a NULL, committed or aborted batch.
+ */
+enum kvg_status kvg_batch_remove_node(const struct kvg_batch *batch, uint64_t id);
+
+/**
  * Adds (or, if it exists at commit, re-weights) the edge `src -> dst` of
  * type `type_or_null` within the batch, as `kvg_edge_add`.
  *

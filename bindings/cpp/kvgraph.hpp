@@ -818,6 +818,17 @@ class Batch : public detail::Handle<kvg_batch, kvg_batch_abort> {
   public:
     explicit Batch(kvg_batch *b) noexcept : Handle(b) {}
 
+    /// Creates a node (labelled `label`, none if null) that appears at
+    /// commit; its id is known now.
+    std::uint64_t add_node(const Name &label = nullptr) {
+        std::uint64_t id = 0;
+        detail::check(kvg_batch_add_node(get(), label.c_str(), &id));
+        return id;
+    }
+
+    /// Removes node `id` with its relationships at commit.
+    void remove_node(std::uint64_t id) { detail::check(kvg_batch_remove_node(get(), id)); }
+
     void add_edge(std::uint64_t src, std::uint64_t dst, const Name &type = nullptr, double weight = 1.0) {
         detail::check(kvg_batch_add_edge(get(), src, dst, type.c_str(), weight));
     }

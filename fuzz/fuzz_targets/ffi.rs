@@ -3,7 +3,7 @@
 //! NULL with a non-zero length, closed, double-closed and wrong-kind
 //! handles, bogus handle values, huge and removed ids, invalid UTF-8 in
 //! names, short and misaligned buffers, NaN weights, out-of-range enums;
-//! relationships by id and write batches (edge and relationship writes,
+//! relationships by id and write batches (node, edge and relationship writes,
 //! commit and abort, commit after the handle is gone).
 //!
 //! The `extern "C"` functions are declared here as C sees them (statuses and
@@ -161,6 +161,8 @@ unsafe extern "C" {
     fn kvg_batch_remove_edge(b: H, src: u64, dst: u64, ty: *const c_char) -> c_int;
     fn kvg_batch_create_rel(b: H, src: u64, dst: u64, ty: *const c_char, weight: f64, out: *mut u64) -> c_int;
     fn kvg_batch_remove_rel(b: H, id: u64) -> c_int;
+    fn kvg_batch_add_node(b: H, label: *const c_char, out: *mut u64) -> c_int;
+    fn kvg_batch_remove_node(b: H, id: u64) -> c_int;
     fn kvg_batch_commit(b: H) -> c_int;
     fn kvg_batch_abort(b: H) -> c_int;
 }
@@ -497,6 +499,8 @@ enum Op {
     BatchRemoveEdge(HandleArg, IdArg, IdArg, NameArg),
     BatchCreateRel(HandleArg, IdArg, IdArg, NameArg, Option<i8>, bool),
     BatchRemoveRel(HandleArg, IdArg),
+    BatchAddNode(HandleArg, NameArg, bool),
+    BatchRemoveNode(HandleArg, IdArg),
     /// Commits (true) or aborts the batch.
     BatchEnd(HandleArg, bool),
 }
@@ -1087,6 +1091,17 @@ unsafe fn run(pool: &mut Pool, op: Op) {
             Op::BatchRemoveRel(b, id) => {
                 let (b, x) = pool.get(Kind::Batch, b);
                 check("batch_remove_rel", kvg_batch_remove_rel(b, id.get()), &[NOT_FOUND], x);
+            }
+            Op::BatchAddNode(b, label, null_out) => {
+                let (b, x) = pool.get(Kind::Batch, b);
+                let label = label.make();
+                let mut id = 0;
+                let s = kvg_batch_add_node(b, label.ptr(), out_ptr(null_out, &mut id));
+                check("batch_add_node", s, &[], all(&[x, bad(null_out || label.bad_utf8())]));
+            }
+            Op::BatchRemoveNode(b, id) => {
+                let (b, x) = pool.get(Kind::Batch, b);
+                check("batch_remove_node", kvg_batch_remove_node(b, id.get()), &[NOT_FOUND], x);
             }
             Op::BatchEnd(b, commit) => {
                 let (h, x) = pool.get(Kind::Batch, b);

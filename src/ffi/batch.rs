@@ -1,5 +1,5 @@
-//! Atomic write batches: `kvg_batch_open` collects edge, relationship,
-//! label and property writes, `kvg_batch_commit` publishes them at one
+//! Atomic write batches: `kvg_batch_open` collects node, edge,
+//! relationship, label and property writes, `kvg_batch_commit` publishes them at one
 //! version (or none of them), `kvg_batch_abort` drops them.
 
 use super::engine::kvg_engine;
@@ -76,6 +76,41 @@ pub extern "C" fn kvg_batch_open(engine: *const kvg_engine, out: *mut *mut kvg_b
         out.write(open_handle::<kvg_batch>(Mutex::new(Some(resolve(engine)?.graph().batch()))));
         Ok(())
     })
+}
+
+/// Creates a node labelled `label_or_null` (none if NULL or empty, as
+/// `kvg_node_add`) within the batch
+/// and stores its id in `*out_id` now: later calls of the batch can use it
+/// (more labels with `kvg_batch_add_label`), nobody else sees the node
+/// before the commit, and an aborted batch leaves the id unused.
+///
+/// Errors: `KVG_INVALID_ARGUMENT` for a NULL, committed or aborted batch,
+/// a non-UTF-8 label or a NULL `out_id`.
+#[unsafe(no_mangle)]
+pub extern "C" fn kvg_batch_add_node(
+    batch: *const kvg_batch,
+    label_or_null: *const c_char,
+    out_id: *mut u64,
+) -> kvg_status {
+    boundary(|| {
+        let out = out(out_id, "out_id")?;
+        let label = opt_str_in(label_or_null, "label")?.filter(|l| !l.is_empty());
+        out.write(with_batch(batch, |b| Ok(b.add_node(label.as_slice())?))?);
+        Ok(())
+    })
+}
+
+/// Removes node `id` (one that exists now, or one the batch created)
+/// within the batch, as `kvg_node_remove`: with its relationships as the
+/// batch sees them, their properties, and its labels and properties. The
+/// commit fails with `KVG_CONFLICT` if another writer gave the node a
+/// relationship meanwhile.
+///
+/// Errors: `KVG_NOT_FOUND` for an unknown or removed node;
+/// `KVG_INVALID_ARGUMENT` for a NULL, committed or aborted batch.
+#[unsafe(no_mangle)]
+pub extern "C" fn kvg_batch_remove_node(batch: *const kvg_batch, id: u64) -> kvg_status {
+    boundary(|| with_batch(batch, |b| Ok(b.remove_node(id)?)))
 }
 
 /// Adds (or, if it exists at commit, re-weights) the edge `src -> dst` of

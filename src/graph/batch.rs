@@ -24,6 +24,7 @@
 
 use super::counters::WriteStats;
 use super::hook::BatchWrite;
+use super::index::IndexRead;
 use super::snapshot::Edge;
 use super::stamp::{ABSENT, LATEST, Stamp};
 use super::versioned::{Publish, ReadAt, tag};
@@ -32,6 +33,7 @@ use super::{Direction, GraphCore, NodeSlot, check_weight};
 use crate::Value;
 use crate::error::{Error, Result};
 use std::collections::{BTreeSet, HashSet};
+use std::ops::Bound;
 use std::sync::Arc;
 
 /// Placeholder id, in [`Batch::edges`], of a relationship the batch would
@@ -60,6 +62,9 @@ pub struct Batch {
     logged: Option<Vec<BatchWrite>>,
     /// What the batch changes, counted as it is built (relationships at commit).
     stats: WriteStats,
+    /// The version when the batch opened: indexes built later lack its
+    /// earlier writes, so they do not answer it.
+    opened_at: u64,
 }
 
 impl Batch {
@@ -68,7 +73,19 @@ impl Batch {
         let logged = core.observed().then(Vec::new);
         let stats = WriteStats::default();
         let (created, removed) = (BTreeSet::new(), BTreeSet::new());
-        Batch { core, ops: Vec::new(), publish, nodes: Vec::new(), created, removed, model_writes: 0, logged, stats }
+        let opened_at = core.clock.read();
+        Batch {
+            core,
+            ops: Vec::new(),
+            publish,
+            nodes: Vec::new(),
+            created,
+            removed,
+            model_writes: 0,
+            logged,
+            stats,
+            opened_at,
+        }
     }
 
     /// Number of writes collected.
@@ -200,7 +217,7 @@ impl Batch {
 
     /// Whether relationship `rel` exists as the batch sees it: live now or
     /// created by the batch, and not removed by it.
-    fn has_relationship(&self, rel: u64) -> bool {
+    pub fn contains_relationship(&self, rel: u64) -> bool {
         let mut exists = self.core.snapshot().relationship(rel).is_some();
         for op in &self.ops {
             match *op {
@@ -216,7 +233,7 @@ impl Batch {
     /// batch, also of a relationship the batch created; `NotFound` for one
     /// that does not exist.
     pub fn set_rel_property(&mut self, rel: u64, name: &str, value: Value) -> Result<()> {
-        if !self.has_relationship(rel) {
+        if !self.contains_relationship(rel) {
             return Err(Error::not_found(format!("no relationship {rel}")));
         }
         self.model_write(BatchWrite::RelProperty { rel, name: name.to_string(), value })?;
@@ -253,6 +270,42 @@ impl Batch {
     /// Property `name` of relationship `rel` with the batch's writes applied.
     pub fn rel_property(&self, rel: u64, name: &str) -> Option<Value> {
         self.core.named_prop_at(tag::REL_PROP, rel, name, self.own())
+    }
+
+    /// The properties of relationship `rel` with the batch's writes
+    /// applied, in name order.
+    pub fn rel_properties(&self, rel: u64) -> Vec<(String, Value)> {
+        self.core.props_at(tag::REL_PROP, rel, self.own())
+    }
+
+    /// Every node as the batch sees it, in id order.
+    pub fn nodes(&self) -> Vec<u64> {
+        (0..self.core.nodes.len()).filter(|&id| self.contains_node(id)).collect()
+    }
+
+    /// The nodes with `label` as the batch sees them, in id order.
+    pub fn nodes_with_label(&self, label: &str) -> Vec<u64> {
+        match self.core.labels.find(Some(label)).filter(|&l| l != 0) {
+            Some(l) => self.core.nodes_with_label_at(l, self.own(), |id| self.contains_node(id)),
+            None => Vec::new(),
+        }
+    }
+
+    /// [`Snapshot::index_lookup`](super::Snapshot::index_lookup) with the
+    /// batch's writes applied (an index built after the batch opened is
+    /// refused, as a snapshot refuses a newer one).
+    pub fn index_lookup(&self, label: &str, prop: &str, value: &Value) -> Result<Vec<u64>> {
+        self.index_read(&|id| self.contains_node(id)).lookup(label, prop, value)
+    }
+
+    /// [`Snapshot::index_range`](super::Snapshot::index_range) with the
+    /// batch's writes applied.
+    pub fn index_range(&self, label: &str, prop: &str, lower: Bound<&Value>, upper: Bound<&Value>) -> Result<Vec<u64>> {
+        self.index_read(&|id| self.contains_node(id)).range(label, prop, lower, upper)
+    }
+
+    fn index_read<'a>(&'a self, alive: &'a dyn Fn(u64) -> bool) -> IndexRead<'a> {
+        IndexRead { core: &self.core, read: self.own(), newest: self.opened_at, alive }
     }
 
     /// What the batch changes so far (relationships created and deleted are
@@ -325,7 +378,9 @@ impl Batch {
             let rels = snap.relationships(src, Direction::Out, Some(&name)).unwrap_or_default();
             rels.into_iter().filter(|e| e.dst == dst).map(|e| (e.id, e.weight)).collect()
         };
-        for (src, w) in plan(&self.ops, live, |_| PENDING_ID)? {
+        // Keys at `node` are written only by ops with `node` as an end.
+        let ops: Vec<Op> = self.ops.iter().filter(|op| <[u64; 2]>::from(op.ends()).contains(&node)).copied().collect();
+        for (src, w) in plan(&ops, live, |_| PENDING_ID)? {
             for (out, touches) in [(true, src == node), (false, w.other == node)] {
                 let wanted = match dir {
                     Direction::Out => out,

@@ -175,16 +175,28 @@ impl Graph {
     }
 }
 
-impl Snapshot {
-    /// The index on (`label`, `prop`), if it answers this snapshot.
+/// How an index lookup reads: a snapshot's version, or a batch's view (the
+/// latest versions with its own writes).
+pub(super) struct IndexRead<'a> {
+    pub core: &'a GraphCore,
+    /// The versions (and own write) read.
+    pub read: ReadAt,
+    /// Indexes built after this version do not answer the reader.
+    pub newest: u64,
+    /// Whether a node exists for the reader.
+    pub alive: &'a dyn Fn(u64) -> bool,
+}
+
+impl IndexRead<'_> {
+    /// The index on (`label`, `prop`), if it answers this reader.
     fn index(&self, label: &str, prop: &str) -> Result<Arc<IndexDef>> {
-        let core = self.core();
+        let core = self.core;
         let found = core.labels.find(Some(label)).zip(core.model.prop_names.find(Some(prop)));
         let def = found
             .and_then(|(l, p)| core.model.indexes.find(l, p))
             .ok_or_else(|| Error::not_found(format!("no index on :{label}({prop})")))?;
-        if def.ready_at.load(SeqCst) > self.version() {
-            return Err(Error::invalid(format!("the index on :{label}({prop}) is newer than this snapshot")));
+        if def.ready_at.load(SeqCst) > self.newest {
+            return Err(Error::invalid(format!("the index on :{label}({prop}) is newer than this reader")));
         }
         Ok(def)
     }
@@ -192,19 +204,19 @@ impl Snapshot {
     /// Nodes of keys in `[lo, hi)` of an index, in id order.
     fn index_scan(&self, lo: &[u8], hi: &[u8]) -> Vec<u64> {
         let mut ids = Vec::new();
-        self.core().model.scan(self.core(), lo, hi, ReadAt::version(self.version()), |k, _| {
+        self.core.model.scan(self.core, lo, hi, self.read, |k, _| {
             ids.push(u64::from_be_bytes(k[k.len() - 8..].try_into().expect("index key")));
         });
         ids.sort_unstable();
         ids.dedup();
-        ids.retain(|&id| self.contains_node(id));
+        ids.retain(|&id| (self.alive)(id));
         ids
     }
 
     /// The nodes labelled `label` whose property `prop` equals `value`
     /// (numbers by numeric value: `1` matches `1.0`), through the index on
     /// (`label`, `prop`). Null and NaN match nothing.
-    pub fn index_lookup(&self, label: &str, prop: &str, value: &Value) -> Result<Vec<u64>> {
+    pub fn lookup(&self, label: &str, prop: &str, value: &Value) -> Result<Vec<u64>> {
         let def = self.index(label, prop)?;
         if value.compare(value).is_none() && !matches!(value, Value::Map(_)) {
             return Ok(Vec::new());
@@ -218,7 +230,7 @@ impl Snapshot {
     /// As in Cypher, only values of the bounds' kind match (numbers for a
     /// number bound, strings for a string bound, …), NaN never; two
     /// unbounded ends give every node with the property.
-    pub fn index_range(&self, label: &str, prop: &str, lower: Bound<&Value>, upper: Bound<&Value>) -> Result<Vec<u64>> {
+    pub fn range(&self, label: &str, prop: &str, lower: Bound<&Value>, upper: Bound<&Value>) -> Result<Vec<u64>> {
         let def = self.index(label, prop)?;
         let base = key(tag::INDEX, &[&def.id.to_be_bytes()]);
         let bound_value = |b: Bound<&Value>| match b {
@@ -251,5 +263,28 @@ impl Snapshot {
             return Ok(Vec::new());
         }
         Ok(self.index_scan(&lo, &hi))
+    }
+}
+
+impl Snapshot {
+    /// How this snapshot reads the indexes.
+    fn index_read<'a>(&'a self, alive: &'a dyn Fn(u64) -> bool) -> IndexRead<'a> {
+        IndexRead { core: self.core(), read: ReadAt::version(self.version()), newest: self.version(), alive }
+    }
+
+    /// The nodes labelled `label` whose property `prop` equals `value`
+    /// (numbers by numeric value: `1` matches `1.0`), through the index on
+    /// (`label`, `prop`). Null and NaN match nothing.
+    pub fn index_lookup(&self, label: &str, prop: &str, value: &Value) -> Result<Vec<u64>> {
+        self.index_read(&|id| self.contains_node(id)).lookup(label, prop, value)
+    }
+
+    /// The nodes labelled `label` whose property `prop` lies between `lower`
+    /// and `upper`, through the index on (`label`, `prop`), in id order.
+    /// As in Cypher, only values of the bounds' kind match (numbers for a
+    /// number bound, strings for a string bound, …), NaN never; two
+    /// unbounded ends give every node with the property.
+    pub fn index_range(&self, label: &str, prop: &str, lower: Bound<&Value>, upper: Bound<&Value>) -> Result<Vec<u64>> {
+        self.index_read(&|id| self.contains_node(id)).range(label, prop, lower, upper)
     }
 }

@@ -52,7 +52,7 @@ impl Op {
         self
     }
 
-    fn ends(&self) -> (u64, u64) {
+    pub(crate) fn ends(&self) -> (u64, u64) {
         match *self {
             Op::Upsert { src, dst, .. }
             | Op::Create { src, dst, .. }

@@ -243,18 +243,42 @@ pub fn run_with_timeout(
     })
 }
 
-/// Runs a planned query.
+/// Attempts a write query makes when it meets another open write (a
+/// conflict) before it reports one: its earlier attempts left nothing behind.
+const CONFLICT_ATTEMPTS: u32 = 64;
+
+/// Runs a planned query: once, or again after a conflict with a concurrent
+/// write (backing off a little more each time).
 fn execute(
     graph: &Graph,
     planned: &(Plan, Mode),
     params: &Params,
     deadline: Option<(std::time::Instant, std::time::Duration)>,
 ) -> Result<QueryResult> {
-    let (plan, mode) = (&planned.0, planned.1);
     let params: BTreeMap<String, Val> = params.0.iter().map(|(k, v)| (k.clone(), Val::from_value(v.clone()))).collect();
+    let mut attempt = 0;
+    loop {
+        match execute_once(graph, planned, &params, deadline) {
+            Err(e) if e.kind() == crate::ErrorKind::Conflict && attempt + 1 < CONFLICT_ATTEMPTS => {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_micros(50 << attempt.min(10)));
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+/// Runs a planned query once: its writes commit as one batch, or not at all.
+fn execute_once(
+    graph: &Graph,
+    planned: &(Plan, Mode),
+    params: &BTreeMap<String, Val>,
+    deadline: Option<(std::time::Instant, std::time::Duration)>,
+) -> Result<QueryResult> {
+    let (plan, mode) = (&planned.0, planned.1);
     let mut ex = exec::Exec {
         store: store::Store::new(graph),
-        params: &params,
+        params,
         aggs: Vec::new(),
         profile: (mode == Mode::Profile).then(Vec::new),
         deadline,

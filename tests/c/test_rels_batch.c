@@ -240,6 +240,36 @@ static void test_batches(void) {
     CHECK(!rel_is(e, r2, 0, 2, "", 1.0));
     EXPECT(kvg_batch_commit(b), KVG_INVALID_ARGUMENT); /* commit after the failure */
 
+    /* Nodes created and removed in a batch appear and go with it. */
+    uint64_t n = 0, r3 = 0;
+    kvg_bytes label = {NULL, 0};
+    OK(kvg_batch_open(e, &b));
+    OK(kvg_batch_add_node(b, "City", &n));
+    OK(kvg_batch_add_label(b, n, "Capital", &changed));
+    CHECK(changed);
+    OK(kvg_batch_set_property(b, n, "age", &v));
+    OK(kvg_batch_create_rel(b, n, 0, "IN", 1.0, &r3));
+    OK(kvg_batch_remove_node(b, 1));
+    EXPECT(kvg_node_label(e, n, &label), KVG_NOT_FOUND); /* nobody else sees it yet */
+    EXPECT(kvg_batch_add_node(b, "\xff", &n), KVG_INVALID_ARGUMENT);
+    EXPECT(kvg_batch_add_node(b, NULL, NULL), KVG_INVALID_ARGUMENT);
+    EXPECT(kvg_batch_remove_node(b, 12345), KVG_NOT_FOUND);
+    EXPECT(kvg_batch_remove_node(b, 1), KVG_NOT_FOUND); /* removed by the batch already */
+    OK(kvg_batch_commit(b));
+    OK(kvg_node_label(e, n, &label));
+    /* A node's label is its first one in name order (it was not created with one). */
+    CHECK(label.len == 7 && memcmp(label.data, "Capital", 7) == 0);
+    kvg_bytes_free(&label);
+    CHECK(int_prop(e, n, "age", 0) == 5);
+    CHECK(rel_is(e, r3, n, 0, "IN", 1.0));
+    EXPECT(kvg_node_label(e, 1, &label), KVG_NOT_FOUND);
+    /* An aborted batch's node never appears. */
+    uint64_t never = 0;
+    OK(kvg_batch_open(e, &b));
+    OK(kvg_batch_add_node(b, NULL, &never));
+    OK(kvg_batch_abort(b));
+    EXPECT(kvg_node_label(e, never, &label), KVG_NOT_FOUND);
+
     /* Bad handles. */
     b = (kvg_batch *)1;
     EXPECT(kvg_batch_open(NULL, &b), KVG_INVALID_ARGUMENT);
@@ -253,7 +283,7 @@ static void test_batches(void) {
     /* A batch outlives the engine handle it came from. */
     OK(kvg_batch_open(e, &b));
     OK(kvg_engine_close(e));
-    OK(kvg_batch_add_edge(b, 0, 1, NULL, 1.0));
+    OK(kvg_batch_add_edge(b, 0, 2, NULL, 1.0));
     OK(kvg_batch_commit(b));
 
     /* A batch left open is released by kvg_batch_abort (valgrind checks). */

@@ -337,6 +337,18 @@ static void test_rels_batch() {
         auto other = g.batch();
         other.abort();
     }
+    {
+        auto batch = g.batch();  // nodes appear and go with the batch
+        std::uint64_t d = batch.add_node("City");
+        batch.create_relationship(d, a, "IN");
+        batch.remove_node(b);
+        CHECK_THROWS(g.labels(d), KVG_NOT_FOUND);
+        CHECK_THROWS(batch.remove_node(b), KVG_NOT_FOUND);
+        batch.commit();
+        CHECK(g.labels(d) == std::vector<std::string>({"City"}));
+        CHECK_THROWS(g.labels(b), KVG_NOT_FOUND);
+        CHECK(!g.relationship(r0) && !g.relationship(r2));
+    }
 }
 
 static void test_query() {

@@ -110,6 +110,26 @@ class Batch:
         """Drop every write of the batch. Idempotent."""
         self._h.close()
 
+    def add_node(self, label: Optional[Name] = None, **properties: Any) -> int:
+        """:meth:`Graph.add_node` within the batch: the id is known now
+        (later calls of the batch may use it), the node appears at commit,
+        and an aborted batch leaves the id unused."""
+        lbl = _name(label, "label")
+        props = [(_name(k, "property name"), value_in(v, f"property {k!r}")) for k, v in properties.items()]
+        out = _new("uint64_t *")
+        check(lib.kvg_batch_add_node(self._b, lbl, out))
+        node = int(out[0])
+        for nm, (value, _keep) in props:
+            check(lib.kvg_batch_set_property(self._b, node, nm, value))
+        return node
+
+    def remove_node(self, node: int) -> None:
+        """:meth:`Graph.remove_node` within the batch (also of one the batch
+        created): the node goes at commit with its relationships as the
+        batch sees them; the commit raises :class:`kvgraph.ConflictError` if
+        another writer gave it a relationship meanwhile."""
+        check(lib.kvg_batch_remove_node(self._b, node_id(node)))
+
     def add_edge(self, src: int, dst: int, type: Optional[Name] = None, weight: float = 1.0) -> None:
         """:meth:`Graph.add_edge` within the batch."""
         s, d = node_id(src, "src"), node_id(dst, "dst")

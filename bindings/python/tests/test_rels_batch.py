@@ -123,6 +123,40 @@ def test_batch_failed_commit_writes_nothing(db: kvgraph.Engine) -> None:
         batch.commit()
 
 
+def test_batch_creates_and_removes_nodes(db: kvgraph.Engine) -> None:
+    g = db.graph
+    a, b = g.add_node(), g.add_node()
+    r = g.create_relationship(a, b, "KNOWS")
+    with g.batch() as batch:
+        city = batch.add_node("City", name="Oslo", pop=700_000)
+        batch.add_label(city, "Capital")
+        batch.create_relationship(a, city, "LIVES_IN")
+        batch.remove_node(b)
+        with pytest.raises(kvgraph.NotFoundError):
+            g.labels(city)  # nobody else sees it before the commit
+        with pytest.raises(kvgraph.NotFoundError):
+            batch.remove_node(b)
+        with pytest.raises(kvgraph.InvalidArgumentError):
+            batch.add_node("bad\ud800")
+    assert g.labels(city) == ["Capital", "City"]
+    assert g.get_property(city, "pop") == 700_000
+    assert g.relationship(r) is None
+    with pytest.raises(kvgraph.NotFoundError):
+        g.labels(b)
+    aborted = g.batch()
+    never = aborted.add_node("City")
+    aborted.abort()
+    with pytest.raises(kvgraph.NotFoundError):
+        g.labels(never)
+    # A relationship written meanwhile to a node the batch removes fails it.
+    racing = g.batch()
+    racing.remove_node(city)
+    g.create_relationship(city, a, "NEW")
+    with pytest.raises(kvgraph.ConflictError):
+        racing.commit()
+    assert g.labels(city) == ["Capital", "City"]
+
+
 def test_engine_close_aborts_open_batches() -> None:
     db = kvgraph.Engine()
     a = db.graph.add_node()
