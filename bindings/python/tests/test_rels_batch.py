@@ -137,7 +137,7 @@ def test_batch_creates_and_removes_nodes(db: kvgraph.Engine) -> None:
         with pytest.raises(kvgraph.NotFoundError):
             batch.remove_node(b)
         with pytest.raises(kvgraph.InvalidArgumentError):
-            batch.add_node("bad\ud800")
+            batch.add_node(b"bad\xff")
     assert g.labels(city) == ["Capital", "City"]
     assert g.get_property(city, "pop") == 700_000
     assert g.relationship(r) is None
