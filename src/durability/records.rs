@@ -20,9 +20,9 @@ const LOAD_EDGES: u8 = 17;
 const INDEX: u8 = 18;
 const CLEAR_REL_PROPERTIES: u8 = 19;
 /// Edge and relationship writes (one call's, or a whole batch with its
-/// node, label and property writes, these as [`ADD_NODES`] and
-/// [`REMOVE_NODE`] (an id and an empty name), [`LABEL`], [`NODE_PROPERTY`]
-/// and [`REL_PROPERTY`] bodies).
+/// node, label and property writes, these as [`ADD_NODES`] (an id and the
+/// creation label, "" for none), [`REMOVE_NODE`] (an id and an empty name),
+/// [`LABEL`], [`NODE_PROPERTY`] and [`REL_PROPERTY`] bodies).
 const EDGES: u8 = 20;
 
 /// Kinds of the ops of an [`EDGES`] record.
@@ -149,8 +149,13 @@ fn get_op(g: &mut Get<'_>) -> Result<(Op, String), Malformed> {
 /// Encodes one label or property write of a batch.
 fn put_batch_write(out: &mut Vec<u8>, w: &BatchWrite) {
     match w {
-        BatchWrite::AddNode { id } | BatchWrite::RemoveNode { id } => {
-            out.u8(if matches!(w, BatchWrite::AddNode { .. }) { ADD_NODES } else { REMOVE_NODE });
+        BatchWrite::AddNode { id, label } => {
+            out.u8(ADD_NODES);
+            out.var(*id);
+            out.bytes(label.as_bytes());
+        }
+        BatchWrite::RemoveNode { id } => {
+            out.u8(REMOVE_NODE);
             out.var(*id);
             out.bytes(b"");
         }
@@ -175,7 +180,7 @@ fn get_batch_write(g: &mut Get<'_>) -> Result<BatchWrite, Malformed> {
     let id = g.var()?;
     let name = g.str()?.to_string();
     Ok(match kind {
-        ADD_NODES if name.is_empty() => BatchWrite::AddNode { id },
+        ADD_NODES => BatchWrite::AddNode { id, label: name },
         REMOVE_NODE if name.is_empty() => BatchWrite::RemoveNode { id },
         LABEL => BatchWrite::Label { id, label: name, add: flag(g)? },
         NODE_PROPERTY => BatchWrite::NodeProperty { id, name, value: value(g)? },

@@ -152,11 +152,13 @@ impl Batch {
         if labels.iter().any(|l| l.is_empty()) {
             return Err(Error::invalid("empty label"));
         }
-        let id = self.core.create_linked(self.publish.as_ref().map(Publish::stamp).expect("an open batch"))?;
+        let cell = self.publish.as_ref().map(Publish::stamp).expect("an open batch");
+        let id = self.core.create_linked(cell, labels.first().copied())?;
         self.created.insert(id);
-        self.keep(BatchWrite::AddNode { id });
+        self.keep(BatchWrite::AddNode { id, label: labels.first().unwrap_or(&"").to_string() });
         self.stats.nodes_created += 1;
-        for label in labels {
+        self.stats.labels_added += u64::from(!labels.is_empty());
+        for label in labels.iter().skip(1) {
             self.add_label(id, label)?;
         }
         Ok(id)
@@ -454,18 +456,30 @@ fn no_node(id: u64) -> Error {
 }
 
 impl GraphCore {
-    /// Hands out a node id whose creation is linked to a batch's `cell`.
-    fn create_linked(&self, cell: &Arc<Stamp>) -> Result<u64> {
+    /// Hands out a node id whose creation, with `label`, is linked to a
+    /// batch's `cell`.
+    fn create_linked(&self, cell: &Arc<Stamp>, label: Option<&str>) -> Result<u64> {
         let id = self.nodes.reserve(1).ok_or_else(|| Error::invalid("too many nodes"))?;
-        self.nodes.get(id).expect("a reserved id has its slot").link_creation(cell);
+        self.link_created(id, cell, label);
         Ok(id)
     }
 
     /// Recovery's [`create_linked`](Self::create_linked) at the logged id.
-    pub(super) fn create_linked_at(&self, id: u64, cell: &Arc<Stamp>) -> Result<()> {
+    pub(super) fn create_linked_at(&self, id: u64, cell: &Arc<Stamp>, label: Option<&str>) -> Result<()> {
         self.reserve_logged(id, 1)?;
-        self.nodes.get(id).expect("a reserved id has its slot").link_creation(cell);
+        self.link_created(id, cell, label);
         Ok(())
+    }
+
+    /// Gives reserved node `id` its creation label, as `add_nodes` does
+    /// (the label index's range entry reads only nodes that exist), and
+    /// links its creation to `cell`.
+    fn link_created(&self, id: u64, cell: &Arc<Stamp>, label: Option<&str>) {
+        let label = self.labels.intern(label);
+        let slot = self.nodes.get(id).expect("a reserved id has its slot");
+        slot.label.store(label, std::sync::atomic::Ordering::Relaxed);
+        self.note_created(id, 1, label);
+        slot.link_creation(cell);
     }
 
     /// Ends a batch's publish after its commit (`committed`) or its abort:

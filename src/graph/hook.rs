@@ -41,8 +41,9 @@ pub(crate) enum GraphWrite<'a> {
 /// A node, label or property write of a batch, as the batch call that made it.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum BatchWrite {
-    /// `add_node` returned `id` (its labels follow as label writes).
-    AddNode { id: u64 },
+    /// `add_node` returned `id`, created with `label` ("" for none; its
+    /// other labels follow as label writes).
+    AddNode { id: u64, label: String },
     /// `remove_node(id)` (its relationships' removals are the batch's ops).
     RemoveNode { id: u64 },
     /// `add_label(id, label)` or, with `add` false, `remove_label`.
@@ -191,7 +192,9 @@ impl Graph {
             for w in writes {
                 nodes.extend(w.node());
                 let linked = match *w {
-                    BatchWrite::AddNode { id } => core.create_linked_at(id, p.stamp()).map(|()| created.push(id)),
+                    BatchWrite::AddNode { id, ref label } => {
+                        core.create_linked_at(id, p.stamp(), type_name(label)).map(|()| created.push(id))
+                    }
                     BatchWrite::RemoveNode { id } => {
                         removed.push(id);
                         Ok(())

@@ -414,7 +414,7 @@ impl GraphCore {
     fn slot_for(&self, id: u64, cell: Option<&Arc<stamp::Stamp>>) -> Result<&NodeSlot> {
         self.nodes
             .get(id)
-            .filter(|s| s.is_live(&self.clock, &self.mem) || cell.is_some_and(|c| s.created_by(c)))
+            .filter(|s| cell.is_some_and(|c| s.created_by(c)) || s.is_live(&self.clock, &self.mem))
             .ok_or_else(|| Error::not_found(format!("no node {id}")))
     }
 
