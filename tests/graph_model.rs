@@ -30,6 +30,8 @@ enum BatchOp {
     RemoveEdge(u64, u64, usize),
     CreateRel(u64, u64, usize, u8),
     RemoveRel(usize),
+    AddNode,
+    RemoveNode(u64),
 }
 
 fn batch_op() -> impl Strategy<Value = BatchOp> {
@@ -39,6 +41,8 @@ fn batch_op() -> impl Strategy<Value = BatchOp> {
         1 => (id.clone(), id.clone(), 0..3usize).prop_map(|(s, d, t)| BatchOp::RemoveEdge(s, d, t)),
         2 => (id.clone(), id, 0..3usize, 0u8..4).prop_map(|(s, d, t, w)| BatchOp::CreateRel(s, d, t, w)),
         1 => (0usize..64).prop_map(BatchOp::RemoveRel),
+        1 => Just(BatchOp::AddNode),
+        1 => (0u64..14).prop_map(BatchOp::RemoveNode),
     ]
 }
 
@@ -317,6 +321,18 @@ proptest! {
                             BatchOp::RemoveRel(pick) => {
                                 let id = next.pick(pick).unwrap_or(pick as u64 + 1000);
                                 (b.remove_relationship(id).is_ok(), next.rels.remove(&id).is_some())
+                            }
+                            BatchOp::AddNode => {
+                                let id = b.add_node(&["L"]).unwrap();
+                                prop_assert_eq!(id, next.next, "batch nodes take the next ids");
+                                next.next += 1;
+                                m.next = next.next; // used even if the batch fails
+                                (next.alive.insert(id), true)
+                            }
+                            BatchOp::RemoveNode(id) => {
+                                let alive = next.alive.contains(&id);
+                                next.remove_node(id);
+                                (b.remove_node(id).is_ok(), alive)
                             }
                         };
                         if !model {

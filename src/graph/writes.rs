@@ -282,14 +282,17 @@ impl GraphCore {
     }
 
     /// The ids of the relationships at node `n` (either direction) once
-    /// `planned` applies. Exact under `n`'s writer lock (see [`Self::live_rels`]).
+    /// `planned` applies; those whose other end was removed are gone.
+    /// Exact under `n`'s writer lock (see [`Self::live_rels`]).
     fn rels_after(&self, slot: &NodeSlot, n: u64, planned: &[Planned], guard: &Guard) -> BTreeSet<u64> {
         let generation = self.generation.load();
+        let live = |other: u64| self.nodes.get(other).is_some_and(|s| s.is_live(&self.clock, &self.mem));
         let mut ids = BTreeSet::new();
         for (csr, head) in [(&generation.view.out, &slot.out_head), (&generation.view.inn, &slot.in_head)] {
-            ids.extend(csr.range(n as usize).map(|i| csr.ids[i]));
+            ids.extend(csr.range(n as usize).filter(|&i| live(csr.targets[i])).map(|i| csr.ids[i]));
             if let Some(block) = delta::block(head, guard) {
-                block.entries().iter().map(|e| e.write()).for_each(|w| toggle(&mut ids, w.id, w.removed));
+                let writes = block.entries().iter().map(|e| e.write()).filter(|w| live(w.other));
+                writes.for_each(|w| toggle(&mut ids, w.id, w.removed));
             }
         }
         planned
