@@ -353,3 +353,53 @@ fn batches_with_properties_are_all_or_nothing_under_snapshots() {
     writer.join().unwrap();
     assert_eq!(g.snapshot().relationships(0, Direction::Out, None).unwrap().len() as i64, BATCHES);
 }
+
+/// Batches that each create a node joined to a hub and remove the node the
+/// previous batch created, while snapshots are read and compaction runs:
+/// every snapshot sees exactly one such node with its two relationships
+/// (the hub's degree and the live node count move together), repeatably.
+#[test]
+fn batches_creating_and_removing_nodes_are_all_or_nothing_under_snapshots() {
+    let config =
+        Config { compaction: CompactionPolicy { auto: true, min_delta: 64, ratio: 0.5 }, ..Default::default() };
+    let engine = std::sync::Arc::new(Engine::with_config(config));
+    let g = engine.graph();
+    let hub = g.add_node(Some("Hub")).unwrap();
+    let first = g.add_node(Some("Leaf")).unwrap();
+    g.add_edge(hub, first, None, 1.0).unwrap();
+    g.add_edge(first, hub, None, 1.0).unwrap();
+    let done = std::sync::Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (engine, done) = (engine.clone(), done.clone());
+        thread::spawn(move || {
+            let g = engine.graph();
+            let mut previous = first;
+            for _ in 0..300 {
+                let mut b = g.batch();
+                let leaf = b.add_node(&["Leaf"]).unwrap();
+                b.create_relationship(hub, leaf, None, 1.0).unwrap();
+                b.create_relationship(leaf, hub, None, 1.0).unwrap();
+                b.remove_node(previous).unwrap();
+                b.commit().unwrap();
+                let mut aborted = g.batch();
+                aborted.add_node(&["Leaf"]).unwrap();
+                aborted.remove_node(leaf).unwrap();
+                drop(aborted);
+                previous = leaf;
+            }
+            done.store(true, Ordering::SeqCst);
+        })
+    };
+    while !done.load(Ordering::SeqCst) {
+        let snap = engine.graph().snapshot();
+        let leaves = snap.nodes_with_label("Leaf");
+        assert_eq!(leaves.len(), 1, "one leaf at a time: {leaves:?}");
+        let out = snap.neighbors(hub, Direction::Out, None).unwrap();
+        let inn = snap.neighbors(hub, Direction::In, None).unwrap();
+        assert_eq!((out.as_slice(), inn.as_slice()), (leaves.as_slice(), leaves.as_slice()), "the leaf's edges with it");
+        assert_eq!((0..snap.node_count()).filter(|&id| snap.contains_node(id)).count(), 2);
+        assert_eq!(snap.nodes_with_label("Leaf"), leaves, "repeatable");
+    }
+    writer.join().unwrap();
+    assert_eq!(engine.graph().stats().nodes, 2);
+}
