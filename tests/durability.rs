@@ -262,6 +262,8 @@ fn cypher_creates_relationships_on_a_durable_engine() {
     };
     let e = Engine::try_with_config(config(dir.path(), Fsync::Always, &clock)).unwrap();
     assert_eq!(image(&e), before);
+    // Each write query is one batch, logged as one record.
+    assert_eq!(e.recovery().unwrap().replayed, 2);
     let r = e
         .query(
             "MATCH (:Person {name: 'Ann'})-[r:KNOWS]->(:Person {name: 'Bob'}) RETURN r.since ORDER BY r.since",
