@@ -498,3 +498,45 @@ impl GraphCore {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::Engine;
+    use std::sync::Arc;
+
+    /// Nodes created, removed and abandoned by batches while another thread
+    /// reads snapshots: the slot links are read and cleared concurrently
+    /// (Miri and the sanitizers check the accesses; small enough for Miri).
+    #[test]
+    fn batch_node_links_race_snapshot_readers() {
+        let engine = Arc::new(Engine::new());
+        let hub = engine.graph().add_node(None).unwrap();
+        let reader = {
+            let engine = Arc::clone(&engine);
+            std::thread::spawn(move || {
+                for _ in 0..20 {
+                    let snap = engine.graph().snapshot();
+                    let live = (0..snap.node_count()).filter(|&id| snap.contains_node(id)).count();
+                    assert!((1..=2).contains(&live), "{live} nodes");
+                }
+            })
+        };
+        let g = engine.graph();
+        let mut previous = None;
+        for _ in 0..5 {
+            let mut b = g.batch();
+            let leaf = b.add_node(&["Leaf"]).unwrap();
+            b.create_relationship(hub, leaf, None, 1.0).unwrap();
+            if let Some(p) = previous {
+                b.remove_node(p).unwrap();
+            }
+            b.commit().unwrap();
+            let mut abandoned = g.batch();
+            abandoned.add_node(&[]).unwrap();
+            drop(abandoned);
+            previous = Some(leaf);
+        }
+        reader.join().unwrap();
+        assert_eq!(g.snapshot().nodes_with_label("Leaf"), [previous.unwrap()]);
+    }
+}
