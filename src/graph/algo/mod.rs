@@ -99,7 +99,7 @@ impl<'a> Edges<'a> {
 /// A read-only graph as the kernels see it: node ids `0..node_count()`, of
 /// which those with `alive()[u]` false are absent; every edge joins two
 /// live nodes. Implemented by a CSR [`GraphView`] and by a snapshot's base
-/// plus the level its delta adds ([`crate::graph::LiveView`]).
+/// plus the levels its delta adds ([`crate::graph::LiveView`]).
 pub trait Adjacency: Sync {
     /// Number of node ids.
     fn node_count(&self) -> usize;
