@@ -67,22 +67,26 @@ impl<'a> Edges<'a> {
     }
 
     /// Calls `f` for every distinct target, in increasing order.
+    #[inline]
     pub fn distinct(self, mut f: impl FnMut(u64)) {
-        let ([a, b], mut last) = (self.runs.map(|r| r.0), None);
-        let (mut i, mut j) = (0, 0);
-        while i < a.len() || j < b.len() {
-            let t = if j == b.len() || (i < a.len() && a[i] <= b[j]) {
-                i += 1;
-                a[i - 1]
-            } else {
-                j += 1;
-                b[j - 1]
-            };
+        let [a, b] = self.runs.map(|r| r.0);
+        let mut last = None;
+        let mut emit = |t: u64| {
             if last != Some(t) {
                 last = Some(t);
                 f(t);
             }
+        };
+        // The second run is short (or empty) where it is a delta level's:
+        // walk the first, letting the second's smaller targets in before.
+        let mut rest = b.iter().copied().peekable();
+        for &t in a {
+            while let Some(x) = rest.next_if(|&x| x < t) {
+                emit(x);
+            }
+            emit(t);
         }
+        rest.for_each(emit);
     }
 
     /// Number of distinct targets.
