@@ -228,12 +228,19 @@ impl LiveView {
     /// parallel code must not be the one to build it (a rayon worker waiting
     /// inside the build could steal a task that waits for the same build).
     pub(crate) fn with<'a>(&'a self, snap: &'a Snapshot, in_edges: bool, reach: bool) -> LiveGraph<'a> {
-        let g = LiveGraph { view: self, snap, levels: if reach { &self.reach } else { &self.exact }, exact: !reach };
-        g.level(Side::Out);
-        if in_edges {
-            g.level(Side::In);
+        let levels = if reach { &self.reach } else { &self.exact };
+        let build = |side: Side| -> &Level {
+            let at = usize::from(side == Side::In);
+            levels[at].get_or_init(|| Level::build(snap, side, &self.alive, self.base_intact, !reach))
+        };
+        LiveGraph {
+            view: self,
+            snap,
+            levels,
+            exact: !reach,
+            out: build(Side::Out),
+            inn: in_edges.then(|| build(Side::In)),
         }
-        g
     }
 
     /// Heap bytes of the levels built so far (the base is shared with the graph).
@@ -252,15 +259,20 @@ pub(crate) struct LiveGraph<'a> {
     /// Its levels (exact or reach), out and in.
     levels: &'a [OnceLock<Level>; 2],
     exact: bool,
+    /// The out-level, built.
+    out: &'a Level,
+    /// The in-level, if built up front.
+    inn: Option<&'a Level>,
 }
 
-impl LiveGraph<'_> {
-    /// The level of `side`, built on first use (see [`LiveView::with`]).
+impl<'a> LiveGraph<'a> {
+    /// The in-level, built on first use if not up front (see [`LiveView::with`]).
     #[inline]
-    fn level(&self, side: Side) -> &Level {
+    fn inn(&self) -> &'a Level {
         let v = self.view;
-        let build = || Level::build(self.snap, side, &v.alive, v.base_intact, self.exact);
-        self.levels[usize::from(side == Side::In)].get_or_init(build)
+        self.inn.unwrap_or_else(|| {
+            self.levels[1].get_or_init(|| Level::build(self.snap, Side::In, &v.alive, v.base_intact, self.exact))
+        })
     }
 }
 
@@ -276,17 +288,17 @@ impl Adjacency for LiveGraph<'_> {
     /// Exact for an exact view; a reach view counts re-weighted base
     /// edges twice (its kernels take it for a hint).
     fn edge_count(&self) -> usize {
-        self.level(Side::Out).edges
+        self.out.edges
     }
 
     #[inline]
     fn out_edges(&self, u: usize) -> Edges<'_> {
-        self.level(Side::Out).edges(&self.view.base.out, u)
+        self.out.edges(&self.view.base.out, u)
     }
 
     #[inline]
     fn in_edges(&self, u: usize) -> Edges<'_> {
-        self.level(Side::In).edges(&self.view.base.inn, u)
+        self.inn().edges(&self.view.base.inn, u)
     }
 }
 

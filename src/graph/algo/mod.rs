@@ -78,15 +78,16 @@ impl<'a> Edges<'a> {
             }
         };
         // The second run is short (or empty) where it is a delta level's:
-        // walk the first, letting the second's smaller targets in before.
-        let mut rest = b.iter().copied().peekable();
-        for &t in a {
-            while let Some(x) = rest.next_if(|&x| x < t) {
-                emit(x);
+        // walk the first up to each of its targets in turn, then the rest.
+        let mut i = 0;
+        for &x in b {
+            while i < a.len() && a[i] <= x {
+                emit(a[i]);
+                i += 1;
             }
-            emit(t);
+            emit(x);
         }
-        rest.for_each(emit);
+        a[i..].iter().for_each(|&t| emit(t));
     }
 
     /// Number of distinct targets.
