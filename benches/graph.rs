@@ -14,9 +14,10 @@
 //!   (a) `kvgraph_compacted`: 90% bulk-loaded, 10% `add_edge`, then `compact()`;
 //!   (b) `kvgraph_delta10`: same writes, auto compaction off, so 10% of the
 //!   edge writes are still in the delta. A fresh snapshot per iteration,
-//!   through the snapshot's own methods: BFS and WCC read base and delta in
-//!   place, PageRank pays for materialising the snapshot's CSR (also
-//!   reported alone as `graph/materialize`);
+//!   through the snapshot's own methods: each reads base plus the delta
+//!   levels it needs, built on first use (BFS both reach levels, WCC the
+//!   reach out-level, PageRank both exact levels; `graph/materialize` times
+//!   the exact out-level alone and the snapshot's whole CSR);
 //!   against the same kernels on a static `GraphView` (`static_csr`) and
 //!   petgraph's `Csr` (its `Bfs` walker, `connected_components`, and a
 //!   hand-written sequential PageRank loop over `neighbors_slice`, because
@@ -336,7 +337,7 @@ fn main() {
     }
 
     // Materialising a snapshot with 10% of its edges in the delta, alone
-    // (`edge_count` builds the snapshot's delta level only; `view` the CSR).
+    // (`edge_count` builds the snapshot's exact out-level only; `view` the CSR).
     {
         let name = "graph/materialize";
         let mut g = c.benchmark_group(name);

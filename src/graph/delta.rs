@@ -210,11 +210,10 @@ pub(crate) fn resolve(e: &Entry, clock: &VersionClock) -> u64 {
     unsafe { &*link }.resolve(clock)
 }
 
-/// The entries of `b` that a snapshot reading at `at` over a base cut at
+/// The published `entries` of a block that a snapshot reading at `at` over a base cut at
 /// `cut` sees beyond that base: those stamped in `(cut, at]`, a contiguous
 /// range (see the module notes).
-pub(crate) fn visible(b: &Block, cut: u64, at: u64, resolve_last: impl FnOnce(&Entry) -> u64) -> &[Entry] {
-    let entries = b.entries();
+pub(crate) fn visible(entries: &[Entry], cut: u64, at: u64, resolve_last: impl FnOnce(&Entry) -> u64) -> &[Entry] {
     let Some((last, settled)) = entries.split_last() else { return entries };
     let last_stamp = resolve_last(last);
     let hi = if last_stamp <= at { entries.len() } else { settled.partition_point(|e| e.stamp.peek() <= at) };

@@ -10,29 +10,64 @@
 //! delta blocks and the base ranges of nodes that have writes, so it costs
 //! about as much as the delta is large; the kernels then read two sorted
 //! runs per node at memory speed.
+//!
+//! Each level is built on first use (WCC never reads in-edges), in chunks
+//! of nodes, in parallel, with one epoch pin and reused scratch buffers per
+//! chunk (no allocation per node). Kernels that only follow edges (BFS,
+//! WCC, k-hop: reachability, no weights, parallel edges harmless) read a
+//! cheaper *reach* level instead: per node every edge the delta inserts or
+//! re-weights, unsorted and unmatched against the base (a re-weighted base
+//! edge then reads twice); only a node with a tombstone among its entries
+//! gets its merged adjacency.
 
 use super::algo::{Adjacency, Edges};
-use super::csr::{Csr, GraphView};
-use super::delta::Side;
-use super::snapshot::{Adj, Snapshot, newest_per_key};
+use super::csr::{Csr, GraphView, split_by};
+use super::delta::{self, Entry, Side};
+use super::snapshot::{Adj, Snapshot};
 use rayon::prelude::*;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-/// Base plus delta level of one snapshot (see the module notes).
+/// Nodes per parallel chunk when building a level.
+const CHUNK: usize = 4096;
+
+/// Base plus delta level of one snapshot (see the module notes). The
+/// kernels read it through [`LiveView::with`], which builds the in-level
+/// on first use.
 pub struct LiveView {
     base: Arc<GraphView>,
     alive: Vec<bool>,
-    out: Level,
-    inn: Level,
-    edges: usize,
+    /// No node alive in the base has died since (base edges need no check).
+    base_intact: bool,
+    /// Exact levels, out and in.
+    exact: [OnceLock<Level>; 2],
+    /// Reach levels, out and in.
+    reach: [OnceLock<Level>; 2],
 }
 
 /// What the delta adds in one direction.
+#[derive(Default)]
 struct Level {
-    /// Per node: the delta's added edges, or the whole adjacency if `replaced`.
-    extra: Csr,
+    /// `node_count + 1` offsets into `targets` and `weights`.
+    offsets: Vec<u64>,
+    /// Per node: the targets the delta adds, or the whole adjacency if `replaced`.
+    targets: Vec<u64>,
+    /// Weights, parallel to `targets`.
+    weights: Vec<f64>,
     /// Nodes whose base run is skipped.
     replaced: Vec<bool>,
+    /// Edges of base and level together (an exact level's; a reach
+    /// level's counts re-weighted base edges twice).
+    edges: usize,
+}
+
+/// One chunk of a level as built in parallel.
+#[derive(Default)]
+struct Part {
+    degrees: Vec<u64>,
+    targets: Vec<u64>,
+    weights: Vec<f64>,
+    replaced: Vec<bool>,
+    edges: usize,
 }
 
 impl Level {
@@ -40,58 +75,142 @@ impl Level {
     #[inline]
     fn edges<'a>(&'a self, base: &'a Csr, u: usize) -> Edges<'a> {
         let r = if self.replaced[u] { 0..0 } else { base.range(u) };
-        let x = self.extra.range(u);
-        Edges::new(
-            (&base.targets[r.clone()], &base.weights[r]),
-            (&self.extra.targets[x.clone()], &self.extra.weights[x]),
-        )
+        let x = self.offsets[u] as usize..self.offsets[u + 1] as usize;
+        Edges::new((&base.targets[r.clone()], &base.weights[r]), (&self.targets[x.clone()], &self.weights[x]))
     }
 
-    fn build(snap: &Snapshot, side: Side, alive: &[bool], base_intact: bool) -> Level {
+    /// The level of `side` for the nodes `alive` (a reach level unless `exact`).
+    fn build(snap: &Snapshot, side: Side, alive: &[bool], base_intact: bool, exact: bool) -> Level {
+        let n = alive.len();
+        let parts: Vec<Part> = (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| Self::build_part(snap, side, alive, base_intact, exact, c * CHUNK..((c + 1) * CHUNK).min(n)))
+            .collect();
+        let mut offsets = Vec::with_capacity(n + 1);
+        offsets.push(0u64);
+        let mut starts = vec![0usize];
+        for part in &parts {
+            for d in &part.degrees {
+                offsets.push(offsets[offsets.len() - 1] + d);
+            }
+            starts.push(starts[starts.len() - 1] + part.targets.len());
+        }
+        let m = starts[starts.len() - 1];
+        let (mut targets, mut weights) = (vec![0u64; m], vec![0f64; m]);
+        split_by(&mut targets, &starts).into_par_iter().zip(split_by(&mut weights, &starts)).zip(&parts).for_each(
+            |((t, w), part)| {
+                t.copy_from_slice(&part.targets);
+                w.copy_from_slice(&part.weights);
+            },
+        );
+        let replaced = parts.iter().flat_map(|p| p.replaced.iter().copied()).collect();
+        let edges = parts.iter().map(|p| p.edges).sum();
+        Level { offsets, targets, weights, replaced, edges }
+    }
+
+    /// The level's nodes `nodes`, under one epoch pin.
+    fn build_part(
+        snap: &Snapshot,
+        side: Side,
+        alive: &[bool],
+        base_intact: bool,
+        exact: bool,
+        nodes: std::ops::Range<usize>,
+    ) -> Part {
         let is_alive = |v: u64| alive.get(v as usize).copied().unwrap_or(false);
         let base = snap.base(side);
-        let (extra, replaced, _) = snap.gather(alive.len(), |u, adj| {
-            let r = base.range(u as usize);
-            if !alive[u as usize] {
+        let guard = &snap.core().mem.pin();
+        let mut part = Part::default();
+        let (mut ops, mut adj): (Vec<(usize, delta::Write)>, Vec<Adj>) = (Vec::new(), Vec::new());
+        // The chunk's entries in three passes, each of short independent
+        // steps per node, so that the cache misses of many nodes overlap:
+        // the blocks (read off the node table in order), their published
+        // entries, the part of those this snapshot sees.
+        let blocks: Vec<Option<&delta::Block>> =
+            nodes.clone().map(|u| if alive[u] { snap.delta_block(u as u64, side, guard) } else { None }).collect();
+        let mut seen: Vec<&[Entry]> = blocks.iter().map(|b| b.map_or(&[][..], |b| b.entries())).collect();
+        seen.iter_mut().for_each(|entries| *entries = if entries.is_empty() { entries } else { snap.visible(entries) });
+        for (u, seen) in nodes.zip(seen) {
+            let start = part.targets.len();
+            let r = base.range(u);
+            let replaced = if !alive[u] {
                 // Hide whatever the base holds for a node removed since.
-                return (0, true);
-            }
-            let (targets, types, ids) = (&base.targets[r.clone()], &base.types[r.clone()], &base.ids[r.clone()]);
-            let weights = &base.weights[r];
-            let whole = |adj: &mut Vec<Adj>| {
-                adj.clear();
-                (snap.adjacency(u, side, &is_alive, base_intact, adj), true)
+                true
+            } else {
+                let (targets, types, ids) = (&base.targets[r.clone()], &base.types[r.clone()], &base.ids[r.clone()]);
+                let weights = &base.weights[r.clone()];
+                let mut whole = !base_intact && targets.iter().any(|&v| !is_alive(v));
+                let entries = if whole { &[][..] } else { seen };
+                if !exact {
+                    for w in entries.iter().map(Entry::write) {
+                        if w.removed {
+                            whole = true;
+                            break;
+                        }
+                        if is_alive(w.other) {
+                            part.targets.push(w.other);
+                            part.weights.push(w.weight);
+                        }
+                    }
+                } else if !entries.is_empty() {
+                    ops.clear();
+                    ops.extend(entries.iter().map(|e| e.write()).enumerate());
+                    newest_first(&mut ops);
+                    for &(_, w) in &ops {
+                        let key = (w.other, w.ty, w.id);
+                        let mut at = targets.partition_point(|&t| t < key.0);
+                        while at < targets.len() && targets[at] == key.0 && (types[at], ids[at]) < (key.1, key.2) {
+                            at += 1;
+                        }
+                        let in_base =
+                            (at < targets.len() && (targets[at], types[at], ids[at]) == key).then(|| weights[at]);
+                        match (in_base, w.removed) {
+                            (None, false) if is_alive(w.other) => {
+                                part.targets.push(w.other);
+                                part.weights.push(w.weight);
+                            }
+                            (None, _) => {}
+                            (Some(bw), false) if bw.to_bits() == w.weight.to_bits() => {}
+                            (Some(_), _) => {
+                                whole = true;
+                                break;
+                            }
+                        }
+                    }
+                }
+                if whole {
+                    part.targets.truncate(start);
+                    part.weights.truncate(start);
+                    adj.clear();
+                    snap.adjacency(u as u64, side, &is_alive, base_intact, &mut adj);
+                    part.targets.extend(adj.iter().map(|e| e.0));
+                    part.weights.extend(adj.iter().map(|e| e.2));
+                }
+                whole
             };
-            if !base_intact && targets.iter().any(|&v| !is_alive(v)) {
-                return whole(adj);
+            if !replaced {
+                part.edges += r.len();
             }
-            let guard = &snap.core().mem.pin();
-            let entries = snap.delta(u, side, guard);
-            if entries.is_empty() {
-                return (0, false);
-            }
-            for w in newest_per_key(entries) {
-                let key = (w.other, w.ty, w.id);
-                let mut at = targets.partition_point(|&t| t < key.0);
-                while at < targets.len() && targets[at] == key.0 && (types[at], ids[at]) < (key.1, key.2) {
-                    at += 1;
-                }
-                let in_base = (at < targets.len() && (targets[at], types[at], ids[at]) == key).then(|| weights[at]);
-                match (in_base, w.removed) {
-                    (None, false) if is_alive(w.other) => adj.push((w.other, w.ty, w.weight, w.id)),
-                    (None, _) => {}
-                    (Some(bw), false) if bw.to_bits() == w.weight.to_bits() => {}
-                    (Some(_), _) => return whole(adj),
-                }
-            }
-            (entries.len(), false)
-        });
-        Level { extra, replaced }
+            let added = part.targets.len() - start;
+            part.edges += added;
+            part.degrees.push(added as u64);
+            part.replaced.push(replaced);
+        }
+        part
+    }
+}
+
+/// Sorts `ops` (writes numbered oldest first) by (other end, type, id) and
+/// keeps the newest of each relationship.
+fn newest_first(ops: &mut Vec<(usize, delta::Write)>) {
+    if ops.len() > 1 {
+        ops.sort_unstable_by_key(|(i, w)| (w.other, w.ty, w.id, std::cmp::Reverse(*i)));
+        ops.dedup_by_key(|(_, w)| (w.other, w.ty, w.id));
     }
 }
 
 impl LiveView {
-    /// Gathers the delta levels of `snap`.
+    /// The nodes of `snap`; its levels wait for first use.
     pub(crate) fn new(snap: &Snapshot) -> Self {
         let n = snap.node_count() as usize;
         let alive: Vec<bool> = (0..n).into_par_iter().map(|u| snap.contains_node(u as u64)).collect();
@@ -99,42 +218,139 @@ impl LiveView {
         // Base edges join nodes alive in the base: unless one of those died
         // since, they need no check.
         let base_intact = base.alive.par_iter().zip(&alive).all(|(&was, &is)| !was || is);
-        let (out, inn) = rayon::join(
-            || Level::build(snap, Side::Out, &alive, base_intact),
-            || Level::build(snap, Side::In, &alive, base_intact),
-        );
-        let mut view = LiveView { base, alive, out, inn, edges: 0 };
-        view.edges = (0..n).into_par_iter().map(|u| view.out_edges(u).len()).sum();
-        view
+        LiveView { base, alive, base_intact, exact: Default::default(), reach: Default::default() }
     }
 
-    /// Heap bytes of the levels (the base is shared with the graph).
+    /// The graph as the kernels read it; `snap` is the snapshot this view
+    /// was built for. `reach`: the kernel only follows edges (see the
+    /// module notes). The out-level, and with `in_edges` the in-level, are
+    /// built now, before any kernel runs: a kernel that reads a level from
+    /// parallel code must not be the one to build it (a rayon worker waiting
+    /// inside the build could steal a task that waits for the same build).
+    pub(crate) fn with<'a>(&'a self, snap: &'a Snapshot, in_edges: bool, reach: bool) -> LiveGraph<'a> {
+        let levels = if reach { &self.reach } else { &self.exact };
+        let build = |side: Side| -> &Level {
+            let at = usize::from(side == Side::In);
+            levels[at].get_or_init(|| Level::build(snap, side, &self.alive, self.base_intact, !reach))
+        };
+        LiveGraph {
+            view: self,
+            snap,
+            levels,
+            exact: !reach,
+            out: build(Side::Out),
+            inn: in_edges.then(|| build(Side::In)),
+        }
+    }
+
+    /// Heap bytes of the levels built so far (the base is shared with the graph).
     pub fn heap_bytes(&self) -> usize {
-        let level = |l: &Level| l.extra.heap_bytes() + l.replaced.capacity();
-        level(&self.out) + level(&self.inn) + self.alive.capacity()
+        let level = |l: &Level| {
+            l.offsets.capacity() * 8 + l.targets.capacity() * 8 + l.weights.capacity() * 8 + l.replaced.capacity()
+        };
+        self.exact.iter().chain(&self.reach).filter_map(OnceLock::get).map(level).sum::<usize>() + self.alive.capacity()
     }
 }
 
-impl Adjacency for LiveView {
+/// A [`LiveView`] with its snapshot, as the kernels read it.
+pub(crate) struct LiveGraph<'a> {
+    view: &'a LiveView,
+    snap: &'a Snapshot,
+    /// Its levels (exact or reach), out and in.
+    levels: &'a [OnceLock<Level>; 2],
+    exact: bool,
+    /// The out-level, built.
+    out: &'a Level,
+    /// The in-level, if built up front.
+    inn: Option<&'a Level>,
+}
+
+impl<'a> LiveGraph<'a> {
+    /// The in-level, built on first use if not up front (see [`LiveView::with`]).
+    #[inline]
+    fn inn(&self) -> &'a Level {
+        let v = self.view;
+        self.inn.unwrap_or_else(|| {
+            self.levels[1].get_or_init(|| Level::build(self.snap, Side::In, &v.alive, v.base_intact, self.exact))
+        })
+    }
+}
+
+impl Adjacency for LiveGraph<'_> {
     fn node_count(&self) -> usize {
-        self.alive.len()
+        self.view.alive.len()
     }
 
     fn alive(&self) -> &[bool] {
-        &self.alive
+        &self.view.alive
     }
 
+    /// Exact for an exact view; a reach view counts re-weighted base
+    /// edges twice (its kernels take it for a hint).
     fn edge_count(&self) -> usize {
-        self.edges
+        self.out.edges
     }
 
     #[inline]
     fn out_edges(&self, u: usize) -> Edges<'_> {
-        self.out.edges(&self.base.out, u)
+        self.out.edges(&self.view.base.out, u)
     }
 
     #[inline]
     fn in_edges(&self, u: usize) -> Edges<'_> {
-        self.inn.edges(&self.base.inn, u)
+        self.inn().edges(&self.view.base.inn, u)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::graph::{CompactionPolicy, algo};
+    use crate::{Config, Engine};
+
+    /// The kernels read the delta levels (exact and reach) as they read the
+    /// snapshot's own CSR: a re-weighted base edge, removed base edges, an
+    /// edge inserted then removed, a removed node, nodes added since.
+    #[test]
+    fn levels_read_like_the_materialised_view() {
+        let config =
+            Config { compaction: CompactionPolicy { auto: false, ..Default::default() }, ..Default::default() };
+        let e = Engine::with_config(config);
+        let g = e.graph();
+        g.add_nodes(40, None).unwrap();
+        // A ring with chords.
+        let src: Vec<u64> = (0..40).chain((0..40).step_by(3)).collect();
+        let dst: Vec<u64> = (0..40).map(|u| (u + 1) % 40).chain((0..40).step_by(3).map(|u| (u * 7 + 5) % 40)).collect();
+        g.load_edges(&src, &dst, None, None).unwrap();
+        g.compact();
+        g.add_nodes(5, None).unwrap();
+        g.add_edge(3, 4, None, 9.0).unwrap();
+        g.remove_edge(10, 11, None).unwrap();
+        g.remove_edge(20, 21, None).unwrap();
+        g.add_edge(0, 41, None, 2.0).unwrap();
+        g.add_edge(41, 42, None, 1.0).unwrap();
+        g.add_edge(42, 43, None, 1.0).unwrap();
+        g.remove_edge(42, 43, None).unwrap();
+        g.add_edge(30, 44, None, 1.0).unwrap();
+        g.add_edge(44, 30, None, 0.5).unwrap();
+        g.remove_node(25).unwrap();
+        // Two snapshots of one version: one read through its levels, one
+        // materialised.
+        let (a, b) = (g.snapshot(), g.snapshot());
+        assert_eq!(a.version(), b.version());
+        let v = b.view();
+        assert_eq!(a.wcc(), algo::wcc(v), "wcc");
+        for s in [0, 12, 30, 41] {
+            assert_eq!(a.bfs(s).unwrap(), algo::bfs(v, s as usize), "bfs from {s}");
+            assert_eq!(a.k_hop(s, 3).unwrap(), algo::k_hop(v, s as usize, 3), "3-hop of {s}");
+            assert_eq!(a.sssp(s).unwrap(), algo::sssp(v, s as usize), "sssp from {s}");
+        }
+        assert_eq!(a.edge_count(), v.edge_count() as u64, "edges");
+        assert_eq!(a.pagerank(0.85, 10).unwrap(), algo::pagerank(v, 0.85, 10), "pagerank");
+        assert_eq!(a.cdlp(5), algo::cdlp(v, 5), "cdlp");
+        assert_eq!(a.lcc(), algo::lcc(v), "lcc");
+        assert_eq!(a.triangle_count(), algo::triangle_count(v), "triangles");
+        // The removed base edges are gone, the removed node unreachable.
+        assert_eq!(a.bfs(0).unwrap()[25], -1);
+        assert_eq!(a.wcc()[25], u64::MAX);
     }
 }

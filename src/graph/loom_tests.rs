@@ -96,7 +96,7 @@ fn loom_edge_write_vs_snapshot_both_directions() {
         let r = clock.read();
         let seen = |head: &DeltaHead| {
             let g = mem.pin();
-            block(head, &g).map_or(0, |b| visible(b, 0, r, |e| resolve(e, &clock)).len())
+            block(head, &g).map_or(0, |b| visible(b.entries(), 0, r, |e| resolve(e, &clock)).len())
         };
         let (in_first, out_then) = (seen(&inn), seen(&out));
         assert_eq!(in_first, out_then, "seen in both directions or neither");
@@ -191,7 +191,7 @@ fn loom_batch_commit_vs_snapshot() {
         let r = clock.read();
         let seen = |k: usize| {
             let g = mem.pin();
-            block(&heads[k], &g).map_or(0, |b| visible(b, 0, r, |e| resolve(e, &clock)).len())
+            block(&heads[k], &g).map_or(0, |b| visible(b.entries(), 0, r, |e| resolve(e, &clock)).len())
         };
         let first: Vec<usize> = (0..2).map(seen).collect();
         assert!(first.iter().all(|&n| n == first[0]), "all of the batch or none: {first:?}");
@@ -227,7 +227,7 @@ fn loom_batch_commit_vs_trim() {
         assert!(version <= r);
         let g = mem.pin();
         for h in heads.iter() {
-            let n = block(h, &g).map_or(0, |b| visible(b, 0, r, |e| resolve(e, &clock)).len());
+            let n = block(h, &g).map_or(0, |b| visible(b.entries(), 0, r, |e| resolve(e, &clock)).len());
             assert_eq!(n, 1, "the trim kept the batch's write");
         }
         drop(g);

@@ -49,13 +49,16 @@ pub struct Snapshot {
 }
 
 /// Runs `$body` with `$g` bound to the snapshot's graph as the kernels read
-/// it: its base CSR, a view built already, or base plus delta level.
+/// it: its base CSR, a view built already, or base plus delta levels (see
+/// [`LiveView::with`]: `$in_edges`, the kernel reads in-edges; `$reach`,
+/// it only follows edges).
 macro_rules! on_graph {
-    ($snap:expr, |$g:ident| $body:expr) => {
+    ($snap:expr, $in_edges:expr, $reach:expr, |$g:ident| $body:expr) => {
         match $snap.csr() {
             Some($g) => $body,
             None => {
-                let $g = $snap.live();
+                let $g = $snap.live().with($snap, $in_edges, $reach);
+                let $g = &$g;
                 $body
             }
         }
@@ -96,7 +99,7 @@ impl Snapshot {
 
     /// Number of edges.
     pub fn edge_count(&self) -> u64 {
-        on_graph!(self, |g| algo::Adjacency::edge_count(g) as u64)
+        on_graph!(self, false, false, |g| algo::Adjacency::edge_count(g) as u64)
     }
 
     /// Whether `id` is a node of this snapshot.
@@ -178,10 +181,18 @@ impl Snapshot {
     /// The delta entries of node `u` on `side` that this snapshot sees
     /// beyond its base, oldest first.
     pub(crate) fn delta<'g>(&self, u: u64, side: Side, guard: &'g Guard) -> &'g [Entry] {
-        let Some(slot) = self.core.nodes.get(u).filter(|_| !self.is_base()) else { return &[] };
-        let head = if side == Side::Out { &slot.out_head } else { &slot.in_head };
-        let Some(block) = delta::block(head, guard) else { return &[] };
-        delta::visible(block, self.generation.cut, self.version, |e| delta::resolve(e, &self.core.clock))
+        self.delta_block(u, side, guard).map_or(&[], |b| self.visible(b.entries()))
+    }
+
+    /// The delta block of node `u` on `side` (none for a base snapshot).
+    pub(crate) fn delta_block<'g>(&self, u: u64, side: Side, guard: &'g Guard) -> Option<&'g delta::Block> {
+        let slot = self.core.nodes.get(u).filter(|_| !self.is_base())?;
+        delta::block(if side == Side::Out { &slot.out_head } else { &slot.in_head }, guard)
+    }
+
+    /// Of a block's published `entries`, those this snapshot sees beyond its base.
+    pub(crate) fn visible<'g>(&self, entries: &'g [Entry]) -> &'g [Entry] {
+        delta::visible(entries, self.generation.cut, self.version, |e| delta::resolve(e, &self.core.clock))
     }
 
     /// The base this snapshot reads.
@@ -354,14 +365,14 @@ impl Snapshot {
     /// Hop depth of every node from `source` over out-edges; -1 if unreachable.
     pub fn bfs(&self, source: u64) -> Result<Vec<i64>> {
         let s = self.check(source)?;
-        Ok(on_graph!(self, |g| algo::bfs_direction_optimizing(g, s)))
+        Ok(on_graph!(self, true, true, |g| algo::bfs_direction_optimizing(g, s)))
     }
 
     /// Shortest-path distance of every node from `source` over weighted
     /// out-edges (Dijkstra); infinity if unreachable.
     pub fn sssp(&self, source: u64) -> Result<Vec<f64>> {
         let s = self.check(source)?;
-        Ok(on_graph!(self, |g| algo::sssp(g, s)))
+        Ok(on_graph!(self, false, false, |g| algo::sssp(g, s)))
     }
 
     /// PageRank of every node (Graphalytics: `iterations` fixed rounds,
@@ -371,34 +382,34 @@ impl Snapshot {
         if !(0.0..=1.0).contains(&damping) {
             return Err(Error::invalid("damping must be within [0, 1]"));
         }
-        Ok(on_graph!(self, |g| algo::pagerank(g, damping, iterations)))
+        Ok(on_graph!(self, true, false, |g| algo::pagerank(g, damping, iterations)))
     }
 
     /// Weakly connected components: each node's component is the smallest
     /// node id in it; `u64::MAX` for absent ids.
     pub fn wcc(&self) -> Vec<u64> {
-        on_graph!(self, |g| algo::wcc(g))
+        on_graph!(self, false, true, |g| algo::wcc(g))
     }
 
     /// Community detection by label propagation (Graphalytics CDLP).
     pub fn cdlp(&self, iterations: u32) -> Vec<u64> {
-        on_graph!(self, |g| algo::cdlp(g, iterations))
+        on_graph!(self, true, false, |g| algo::cdlp(g, iterations))
     }
 
     /// Local clustering coefficient of every node (Graphalytics LCC).
     pub fn lcc(&self) -> Vec<f64> {
-        on_graph!(self, |g| algo::lcc(g))
+        on_graph!(self, true, false, |g| algo::lcc(g))
     }
 
     /// Number of triangles of the graph seen without direction.
     pub fn triangle_count(&self) -> u64 {
-        on_graph!(self, |g| algo::triangle_count(g))
+        on_graph!(self, true, false, |g| algo::triangle_count(g))
     }
 
     /// Nodes reachable from `source` in 1 to `k` hops over out-edges, sorted.
     pub fn k_hop(&self, source: u64, k: u32) -> Result<Vec<u64>> {
         let s = self.check(source)?;
-        Ok(on_graph!(self, |g| algo::k_hop(g, s, k)))
+        Ok(on_graph!(self, false, true, |g| algo::k_hop(g, s, k)))
     }
 }
 

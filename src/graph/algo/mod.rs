@@ -67,22 +67,27 @@ impl<'a> Edges<'a> {
     }
 
     /// Calls `f` for every distinct target, in increasing order.
+    #[inline]
     pub fn distinct(self, mut f: impl FnMut(u64)) {
-        let ([a, b], mut last) = (self.runs.map(|r| r.0), None);
-        let (mut i, mut j) = (0, 0);
-        while i < a.len() || j < b.len() {
-            let t = if j == b.len() || (i < a.len() && a[i] <= b[j]) {
-                i += 1;
-                a[i - 1]
-            } else {
-                j += 1;
-                b[j - 1]
-            };
+        let [a, b] = self.runs.map(|r| r.0);
+        let mut last = None;
+        let mut emit = |t: u64| {
             if last != Some(t) {
                 last = Some(t);
                 f(t);
             }
+        };
+        // The second run is short (or empty) where it is a delta level's:
+        // walk the first up to each of its targets in turn, then the rest.
+        let mut i = 0;
+        for &x in b {
+            while i < a.len() && a[i] <= x {
+                emit(a[i]);
+                i += 1;
+            }
+            emit(x);
         }
+        a[i..].iter().for_each(|&t| emit(t));
     }
 
     /// Number of distinct targets.
@@ -99,7 +104,7 @@ impl<'a> Edges<'a> {
 /// A read-only graph as the kernels see it: node ids `0..node_count()`, of
 /// which those with `alive()[u]` false are absent; every edge joins two
 /// live nodes. Implemented by a CSR [`GraphView`] and by a snapshot's base
-/// plus the level its delta adds ([`crate::graph::LiveView`]).
+/// plus the levels its delta adds ([`crate::graph::LiveView`]).
 pub trait Adjacency: Sync {
     /// Number of node ids.
     fn node_count(&self) -> usize;
