@@ -396,7 +396,11 @@ fn batches_creating_and_removing_nodes_are_all_or_nothing_under_snapshots() {
         assert_eq!(leaves.len(), 1, "one leaf at a time: {leaves:?}");
         let out = snap.neighbors(hub, Direction::Out, None).unwrap();
         let inn = snap.neighbors(hub, Direction::In, None).unwrap();
-        assert_eq!((out.as_slice(), inn.as_slice()), (leaves.as_slice(), leaves.as_slice()), "the leaf's edges with it");
+        assert_eq!(
+            (out.as_slice(), inn.as_slice()),
+            (leaves.as_slice(), leaves.as_slice()),
+            "the leaf's edges with it"
+        );
         assert_eq!((0..snap.node_count()).filter(|&id| snap.contains_node(id)).count(), 2);
         assert_eq!(snap.nodes_with_label("Leaf"), leaves, "repeatable");
     }
