@@ -208,8 +208,10 @@ impl Graph {
                 }
             }
         }
-        nodes.sort_unstable();
-        nodes.dedup();
+        for ids in [&mut nodes, &mut created, &mut removed] {
+            ids.sort_unstable();
+            ids.dedup();
+        }
         let mut logged = fresh.iter();
         let mut short = false;
         let parts =

@@ -68,9 +68,9 @@ pub(crate) struct BatchParts<'a> {
     pub publish: &'a mut Publish,
     /// Nodes those writes touch.
     pub nodes: &'a [u64],
-    /// Nodes it creates, their creation linked to the cell.
+    /// Nodes it creates, their creation linked to the cell (sorted).
     pub created: &'a [u64],
-    /// Nodes it removes (its ops remove their relationships).
+    /// Nodes it removes, its ops removing their relationships (sorted).
     pub removed: &'a [u64],
 }
 
@@ -264,8 +264,9 @@ impl GraphCore {
             // still read the cell: it goes once they have unpinned.
             guard.defer(move || drop(cell));
         }
-        let born = created.iter().filter(|n| !removed.contains(n)).count() as u64;
-        let died = removed.iter().filter(|n| !created.contains(n)).count() as u64;
+        // Both sorted: a node created and removed by the batch never lived.
+        let born = created.iter().filter(|n| removed.binary_search(n).is_err()).count() as u64;
+        let died = removed.iter().filter(|n| created.binary_search(n).is_err()).count() as u64;
         self.live_nodes.fetch_add(born, Ordering::Relaxed);
         self.live_nodes.fetch_sub(died, Ordering::Relaxed);
         if let Some(p) = own {
