@@ -105,9 +105,9 @@ impl NodeSlot {
         if link.is_null() {
             return stamp.resolve(clock);
         }
-        // SAFETY: the link was loaded non-null while pinned, so the writer
-        // clears it (and only then retires its hold on the cell through the
-        // epoch) after our pin: the cell is still allocated.
+        // The writer clears a link, and only then retires its hold on the
+        // cell through the epoch.
+        // SAFETY: loaded non-null while pinned, so the cell outlives the pin.
         unsafe { &*link }.resolve(clock)
     }
 

@@ -196,9 +196,9 @@ impl ByteMap {
             Err(e) => {
                 drop(e.new);
                 if let Some(n) = upper {
-                    // SAFETY: never published: we own the node and its revision
-                    // (a node does not free its revision on drop; the revision owns
-                    // no values, they live on in `p`).
+                    // A node does not free its revision on drop; the revision
+                    // owns no values (they live on in `p`).
+                    // SAFETY: never published: we own the node and its revision.
                     unsafe {
                         let node = Box::from_raw(n);
                         drop(node.rev.load(Ordering::Relaxed, crossbeam_epoch::unprotected()).into_owned());

@@ -9,7 +9,7 @@ from ._convert import name as _name
 from ._errors import Error
 from ._handle import Handle
 from ._lib import check, ffi, lib
-from ._value import value_in
+from ._value import properties_in, value_in
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._engine import Engine
@@ -115,7 +115,7 @@ class Batch:
         (later calls of the batch may use it), the node appears at commit,
         and an aborted batch leaves the id unused."""
         lbl = _name(label, "label")
-        props = [(_name(k, "property name"), value_in(v, f"property {k!r}")) for k, v in properties.items()]
+        props = properties_in(properties)
         out = _new("uint64_t *")
         check(lib.kvg_batch_add_node(self._b, lbl, out))
         node = int(out[0])

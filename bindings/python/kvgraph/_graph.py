@@ -25,7 +25,7 @@ from ._long import LONG_EDGES, run_long
 from ._batch import Batch
 from ._query import Relationship
 from ._snapshot import Snapshot, names_out
-from ._value import value_in, value_out
+from ._value import properties_in, value_in, value_out
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._engine import Engine, GraphStats
@@ -114,7 +114,7 @@ class Graph:
         ``bytes``, ``list``, ``dict``; ``bytes`` stay bytes, ``str`` is a
         string); return its id."""
         lbl = _name(label, "label")
-        props = [(_name(k, "property name"), value_in(v, f"property {k!r}")) for k, v in properties.items()]
+        props = properties_in(properties)
         out = _new("uint64_t *")
         check(lib.kvg_node_add(self._e, lbl, out))
         node = int(out[0])

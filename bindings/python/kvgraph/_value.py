@@ -30,10 +30,11 @@ import struct
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 from ._convert import I64_MAX, I64_MIN
+from ._convert import name as _name
 from ._errors import InvalidArgumentError
 from ._lib import ffi, lib
 
-__all__ = ["PropertyValue", "value_in", "value_out", "encode", "decode", "values_equal"]
+__all__ = ["PropertyValue", "value_in", "properties_in", "value_out", "encode", "decode", "values_equal"]
 
 PropertyValue = Union[None, bool, int, float, str, bytes, List[Any], Dict[str, Any]]
 """A property value: ``None``, ``bool``, ``int``, ``float``, ``str``,
@@ -250,6 +251,12 @@ def value_in(value: Any, what: str = "value") -> Tuple[Any, Any]:
         keep = ffi.from_buffer(raw)
         v.data, v.len = ffi.cast("const uint8_t *", keep), len(raw)
     return v, keep
+
+
+def properties_in(properties: Mapping[str, Any]) -> List[Tuple[Any, Tuple[Any, Any]]]:
+    """Each keyword property as a C name and :func:`value_in`'s pair, all
+    checked before any is written."""
+    return [(_name(k, "property name"), value_in(v, f"property {k!r}")) for k, v in properties.items()]
 
 
 def value_out(v: Any, data: Any) -> Any:
