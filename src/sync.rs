@@ -45,6 +45,21 @@ pub(crate) mod tuning {
     pub(crate) const SWEEP_PER_WRITE: usize = if SMALL { 1 } else { 2 };
     /// Most keys a KV map node holds before it splits.
     pub(crate) const MAP_NODE: usize = if SMALL { 3 } else { 64 };
+    /// Level-1 hops a KV lookup takes from the node its shortcut found before
+    /// it gives up on the (stale) shortcut and descends the towers instead.
+    pub(crate) const SHORTCUT_HOPS: usize = if SMALL { 1 } else { 8 };
+    /// Splits after which a KV map builds its first shortcut (never by
+    /// itself under loom: the models that want one build it).
+    pub(crate) const SHORTCUT_FIRST: u64 = if cfg!(loom) {
+        u64::MAX
+    } else if SMALL {
+        1
+    } else {
+        16
+    };
+    /// A KV map rebuilds its shortcut once the splits since the last build
+    /// exceed that shortcut's nodes divided by this (at least one split).
+    pub(crate) const SHORTCUT_STALENESS: u64 = if SMALL { u64::MAX } else { 8 };
     /// Default delta size below which the graph never compacts by itself.
     pub(crate) const COMPACT_MIN_DELTA: u64 = if SMALL { 8 } else { 1 << 16 };
     /// Most nodes one `add_nodes` call creates under the fuzzers (`None`

@@ -167,3 +167,25 @@ fn loom_set_delete_expiry_race_on_one_key() {
         assert_eq!(m.filled(), usize::from(now.is_some()));
     });
 }
+
+/// A get through a shortcut racing a split (which leaves the shortcut
+/// stale) and the rebuild that retires it: the get finds its key, and the
+/// retired shortcut stays intact while the reader holds it.
+#[test]
+fn loom_get_through_a_shortcut_racing_a_split_and_its_rebuild() {
+    loom::model(|| {
+        let m = map(&[1, 3]);
+        m.build_shortcut(&m.mem.pin());
+        let writer = {
+            let m = m.clone();
+            thread::spawn(move || {
+                set(&m, 2, 2);
+                m.build_shortcut(&m.mem.pin());
+            })
+        };
+        assert_eq!(get(&m, 3), Some(3));
+        writer.join().unwrap();
+        assert_eq!(get(&m, 2), Some(2));
+        check_structure(&m);
+    });
+}

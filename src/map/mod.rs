@@ -11,6 +11,7 @@
 //! docs/safety.md, "KV map".
 
 mod node;
+mod shortcut;
 mod slot;
 
 #[cfg(all(test, loom))]
@@ -21,10 +22,11 @@ mod tests;
 pub(crate) use slot::{NewValue, Value};
 
 use crate::mem::MemoryManager;
-use crate::sync::Ordering;
-use crate::sync::tuning::MAP_NODE;
-use crossbeam_epoch::{Guard, Shared};
+use crate::sync::tuning::{MAP_NODE, SHORTCUT_FIRST, SHORTCUT_HOPS, SHORTCUT_STALENESS};
+use crate::sync::{AtomicBool, AtomicU64, Ordering};
+use crossbeam_epoch::{Atomic, Guard, Owned, Shared};
 use node::{MAX_LEVELS, Node, Rev, current, prefix};
+use shortcut::Shortcut;
 use slot::{Raw, value_of};
 use std::ops::{Bound, ControlFlow};
 use std::sync::Arc;
@@ -51,6 +53,14 @@ pub(crate) struct ByteMap {
     filled: AtomicI64,
     /// Seed of the tower heights.
     seed: u64,
+    /// The latest [`Shortcut`] (null until the first build).
+    shortcut: Atomic<Shortcut>,
+    /// Splits so far.
+    splits: AtomicU64,
+    /// The split count at which the shortcut is (re)built next.
+    next_build: AtomicU64,
+    /// Whether a writer is building a shortcut (the others do not wait).
+    building: AtomicBool,
 }
 
 impl ByteMap {
@@ -63,18 +73,39 @@ impl ByteMap {
     pub fn with_node_size(mem: Arc<MemoryManager>, node_size: usize) -> Self {
         let head = Node::new(&[], Rev::build(&[], std::ptr::null()), MAX_LEVELS);
         let seed = if cfg!(loom) { 0 } else { std::hash::BuildHasher::hash_one(&std::hash::RandomState::new(), 0u8) };
-        ByteMap { head, mem, node_size: node_size.max(2), filled: AtomicI64::new(0), seed }
+        ByteMap {
+            head,
+            mem,
+            node_size: node_size.max(2),
+            filled: AtomicI64::new(0),
+            seed,
+            shortcut: Atomic::null(),
+            splits: AtomicU64::new(0),
+            next_build: AtomicU64::new(SHORTCUT_FIRST),
+            building: AtomicBool::new(false),
+        }
     }
 
-    /// The node covering `key`, found through the index.
-    fn locate(&self, key: &[u8]) -> &Node {
+    /// A node whose low key is at most `key`, usually the one covering it:
+    /// found through the shortcut and a few level-1 hops, or else by the
+    /// descent through the index levels.
+    fn locate<'g>(&'g self, key: &[u8], guard: &'g Guard) -> &'g Node {
         let kp = prefix(key);
+        let covers = |n: &Node| n.prefix < kp || (n.prefix == kp && n.low.as_slice() <= key);
+        // SAFETY: a published shortcut is retired through the epoch when
+        // replaced, so it outlives `guard`.
+        if let Some(shortcut) = unsafe { self.shortcut.load(Ordering::Acquire, guard).as_ref() } {
+            let mut x = shortcut.floor(kp, key);
+            for _ in 0..SHORTCUT_HOPS {
+                match x.up(1) {
+                    Some(n) if covers(n) => x = n,
+                    _ => return x,
+                }
+            }
+        }
         let mut x = &*self.head;
         for level in (1..=MAX_LEVELS).rev() {
-            while let Some(n) = x.up(level) {
-                if n.prefix > kp || (n.prefix == kp && n.low.as_slice() > key) {
-                    break;
-                }
+            while let Some(n) = x.up(level).filter(|&n| covers(n)) {
                 x = n;
             }
         }
@@ -99,7 +130,7 @@ impl ByteMap {
     /// meanwhile, `f` runs again on the new one. Returns `f`'s result.
     pub fn update<R>(&self, key: &[u8], now_ms: u64, mut f: impl FnMut(Option<&Value>) -> Decision<R>) -> R {
         let guard = &self.mem.pin();
-        let mut node = self.locate(key);
+        let mut node = self.locate(key, guard);
         loop {
             let (n, p, rev) = self.walk(node, key, guard);
             node = n;
@@ -190,6 +221,7 @@ impl ByteMap {
                 if let Some(n) = upper {
                     // SAFETY: the new node is published and never freed before the map.
                     self.link(unsafe { &*n });
+                    self.note_split(guard);
                 }
                 true
             }
@@ -213,7 +245,10 @@ impl ByteMap {
         }
     }
 
-    /// Index levels of a new node with low key `low`: geometric, p = 1/4.
+    /// Index levels of a new node with low key `low`: every node is on
+    /// level 1 (so a descent ends at the node covering the key without
+    /// walking level 0, where each step costs a revision's cache miss too),
+    /// and on each level above with p = 1/4.
     fn levels(&self, low: &[u8]) -> usize {
         let mut h = self.seed ^ 0x9e37_79b9_7f4a_7c15;
         for &b in low {
@@ -222,26 +257,31 @@ impl ByteMap {
         h ^= h >> 29;
         h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
         h ^= h >> 32;
-        ((h.trailing_ones() / 2) as usize).min(MAX_LEVELS)
+        (1 + (h.trailing_ones() / 2) as usize).min(MAX_LEVELS)
     }
 
     /// Links a node already reachable on level 0 into its index levels,
-    /// bottom up. Nodes are never unlinked, so this is a plain sorted insert.
+    /// bottom up. Nodes are never unlinked, so this is a plain sorted insert;
+    /// the CAS expects the very successor the search compared `n` with (a
+    /// successor loaded again after the search may be a node linked since,
+    /// with a lower key than `n`'s).
     fn link(&self, n: &Node) {
+        let me = n as *const Node as *mut Node;
         for level in 1..=usize::from(n.levels) {
             loop {
                 let mut x = &*self.head;
+                let mut succ = std::ptr::null_mut();
                 for l in (level..=MAX_LEVELS).rev() {
-                    while let Some(y) = x.up(l) {
-                        if y.low >= n.low {
-                            break;
+                    loop {
+                        succ = x.tower[l - 1].load(Ordering::SeqCst);
+                        // SAFETY: as in `Node::up`: nodes live as long as the map.
+                        match unsafe { succ.as_ref() } {
+                            Some(y) if y.low < n.low => x = y,
+                            _ => break,
                         }
-                        x = y;
                     }
                 }
-                let succ = x.tower[level - 1].load(Ordering::SeqCst);
                 n.tower[level - 1].store(succ, Ordering::SeqCst);
-                let me = n as *const Node as *mut Node;
                 if x.tower[level - 1].compare_exchange(succ, me, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
                     break;
                 }
@@ -249,10 +289,36 @@ impl ByteMap {
         }
     }
 
+    /// Counts a split, and rebuilds the shortcut if it is due and no other
+    /// writer is at it. A build walks level 0 (two cache misses per node);
+    /// it is due after a number of splits proportional to the nodes, so its
+    /// cost per split is constant.
+    fn note_split(&self, guard: &Guard) {
+        let splits = self.splits.fetch_add(1, Ordering::Relaxed) + 1;
+        if splits >= self.next_build.load(Ordering::Relaxed) && !self.building.swap(true, Ordering::Acquire) {
+            self.build_shortcut(guard);
+            self.building.store(false, Ordering::Release);
+        }
+    }
+
+    /// Publishes a shortcut of the nodes there are now and retires the old one.
+    fn build_shortcut(&self, guard: &Guard) {
+        let splits = self.splits.load(Ordering::Relaxed);
+        let shortcut = Shortcut::build(&self.head, guard);
+        let interval = (shortcut.len() as u64 / SHORTCUT_STALENESS).max(1);
+        self.next_build.store(splits.saturating_add(interval), Ordering::Relaxed);
+        let old = self.shortcut.swap(Owned::new(shortcut), Ordering::AcqRel, guard);
+        if !old.is_null() {
+            // SAFETY: `old` was loaded under `guard`; the swap unlinked it and
+            // only this writer (holding `building`) swaps, so it is retired once.
+            unsafe { self.mem.retire(guard, old, old.deref().heap_bytes()) };
+        }
+    }
+
     /// Calls `f` on the live value of `key` at `now_ms`.
     pub fn get<T>(&self, key: &[u8], now_ms: u64, f: impl FnOnce(&Value) -> T) -> Option<T> {
         let guard = &self.mem.pin();
-        let mut node = self.locate(key);
+        let mut node = self.locate(key, guard);
         loop {
             let (n, p, rev) = self.walk(node, key, guard);
             let i = rev.find(key).ok()?;
@@ -280,7 +346,7 @@ impl ByteMap {
             Bound::Included(k) | Bound::Excluded(k) => k,
             Bound::Unbounded => &[],
         };
-        let (_, _, mut rev) = self.walk(self.locate(start), start, guard);
+        let (_, _, mut rev) = self.walk(self.locate(start, guard), start, guard);
         let mut i = match lower {
             Bound::Included(k) => rev.find(k).unwrap_or_else(|i| i),
             Bound::Excluded(k) => rev.find(k).map_or_else(|i| i, |i| i + 1),
@@ -345,10 +411,15 @@ fn tombstones(rev: &Rev, guard: &Guard) -> usize {
 impl Drop for ByteMap {
     fn drop(&mut self) {
         // SAFETY: `&mut self`: no thread can reach the map any more, so we own
-        // every node, each node's current revision and the values in it
-        // (replaced revisions were retired and own no values).
+        // the shortcut, every node, each node's current revision and the
+        // values in it (replaced revisions and shortcuts were retired, and
+        // revisions own no values).
         unsafe {
             let guard = crossbeam_epoch::unprotected();
+            let shortcut = self.shortcut.load(Ordering::Relaxed, guard);
+            if !shortcut.is_null() {
+                drop(shortcut.into_owned());
+            }
             let mut next = {
                 let rev = self.head.rev.load(Ordering::Relaxed, guard).into_owned();
                 free_values(rev)
