@@ -140,9 +140,11 @@ impl NewValue {
         let header: &[u8] = if expires_at == 0 { &[NO_EXPIRY] } else { &[HAS_EXPIRY] };
         let expiry: &[u8] = if expires_at == 0 { &[] } else { &expiry };
         let mut raw = Owned::<Raw>::init(header.len() + expiry.len() + bytes.len());
-        for (dst, &src) in raw.0.iter_mut().zip(header.iter().chain(expiry).chain(bytes)) {
-            dst.write(src);
-        }
+        let (head, rest) = raw.0.split_at_mut(header.len());
+        let (exp, body) = rest.split_at_mut(expiry.len());
+        head.write_copy_of_slice(header);
+        exp.write_copy_of_slice(expiry);
+        body.write_copy_of_slice(bytes);
         NewValue(raw)
     }
 
