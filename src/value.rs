@@ -41,6 +41,11 @@ pub enum Value {
     Map(BTreeMap<String, Value>),
 }
 
+// `Temporal` keeps its kind in a byte the `Value` tag shares, so adding it
+// left a value at four words.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<Value>() == 32);
+
 /// The first byte of every encoding: its format version.
 pub const ENCODING_VERSION: u8 = 1;
 /// Deepest nesting of lists and maps the decoder accepts.

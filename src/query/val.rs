@@ -58,6 +58,10 @@ pub enum Val {
     Path(Arc<(Vec<u64>, Vec<RelRef>)>),
 }
 
+// A temporal value sits behind an `Arc` so that rows of values stay small.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<Val>() == 24);
+
 impl Val {
     /// A string value.
     pub fn str(s: impl Into<Arc<str>>) -> Val {
