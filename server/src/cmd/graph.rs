@@ -1032,6 +1032,19 @@ mod tests {
     }
 
     #[test]
+    fn temporal_values_go_out_as_iso_strings() {
+        let e = Engine::new();
+        let r = e
+            .query("RETURN date({year: 1910, month: 5, day: 6}) AS d, duration('P1M2D') AS p", &Params::new())
+            .unwrap();
+        let mut schema = Schema::default();
+        let got = String::from_utf8(reply(&r, Format::Compact, &mut schema)).unwrap();
+        assert!(got.contains("*2\r\n:2\r\n$10\r\n1910-05-06\r\n*2\r\n:2\r\n$5\r\nP1M2D\r\n"), "{got}");
+        let got = String::from_utf8(reply(&r, Format::Verbose, &mut schema)).unwrap();
+        assert!(got.contains("$10\r\n1910-05-06\r\n$5\r\nP1M2D\r\n"), "{got}");
+    }
+
+    #[test]
     fn schema_ids_are_stable_and_procedures_list_them_in_id_order() {
         let mut schema = Schema::default();
         assert_eq!(schema.labels.id("Zed"), 0);
