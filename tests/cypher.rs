@@ -333,6 +333,16 @@ fn temporal_values_construct_render_and_read_components() {
         ]
     );
     assert!(q(&e, "RETURN date({year: 2015}) AS d").to_json().contains(r#""rows":[["2015-01-01"]]"#));
+    // Aggregates: min and max by the order, sum and avg of durations, DISTINCT by instant.
+    let r = q(
+        &e,
+        "UNWIND [duration('PT1H'), duration('PT2H'), duration('P1D')] AS d \
+         RETURN sum(d), avg(d), min(d), max(d)",
+    );
+    let got: Vec<String> = r.rows[0].iter().map(text_of).collect();
+    assert_eq!(got, ["P1DT3H", "PT9H", "PT1H", "P1D"]);
+    let r = q(&e, "UNWIND [time('12:00+01:00'), time('11:00Z'), time('10:00Z')] AS t RETURN count(DISTINCT t)");
+    assert_eq!(r.rows[0][0], QueryValue::Int(2));
     assert_eq!(one(&e, "RETURN date(null) AS d"), QueryValue::Null);
 }
 
