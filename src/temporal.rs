@@ -1070,6 +1070,24 @@ fn parse_clock(s: &str) -> Option<u64> {
     Some(((h * 3600 + m * 60 + sec) * NANOS_PER_SECOND + ns) as u64)
 }
 
+/// The nanoseconds of a decimal number of seconds (`-1.5`, `.25`; up to
+/// 18 whole digits and 9 fraction digits).
+fn exact_nanos(num: &str) -> Option<i128> {
+    let (neg, body) = match num.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, num.strip_prefix('+').unwrap_or(num)),
+    };
+    let (whole, frac) = body.split_once('.')?;
+    let all_digits = whole.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit());
+    if frac.is_empty() || frac.len() > 9 || whole.len() > 18 || !all_digits {
+        return None;
+    }
+    let w: i128 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let f: i128 = frac.parse::<i128>().ok()? * 10i128.pow(9 - frac.len() as u32);
+    let n = w * i128::from(NANOS_PER_SECOND) + f;
+    Some(if neg { -n } else { n })
+}
+
 /// A duration of `P[nY][nM][nW][nD][T[nH][nM][nS]]`.
 fn parse_duration(s: &str) -> Option<Res<Temporal>> {
     let body = s.strip_prefix(['P', 'p'])?;
@@ -1092,33 +1110,19 @@ fn parse_duration(s: &str) -> Option<Res<Temporal>> {
             next_unit = at + 1;
             let key = units[at].1;
             let num = num.replace(',', ".");
-            let c = if let Ok(i) = num.parse::<i64>() {
-                Component::Int(i)
-            } else if key == "seconds" {
-                // Exact seconds: whole part and up to nine fraction digits.
-                let (whole, frac) = num.split_once('.')?;
-                let neg = whole.starts_with('-');
-                let w: i64 = if whole == "-" || whole.is_empty() { 0 } else { whole.parse().ok()? };
-                if frac.is_empty() || frac.len() > 9 || !frac.bytes().all(|x| x.is_ascii_digit()) {
-                    return None;
-                }
-                let ns = frac.parse::<i64>().ok()? * 10i64.pow(9 - frac.len() as u32);
-                if let Err(e) = b.add("seconds", &Component::Int(w)) {
-                    return Some(Err(e));
-                }
-                Component::Int(if neg { -ns } else { ns })
-            } else {
-                Component::Float(num.parse::<f64>().ok().filter(|x| x.is_finite())?)
-            };
-            let key = if key == "seconds" && matches!(c, Component::Int(_)) && num.contains('.') {
-                "nanoseconds"
-            } else {
-                key
+            rest = &tail[1..];
+            if key == "seconds" && num.contains('.') {
+                // Fractional seconds exactly, not through a float.
+                b.nanos += exact_nanos(&num)?;
+                continue;
+            }
+            let c = match num.parse::<i64>() {
+                Ok(i) => Component::Int(i),
+                Err(_) => Component::Float(num.parse::<f64>().ok().filter(|x| x.is_finite())?),
             };
             if let Err(e) = b.add(key, &c) {
                 return Some(Err(e));
             }
-            rest = &tail[1..];
         }
         Some(Ok(()))
     };
@@ -1535,6 +1539,11 @@ mod tests {
             (Duration, "P2W", "P14D"),
             (Duration, "PT-1H-30M", "PT-1H-30M"),
             (Duration, "PT0.75M", "PT45S"),
+            (Duration, "PT-0.5S", "PT-0.5S"),
+            (Duration, "PT.25S", "PT0.25S"),
+            (Duration, "PT1,5S", "PT1.5S"),
+            (Duration, "PT123456789012345678.123456789S", "PT34293552503429H21M18.123456789S"),
+            (Duration, "P1.5Y", "P1Y6M"),
         ] {
             let t = Temporal::parse(kind, text).unwrap_or_else(|e| panic!("{text}: {e}"));
             assert_eq!(t.to_string(), want, "{text}");
