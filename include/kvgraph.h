@@ -119,7 +119,8 @@ typedef enum kvg_cell_type {
      */
     KVG_CELL_FLOAT = 3,
     /**
-     * A UTF-8 string: `kvg_result_cell_string`.
+     * A UTF-8 string: `kvg_result_cell_string` (a temporal value is one:
+     * its ISO 8601 text, such as `1984-10-11T12:31:14+01:00` or `P1M2D`).
      */
     KVG_CELL_STRING = 4,
     /**
@@ -1470,7 +1471,8 @@ enum kvg_status kvg_result_cell_id(const struct kvg_result *result,
                                    uint64_t *out);
 
 /**
- * Stores the string (UTF-8) or bytes cell at (`row`, `col`) in `*out`.
+ * Stores the string (UTF-8) or bytes cell at (`row`, `col`) in `*out` (a
+ * temporal value as its ISO 8601 string).
  *
  * Errors: as `kvg_result_cell_bool`.
  */

@@ -27,6 +27,7 @@ mod map;
 pub mod mem;
 pub mod query;
 mod sync;
+pub mod temporal;
 pub mod value;
 
 #[cfg(all(test, loom))]
@@ -39,4 +40,5 @@ pub use graph::{Counted, Direction, Graph, GraphStats, Snapshot, WriteStats};
 pub use kv::{Clock, Kv, KvIter};
 pub use mem::MemoryStats;
 pub use query::{Params, QueryResult, QueryValue};
+pub use temporal::{Duration, Temporal, TemporalKind};
 pub use value::{DecodeError, Value};

@@ -1,16 +1,19 @@
-//! Typed property values: the openCypher value model without temporal types.
+//! Typed property values: the openCypher value model.
 //!
-//! - [`Value`] is null, bool, int64, float64, UTF-8 string, bytes, or a list
-//!   or string-keyed map of values.
+//! - [`Value`] is null, bool, int64, float64, UTF-8 string, bytes, a
+//!   [`Temporal`] (date, time, date-time, duration), or a list or
+//!   string-keyed map of values.
 //! - [`Value::order`] is a total order (openCypher's *orderability*: maps,
-//!   lists, strings, bytes, booleans, numbers, null; ints and floats compare
-//!   by numeric value; NaN above every number); [`Value::compare`] is
-//!   *comparability* (`None` across types and for null, as `<` in Cypher).
+//!   lists, temporal values, strings, bytes, booleans, numbers, null; ints
+//!   and floats compare by numeric value; NaN above every number; temporal
+//!   values as [`Temporal::order`]); [`Value::compare`] is *comparability*
+//!   (`None` across types and for null, as `<` in Cypher).
 //! - [`Value::encode`] / [`Value::decode`] are a compact, versioned binary
 //!   encoding; the decoder returns an error on any malformed input and never
 //!   panics. [`Value::sort_key`] is an order-preserving byte encoding, so
 //!   byte order of keys is [`Value::order`] (range indexes scan by it).
 
+use crate::temporal::Temporal;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
@@ -30,11 +33,18 @@ pub enum Value {
     String(String),
     /// A byte string.
     Bytes(Vec<u8>),
+    /// A date, time, date-time or duration.
+    Temporal(Temporal),
     /// A list of values.
     List(Vec<Value>),
     /// A map from string keys to values.
     Map(BTreeMap<String, Value>),
 }
+
+// `Temporal` keeps its kind in a byte the `Value` tag shares, so adding it
+// left a value at four words.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<Value>() == 32);
 
 /// The first byte of every encoding: its format version.
 pub const ENCODING_VERSION: u8 = 1;
@@ -63,6 +73,7 @@ const T_STRING: u8 = 5;
 const T_BYTES: u8 = 6;
 const T_LIST: u8 = 7;
 const T_MAP: u8 = 8;
+const T_TEMPORAL: u8 = 9;
 
 impl Value {
     /// The type's name, as error messages and `kvg_value_type` call it.
@@ -74,6 +85,7 @@ impl Value {
             Value::Float(_) => "float",
             Value::String(_) => "string",
             Value::Bytes(_) => "bytes",
+            Value::Temporal(_) => "temporal",
             Value::List(_) => "list",
             Value::Map(_) => "map",
         }
@@ -84,11 +96,12 @@ impl Value {
         match self {
             Value::Map(_) => 1,
             Value::List(_) => 2,
-            Value::String(_) => 3,
-            Value::Bytes(_) => 4,
-            Value::Bool(_) => 5,
-            Value::Int(_) | Value::Float(_) => 6,
-            Value::Null => 7,
+            Value::Temporal(_) => 3,
+            Value::String(_) => 4,
+            Value::Bytes(_) => 5,
+            Value::Bool(_) => 6,
+            Value::Int(_) | Value::Float(_) => 7,
+            Value::Null => 8,
         }
     }
 
@@ -102,6 +115,7 @@ impl Value {
                 cmp_seq(a.iter(), b.iter(), |(ka, va), (kb, vb)| ka.cmp(kb).then(va.order(vb)))
             }
             (Value::List(a), Value::List(b)) => cmp_seq(a.iter(), b.iter(), Value::order),
+            (Value::Temporal(a), Value::Temporal(b)) => a.order(b),
             (Value::String(a), Value::String(b)) => a.cmp(b),
             (Value::Bytes(a), Value::Bytes(b)) => a.cmp(b),
             (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
@@ -113,10 +127,12 @@ impl Value {
     }
 
     /// openCypher comparability: the order of two values of one comparable
-    /// kind (numbers, strings, bytes, booleans, lists of comparable values),
-    /// `None` for null, NaN, maps, or values of different kinds.
+    /// kind (numbers, strings, bytes, booleans, temporal values of one kind
+    /// other than durations, lists of comparable values), `None` for null,
+    /// NaN, maps, durations, or values of different kinds.
     pub fn compare(&self, other: &Value) -> Option<Ordering> {
         match (self, other) {
+            (Value::Temporal(a), Value::Temporal(b)) => a.compare(b),
             (Value::Float(f), _) | (_, Value::Float(f)) if f.is_nan() => None,
             (Value::List(a), Value::List(b)) => {
                 for (x, y) in a.iter().zip(b) {
@@ -154,6 +170,10 @@ impl Value {
             }
             Value::String(s) => put_blob(out, T_STRING, s.as_bytes()),
             Value::Bytes(b) => put_blob(out, T_BYTES, b),
+            Value::Temporal(t) => {
+                out.push(T_TEMPORAL);
+                t.encode_into(out, put_varint);
+            }
             Value::List(items) => {
                 out.push(T_LIST);
                 put_varint(out, items.len() as u64);
@@ -203,6 +223,7 @@ impl Value {
             Value::Int(_) | Value::Float(_) => Number::of(self).put_key(out),
             Value::String(s) => put_escaped(out, s.as_bytes()),
             Value::Bytes(b) => put_escaped(out, b),
+            Value::Temporal(t) => t.put_sort_key(out),
             Value::List(items) => {
                 items.iter().for_each(|v| v.sort_key_into(out));
                 out.push(0);
@@ -220,13 +241,14 @@ impl Value {
 
     /// The sort keys of the values of this value's kind, as `[lo, hi)`
     /// after `prefix`: its type rank (numbers without NaN, which no range
-    /// holds).
+    /// holds; temporal values of its temporal kind).
     pub(crate) fn kind_range(&self, prefix: &[u8]) -> (Vec<u8>, Vec<u8>) {
         let at = |tail: &[u8]| [prefix, tail].concat();
         match self {
             Value::Int(_) | Value::Float(_) => {
                 (at(&[self.rank()]), at(&[self.rank(), 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]))
             }
+            Value::Temporal(t) => (at(&[self.rank(), t.sort_rank()]), at(&[self.rank(), t.sort_rank() + 1])),
             _ => (at(&[self.rank()]), at(&[self.rank() + 1])),
         }
     }
@@ -371,6 +393,12 @@ impl<'a> Reader<'a> {
             }
             T_FLOAT => Value::Float(f64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes"))),
             T_STRING => Value::String(self.string()?),
+            T_TEMPORAL => {
+                let kind = self.byte()?;
+                Temporal::decode_from(kind, || self.varint())?
+                    .map(Value::Temporal)
+                    .ok_or(DecodeError("bad temporal"))?
+            }
             T_BYTES => {
                 let n = self.len()?;
                 Value::Bytes(self.take(n)?.to_vec())
@@ -437,6 +465,12 @@ impl From<&[u8]> for Value {
     }
 }
 
+impl From<Temporal> for Value {
+    fn from(t: Temporal) -> Self {
+        Value::Temporal(t)
+    }
+}
+
 impl From<Vec<Value>> for Value {
     fn from(items: Vec<Value>) -> Self {
         Value::List(items)
@@ -447,7 +481,12 @@ impl From<Vec<Value>> for Value {
 mod tests {
     use super::*;
 
+    fn temporal(kind: crate::TemporalKind, text: &str) -> Value {
+        Value::Temporal(Temporal::parse(kind, text).unwrap())
+    }
+
     fn samples() -> Vec<Value> {
+        use crate::TemporalKind::*;
         let mut map = BTreeMap::new();
         map.insert("a".to_owned(), Value::Int(1));
         map.insert("b".to_owned(), Value::List(vec![Value::Null, Value::Bytes(vec![0, 1])]));
@@ -478,6 +517,19 @@ mod tests {
             Value::List(vec![Value::Int(1), Value::Int(2)]),
             Value::Map(BTreeMap::new()),
             Value::Map(map),
+            temporal(Date, "1910-05-06"),
+            temporal(Date, "-0044-03-15"),
+            temporal(LocalTime, "12:31:14.645876123"),
+            temporal(Time, "12:00+01:00"),
+            temporal(Time, "11:00Z"),
+            temporal(Time, "10:35-08:00"),
+            temporal(LocalDateTime, "0001-01-01T01:01:01.000000001"),
+            temporal(DateTime, "9999-09-09T09:59:59.999999999+11:59"),
+            temporal(DateTime, "1984-10-11T12:31:14-11:59"),
+            temporal(Duration, "P1M2D"),
+            temporal(Duration, "PT-12M"),
+            temporal(Duration, "P30D"),
+            Value::List(vec![temporal(Date, "2015-07-21"), Value::Null]),
         ]
     }
 
@@ -496,6 +548,44 @@ mod tests {
         for a in &s {
             for b in &s {
                 assert_eq!(a.sort_key().cmp(&b.sort_key()), a.order(b), "{a:?} vs {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn temporal_values_order_after_lists_and_before_strings() {
+        use crate::TemporalKind::*;
+        let date = temporal(Date, "2015-07-21");
+        assert_eq!(Value::List(vec![]).order(&date), Ordering::Less);
+        assert_eq!(date.order(&Value::from("")), Ordering::Less);
+        // Kinds in openCypher's order: DateTime, LocalDateTime, Date, Time, LocalTime, Duration.
+        let kinds = [
+            temporal(DateTime, "2015-07-21T00:00Z"),
+            temporal(LocalDateTime, "2015-07-21T00:00"),
+            date.clone(),
+            temporal(Time, "00:00Z"),
+            temporal(LocalTime, "00:00"),
+            temporal(Duration, "PT0S"),
+        ];
+        for w in kinds.windows(2) {
+            assert_eq!(w[0].order(&w[1]), Ordering::Less, "{w:?}");
+            assert_eq!(w[0].compare(&w[1]), None, "different kinds are not comparable");
+        }
+        // Times by instant; durations orderable but not comparable.
+        assert_eq!(temporal(Time, "12:00+01:00").compare(&temporal(Time, "11:00Z")), Some(Ordering::Equal));
+        assert_eq!(temporal(Time, "12:35:15+05:00").compare(&temporal(Time, "10:35-08:00")), Some(Ordering::Less));
+        assert_eq!(temporal(Duration, "P1M").compare(&temporal(Duration, "P1M")), None);
+        assert_eq!(temporal(Duration, "P1M").order(&temporal(Duration, "P30D")), Ordering::Greater);
+    }
+
+    #[test]
+    fn comparability_agrees_with_the_order() {
+        let s = samples();
+        for a in &s {
+            for b in &s {
+                if let Some(o) = a.compare(b) {
+                    assert_eq!(o, a.order(b), "{a:?} vs {b:?}");
+                }
             }
         }
     }
@@ -526,6 +616,13 @@ mod tests {
             &[1, T_INT, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02],
             &[1, T_MAP, 2, 1, b'b', T_NULL, 1, b'a', T_NULL],
             &[1, T_FLOAT, 0, 0],
+            &[1, T_TEMPORAL],
+            &[1, T_TEMPORAL, 6, 0],
+            &[1, T_TEMPORAL, 1, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01],
+            &[1, T_TEMPORAL, 2, 0, 0xFF, 0xFF, 0x0F],
+            &[1, T_TEMPORAL, 5, 0, 0, 0],
+            &[1, T_TEMPORAL, 5, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F],
+            &[1, T_TEMPORAL, 0, 0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01],
         ] {
             assert!(Value::decode(bad).is_err(), "{bad:?}");
         }
@@ -533,5 +630,16 @@ mod tests {
         deep.extend(std::iter::repeat_n([T_LIST, 1], MAX_DEPTH + 1).flatten());
         deep.push(T_NULL);
         assert!(Value::decode(&deep).is_err());
+    }
+
+    #[test]
+    fn temporal_encodings_are_stable() {
+        use crate::TemporalKind::*;
+        // Version 1 is unchanged: older encodings decode as before, and a
+        // temporal value is tag 9, its kind, then zigzag varints.
+        assert_eq!(Value::decode(&[1, T_INT, 4]).unwrap(), Value::Int(2));
+        assert_eq!(temporal(Date, "1970-01-02").encode(), [1, T_TEMPORAL, 0, 2]);
+        assert_eq!(temporal(Time, "00:00:00.000000001+00:00:01").encode(), [1, T_TEMPORAL, 2, 1, 2]);
+        assert_eq!(temporal(Duration, "P-1MT1.5S").encode(), [1, T_TEMPORAL, 5, 1, 0, 2, 0x80, 0xCA, 0xB5, 0xEE, 0x01]);
     }
 }

@@ -278,3 +278,147 @@ fn concurrent_write_queries_on_one_node_retry_instead_of_failing() {
     assert!((100..=200).contains(&n), "{n}");
     assert_eq!(count(&e, "MATCH (c:Counter) WHERE c.touched RETURN count(c)"), 1);
 }
+
+/// The single cell of a one-row, one-column result.
+fn one(e: &Engine, text: &str) -> QueryValue {
+    let r = q(e, text);
+    assert_eq!((r.rows.len(), r.columns.len()), (1, 1), "{text}");
+    r.rows[0][0].clone()
+}
+
+fn text_of(v: &QueryValue) -> String {
+    match v {
+        QueryValue::Temporal(t) => t.to_string(),
+        QueryValue::String(s) => s.clone(),
+        other => panic!("not temporal: {other:?}"),
+    }
+}
+
+#[test]
+fn temporal_values_construct_render_and_read_components() {
+    let e = Engine::new();
+    for (expr, want) in [
+        ("date({year: 1910, month: 5, day: 6})", "1910-05-06"),
+        ("date('2015-W30-2')", "2015-07-21"),
+        ("localtime({hour: 12, minute: 31, second: 14, nanosecond: 645876123})", "12:31:14.645876123"),
+        ("time({hour: 10, minute: 35, timezone: '-08:00'})", "10:35-08:00"),
+        ("localdatetime({year: 1984, month: 10, day: 11, hour: 12, minute: 31, second: 14})", "1984-10-11T12:31:14"),
+        ("datetime('2015-07-21T21:40:32.142+01:00')", "2015-07-21T21:40:32.142+01:00"),
+        ("duration({months: 1, days: 2})", "P1M2D"),
+        ("duration('P1DT2H')", "P1DT2H"),
+        ("date({year: 2020, month: 1, day: 31}) + duration({months: 1})", "2020-02-29"),
+        ("localtime({hour: 23, minute: 58}) + duration({minutes: 6})", "00:04"),
+        ("datetime('2020-01-01T00:00Z') - duration('PT1S')", "2019-12-31T23:59:59Z"),
+        ("duration({days: 1}) * 3", "P3D"),
+        ("duration({hours: 3}) / 2", "PT1H30M"),
+        ("date(datetime('2015-07-21T21:40:32+01:00'))", "2015-07-21"),
+        ("toString(date({year: 1984, month: 10, day: 11}))", "1984-10-11"),
+    ] {
+        assert_eq!(text_of(&one(&e, &format!("RETURN {expr} AS v"))), want, "{expr}");
+    }
+    let r = q(
+        &e,
+        "WITH datetime('2015-07-21T21:40:32.142+01:00') AS d RETURN d.year, d.month, d.dayOfWeek, d.hour, d.millisecond, d.timezone, duration('P1Y2M').months",
+    );
+    assert_eq!(
+        r.rows[0],
+        [
+            QueryValue::Int(2015),
+            QueryValue::Int(7),
+            QueryValue::Int(2),
+            QueryValue::Int(21),
+            QueryValue::Int(142),
+            QueryValue::String("+01:00".into()),
+            QueryValue::Int(14),
+        ]
+    );
+    assert!(q(&e, "RETURN date({year: 2015}) AS d").to_json().contains(r#""rows":[["2015-01-01"]]"#));
+    // Aggregates: min and max by the order, sum and avg of durations, DISTINCT by instant.
+    let r = q(
+        &e,
+        "UNWIND [duration('PT1H'), duration('PT2H'), duration('P1D')] AS d \
+         RETURN sum(d), avg(d), min(d), max(d)",
+    );
+    let got: Vec<String> = r.rows[0].iter().map(text_of).collect();
+    assert_eq!(got, ["P1DT3H", "PT9H", "PT1H", "P1D"]);
+    let r = q(&e, "UNWIND [time('12:00+01:00'), time('11:00Z'), time('10:00Z')] AS t RETURN count(DISTINCT t)");
+    assert_eq!(r.rows[0][0], QueryValue::Int(2));
+    assert_eq!(one(&e, "RETURN date(null) AS d"), QueryValue::Null);
+}
+
+#[test]
+fn temporal_values_compare_and_sort_as_opencypher_says() {
+    let e = Engine::new();
+    for (expr, want) in [
+        ("time('12:00+01:00') = time('11:00Z')", QueryValue::Bool(true)),
+        ("time('12:35:15+05:00') < time('10:35-08:00')", QueryValue::Bool(true)),
+        ("date('2015-07-21') < date('2015-07-22')", QueryValue::Bool(true)),
+        ("date('2015-07-21') < localdatetime('2015-07-22T00:00')", QueryValue::Null),
+        ("duration('P1M') < duration('P2M')", QueryValue::Null),
+        ("duration('P1M') = duration('P30D')", QueryValue::Bool(false)),
+        ("date('2015-07-21') = '2015-07-21'", QueryValue::Bool(false)),
+    ] {
+        assert_eq!(one(&e, &format!("RETURN {expr} AS v")), want, "{expr}");
+    }
+    // Orderability across types: lists < temporal values < strings; temporal kinds in openCypher's order.
+    let r = q(
+        &e,
+        "UNWIND ['s', duration('P1D'), localtime('12:00'), time('12:00Z'), date('2015-07-21'), \
+         localdatetime('2015-07-21T00:00'), datetime('2015-07-21T00:00Z'), [1]] AS v RETURN v ORDER BY v",
+    );
+    let order: Vec<String> = r.rows.iter().map(|row| crate_text(&row[0])).collect();
+    assert_eq!(order, ["[1]", "2015-07-21T00:00Z", "2015-07-21T00:00", "2015-07-21", "12:00Z", "12:00", "P1D", "'s'"]);
+}
+
+fn crate_text(v: &QueryValue) -> String {
+    match v {
+        QueryValue::String(s) => format!("'{s}'"),
+        QueryValue::List(_) => "[1]".into(),
+        other => text_of(other),
+    }
+}
+
+#[test]
+fn temporal_properties_are_stored_indexed_and_matched() {
+    let e = Engine::new();
+    q(
+        &e,
+        "CREATE (:E {at: date('1980-10-24')}), (:E {at: date('1910-05-06')}), (:E {at: date('1985-05-06')}), (:E {at: 'x'})",
+    );
+    let r = q(&e, "MATCH (n:E) WHERE n.at > date('1950-01-01') RETURN n.at ORDER BY n.at DESC");
+    let got: Vec<String> = r.rows.iter().map(|row| text_of(&row[0])).collect();
+    assert_eq!(got, ["1985-05-06", "1980-10-24"]);
+    let scan = q(&e, "MATCH (n:E) WHERE n.at = date('1910-05-06') RETURN count(n)");
+    q(&e, "CREATE INDEX FOR (n:E) ON (n.at)");
+    let seek = q(&e, "MATCH (n:E) WHERE n.at = date('1910-05-06') RETURN count(n)");
+    assert_eq!((scan.rows[0][0].clone(), seek.rows[0][0].clone()), (QueryValue::Int(1), QueryValue::Int(1)));
+    // The graph API sees a typed value; the index ranges over dates only.
+    let snap = e.graph().snapshot();
+    let lo = Value::Temporal(kvgraph::Temporal::parse(kvgraph::TemporalKind::Date, "1950-01-01").unwrap());
+    let hits = snap.index_range("E", "at", std::ops::Bound::Included(&lo), std::ops::Bound::Unbounded).unwrap();
+    assert_eq!(hits.len(), 2);
+}
+
+#[test]
+fn bad_temporal_input_is_an_error_not_a_panic() {
+    let e = Engine::new();
+    for (text, want) in [
+        ("RETURN date({year: 2020, month: 13}) AS d", "month 13"),
+        ("RETURN date({year: 2021, month: 2, day: 29}) AS d", "day 29"),
+        ("RETURN date({year: 2020, hour: 1}) AS d", "hour"),
+        ("RETURN date({month: 1}) AS d", "needs a year"),
+        ("RETURN date({year: '2020'}) AS d", "Integer"),
+        ("RETURN localtime({hour: 1, second: 2}) AS d", "second needs minute"),
+        ("RETURN time({hour: 1, timezone: 'Europe/Stockholm'}) AS d", "named time zones"),
+        ("RETURN date('2015-02-30') AS d", "day 30"),
+        ("RETURN duration('P1X') AS d", "P1X"),
+        ("RETURN duration({days: 1}) / 0 AS d", "division by zero"),
+        ("RETURN date([1]) AS d", "List"),
+        ("RETURN date({year: 999999999, month: 12, day: 31}) + duration('P1D') AS d", "out of range"),
+        ("RETURN date('2015-07-21').hour AS d", "no component hour"),
+        ("RETURN date('2015-07-21') - date('2015-07-20') AS d", "Date"),
+    ] {
+        let msg = err(&e, text);
+        assert!(msg.contains(want), "{text}: {msg}");
+    }
+}

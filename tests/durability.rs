@@ -370,3 +370,48 @@ fn nodes_created_and_removed_in_batches_survive_reopens_at_their_ids() {
         }
     }
 }
+
+#[test]
+fn temporal_properties_survive_log_replay_and_snapshots() {
+    use kvgraph::{QueryValue, Temporal, TemporalKind};
+    for save in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Clock::manual(1_000_000);
+        let params = kvgraph::Params::new();
+        let dt = Temporal::parse(TemporalKind::DateTime, "1984-10-11T12:31:14.645876123+00:17").unwrap();
+        let before = {
+            let e = Engine::try_with_config(config(dir.path(), Fsync::Always, &clock)).unwrap();
+            e.query(
+                "CREATE (:A {d: date({year: 1910, month: 5, day: 6}), t: time('12:30+01:01'), \
+                 ds: [duration('P1M2D'), localtime('10:35')]})",
+                &params,
+            )
+            .unwrap();
+            let g = e.graph();
+            let n = g.add_node(Some("B")).unwrap();
+            g.set_property_value(n, "at", Value::Temporal(dt)).unwrap();
+            e.graph().create_index("A", "d").unwrap();
+            if save {
+                e.save().unwrap();
+            }
+            image(&e)
+        };
+        let e = Engine::try_with_config(config(dir.path(), Fsync::Always, &clock)).unwrap();
+        assert_eq!(image(&e), before);
+        let r = e.query("MATCH (a:A {d: date('1910-05-06')}), (b:B) RETURN a.t, a.ds, b.at", &params).unwrap();
+        let texts: Vec<String> = match &r.rows[..] {
+            [row] => row
+                .iter()
+                .map(|v| match v {
+                    QueryValue::Temporal(t) => t.to_string(),
+                    QueryValue::List(l) => format!("{:?}", l.iter().map(|x| format!("{x:?}")).collect::<Vec<_>>()),
+                    other => panic!("{other:?}"),
+                })
+                .collect(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(texts[0], "12:30+01:01");
+        assert!(texts[1].contains("Duration") && texts[1].contains("LocalTime"), "{}", texts[1]);
+        assert_eq!(texts[2], "1984-10-11T12:31:14.645876123+00:17");
+    }
+}

@@ -525,8 +525,33 @@ fn concurrent_property_writers_and_repeatable_snapshots() {
 
 // ---- Values ------------------------------------------------------------
 
+/// Valid temporal values of every kind, with small ranges mixed in so that
+/// equal instants at different offsets turn up.
+fn temporal() -> impl Strategy<Value = kvgraph::Temporal> {
+    use kvgraph::Temporal;
+    let hour = 3_600_000_000_000u64;
+    let day_nanos = prop_oneof![0..24 * hour, Just(0), Just(hour)];
+    let offset = prop_oneof![-64_800i32..=64_800, Just(0), Just(3600)];
+    let sub = prop_oneof![0u32..1_000_000_000, Just(0)];
+    let seconds = prop_oneof![-200_000_000_000i64..200_000_000_000, Just(0), Just(3600)];
+    prop_oneof![
+        prop_oneof![-3_000_000i64..3_000_000, Just(0)].prop_map(Temporal::Date),
+        day_nanos.clone().prop_map(Temporal::LocalTime),
+        (day_nanos, offset.clone()).prop_map(|(nanos, offset)| Temporal::Time { nanos, offset }),
+        (seconds.clone(), sub.clone()).prop_map(|(seconds, nanos)| Temporal::LocalDateTime { seconds, nanos }),
+        (seconds, sub.clone(), offset).prop_map(|(seconds, nanos, offset)| Temporal::DateTime {
+            seconds,
+            nanos,
+            offset
+        }),
+        (prop_oneof![any::<i64>(), -2i64..2], prop_oneof![any::<i64>(), -40i64..40], any::<i64>(), sub)
+            .prop_map(|(months, days, seconds, nanos)| Temporal::Duration { months, days, seconds, nanos }),
+    ]
+}
+
 fn value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
+        temporal().prop_map(Value::Temporal),
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         prop_oneof![any::<i64>(), -3i64..3, Just(i64::MAX), Just((1 << 53) + 1)].prop_map(Value::Int),

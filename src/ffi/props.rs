@@ -102,11 +102,23 @@ pub(crate) fn value_in(ptr: *const kvg_value, what: &str) -> FfiResult<Value> {
     struct_in(ptr, what)?.ok_or_else(|| Failure::invalid(format!("{what} is NULL")))?.to_value(what)
 }
 
-/// Writes `value` to `out` and its bytes (if any) to `data`.
+/// `value` with every temporal value in it (at any depth) replaced by its
+/// ISO 8601 string: temporal values cross the C boundary as strings.
+fn temporals_as_strings(value: Value) -> Value {
+    match value {
+        Value::Temporal(t) => Value::String(t.to_string()),
+        Value::List(items) => Value::List(items.into_iter().map(temporals_as_strings).collect()),
+        Value::Map(map) => Value::Map(map.into_iter().map(|(k, v)| (k, temporals_as_strings(v))).collect()),
+        other => other,
+    }
+}
+
+/// Writes `value` to `out` and its bytes (if any) to `data` (a temporal
+/// value as its ISO 8601 string).
 fn value_out(out: &mut MaybeUninit<kvg_value>, data: &mut MaybeUninit<kvg_bytes>, value: Value) -> FfiResult {
     use kvg_value_type::*;
     let mut v = kvg_value::NULL;
-    let bytes = match value {
+    let bytes = match temporals_as_strings(value) {
         Value::Null => None,
         Value::Bool(b) => {
             (v.kind, v.boolean) = (CValueType(KVG_VALUE_BOOL as c_int), b.into());
@@ -122,6 +134,7 @@ fn value_out(out: &mut MaybeUninit<kvg_value>, data: &mut MaybeUninit<kvg_bytes>
         }
         Value::String(s) => Some((KVG_VALUE_STRING, s.into_bytes())),
         Value::Bytes(b) => Some((KVG_VALUE_BYTES, b)),
+        Value::Temporal(t) => Some((KVG_VALUE_STRING, t.to_string().into_bytes())),
         list @ Value::List(_) => Some((KVG_VALUE_LIST, list.encode())),
         map @ Value::Map(_) => Some((KVG_VALUE_MAP, map.encode())),
     };

@@ -30,7 +30,8 @@ pub enum kvg_cell_type {
     KVG_CELL_INT = 2,
     /// A float: `kvg_result_cell_float`.
     KVG_CELL_FLOAT = 3,
-    /// A UTF-8 string: `kvg_result_cell_string`.
+    /// A UTF-8 string: `kvg_result_cell_string` (a temporal value is one:
+    /// its ISO 8601 text, such as `1984-10-11T12:31:14+01:00` or `P1M2D`).
     KVG_CELL_STRING = 4,
     /// A byte string: `kvg_result_cell_string`.
     KVG_CELL_BYTES = 5,
@@ -223,7 +224,7 @@ fn cell_type(v: &QueryValue) -> kvg_cell_type {
         QueryValue::Bool(_) => KVG_CELL_BOOL,
         QueryValue::Int(_) => KVG_CELL_INT,
         QueryValue::Float(_) => KVG_CELL_FLOAT,
-        QueryValue::String(_) => KVG_CELL_STRING,
+        QueryValue::String(_) | QueryValue::Temporal(_) => KVG_CELL_STRING,
         QueryValue::Bytes(_) => KVG_CELL_BYTES,
         QueryValue::List(_) => KVG_CELL_LIST,
         QueryValue::Map(_) => KVG_CELL_MAP,
@@ -298,7 +299,8 @@ pub extern "C" fn kvg_result_cell_id(result: *const kvg_result, row: u64, col: u
     })
 }
 
-/// Stores the string (UTF-8) or bytes cell at (`row`, `col`) in `*out`.
+/// Stores the string (UTF-8) or bytes cell at (`row`, `col`) in `*out` (a
+/// temporal value as its ISO 8601 string).
 ///
 /// Errors: as `kvg_result_cell_bool`.
 #[unsafe(no_mangle)]
@@ -310,6 +312,7 @@ pub extern "C" fn kvg_result_cell_string(
 ) -> kvg_status {
     to_bytes(result, out, |r| match cell(r, row, col)? {
         QueryValue::String(s) => Ok(s.clone().into_bytes()),
+        QueryValue::Temporal(t) => Ok(t.to_string().into_bytes()),
         QueryValue::Bytes(b) => Ok(b.clone()),
         v => Err(wrong(v, "string")),
     })

@@ -301,3 +301,36 @@ fn property_batches() {
     assert_eq!(take(&mut label), b"Alan");
     assert_eq!(kvg_engine_close(e), KVG_OK);
 }
+
+#[test]
+fn temporal_values_cross_as_iso_strings() {
+    use super::props::*;
+    use super::query::*;
+    let e = open();
+    let mut r = null_mut();
+    let text =
+        c"CREATE (n:E {at: date({year: 1910, month: 5, day: 6}), spans: [duration('P1M2D')]}) RETURN n.at, id(n)";
+    assert_eq!(kvg_query(e, text.as_ptr(), null(), &mut r), KVG_OK);
+    let mut ty = kvg_cell_type::KVG_CELL_NULL;
+    assert_eq!(kvg_result_cell_type(r, 0, 0, &mut ty), KVG_OK);
+    assert_eq!(ty, kvg_cell_type::KVG_CELL_STRING);
+    let mut cell = kvg_bytes::EMPTY;
+    assert_eq!(kvg_result_cell_string(r, 0, 0, &mut cell), KVG_OK);
+    assert_eq!(take(&mut cell), b"1910-05-06");
+    assert_eq!(kvg_result_cell_json(r, 0, 0, &mut cell), KVG_OK);
+    assert_eq!(take(&mut cell), b"\"1910-05-06\"");
+    let mut id = 0i64;
+    assert_eq!(kvg_result_cell_int(r, 0, 1, &mut id), KVG_OK);
+    assert_eq!(kvg_result_close(r), KVG_OK);
+
+    // Typed property reads: a temporal value is a string, also inside a list.
+    let (mut v, mut data) = (kvg_value::NULL, kvg_bytes::EMPTY);
+    assert_eq!(kvg_node_get_property_value(e, id as u64, c"at".as_ptr(), &mut v, &mut data), KVG_OK);
+    assert_eq!(v.kind.0, kvg_value_type::KVG_VALUE_STRING as c_int);
+    assert_eq!(take(&mut data), b"1910-05-06");
+    assert_eq!(kvg_node_get_property_value(e, id as u64, c"spans".as_ptr(), &mut v, &mut data), KVG_OK);
+    assert_eq!(v.kind.0, kvg_value_type::KVG_VALUE_LIST as c_int);
+    let list = crate::Value::decode(&take(&mut data)).unwrap();
+    assert_eq!(list, crate::Value::List(vec![crate::Value::from("P1M2D")]));
+    assert_eq!(kvg_engine_close(e), KVG_OK);
+}

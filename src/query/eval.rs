@@ -262,6 +262,7 @@ impl Exec<'_> {
             Val::Node(n) => self.store.node_prop(*n, key),
             Val::Rel(r) => self.store.rel_prop(r, key),
             Val::Map(m) => m.get(key).cloned().unwrap_or_default(),
+            Val::Temporal(t) => super::temporal::component(t, key)?,
             other => return Err(type_error(format!("cannot read property {key} of a {}", other.type_name()))),
         })
     }
@@ -392,6 +393,9 @@ fn add(x: Val, y: Val) -> Result<Val> {
 }
 
 fn arith(op: BinOp, x: Val, y: Val) -> Result<Val> {
+    if let Some(r) = super::temporal::arith(op, &x, &y) {
+        return r;
+    }
     let overflow = || semantic("ArithmeticError", "integer overflow");
     Ok(match (x, y) {
         (Val::Null, _) | (_, Val::Null) => Val::Null,

@@ -562,11 +562,37 @@ fn numbers(vals: &[Val], what: &str) -> Result<Vec<f64>> {
         .collect()
 }
 
+/// The sum of `vals` if they are all durations (and there is one), with
+/// their count.
+fn duration_sum(vals: &[Val]) -> Option<Result<(crate::Duration, usize)>> {
+    let durations: Vec<crate::Duration> = vals
+        .iter()
+        .map(|v| match v {
+            Val::Temporal(t) => t.as_duration(),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    let (first, rest) = durations.split_first()?;
+    let overflow = || semantic("ArgumentError", "the duration is out of range");
+    Some(rest.iter().try_fold(*first, |acc, d| acc.checked_add(d).ok_or_else(overflow)).map(|s| (s, durations.len())))
+}
+
 /// The value of aggregate `a` over its non-null argument values.
 fn finish(a: &AggSpec, mut vals: Vec<Val>, extra: Option<Val>) -> Result<Val> {
     if a.distinct {
         let mut seen = std::collections::BTreeSet::new();
         vals.retain(|v| seen.insert(Key(vec![v.clone()])));
+    }
+    if matches!(a.func, AggFn::Sum | AggFn::Avg)
+        && let Some(sum) = duration_sum(&vals)
+    {
+        let (sum, n) = sum?;
+        let d = if a.func == AggFn::Sum {
+            sum
+        } else {
+            sum.scale(1.0 / n as f64).map_err(|e| semantic("ArgumentError", e))?
+        };
+        return Ok(Val::temporal(d.into()));
     }
     Ok(match a.func {
         AggFn::CountStar | AggFn::Count => Val::Int(vals.len() as i64),

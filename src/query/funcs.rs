@@ -12,6 +12,7 @@ pub fn to_string(v: &Val) -> String {
         Val::Float(f) => format_float(*f),
         Val::Bool(b) => b.to_string(),
         Val::Str(s) => s.to_string(),
+        Val::Temporal(t) => t.to_string(),
         _ => String::new(),
     }
 }
@@ -63,6 +64,9 @@ fn parse_int(s: &str) -> Option<i64> {
 impl Exec<'_> {
     /// Calls function `name` (lower case) on `args`.
     pub fn call_function(&mut self, name: &str, args: Vec<Val>) -> Result<Val> {
+        if let Some(kind) = crate::TemporalKind::of_function(name) {
+            return super::temporal::construct(kind, &args);
+        }
         let a0 = args.first().cloned().unwrap_or_default();
         if a0.is_null()
             && !matches!(name, "coalesce" | "rand" | "pi" | "e" | "exists" | "range" | "size" | "tostringornull")
@@ -133,7 +137,7 @@ impl Exec<'_> {
             "coalesce" => args.into_iter().find(|v| !v.is_null()).unwrap_or_default(),
             "exists" => Val::Bool(!a0.is_null()),
             "tostring" | "tostringornull" => match &a0 {
-                Val::Int(_) | Val::Float(_) | Val::Bool(_) | Val::Str(_) => Val::str(to_string(&a0)),
+                Val::Int(_) | Val::Float(_) | Val::Bool(_) | Val::Str(_) | Val::Temporal(_) => Val::str(to_string(&a0)),
                 Val::Null => Val::Null,
                 _ if name == "tostringornull" => Val::Null,
                 other => return Err(type_error(format!("toString() of a {}", other.type_name()))),

@@ -48,7 +48,8 @@ fn rel(r: &Relationship) -> J {
 }
 
 /// One cell as JSON: bytes as an array of byte values; NaN and the
-/// infinities as the strings "NaN", "Infinity", "-Infinity".
+/// infinities as the strings "NaN", "Infinity", "-Infinity"; temporal
+/// values as their ISO 8601 strings.
 pub fn cell(v: &QueryValue) -> J {
     match v {
         QueryValue::Null => J::Null,
@@ -57,6 +58,7 @@ pub fn cell(v: &QueryValue) -> J {
         QueryValue::Float(f) => float(*f),
         QueryValue::String(s) => J::String(s.clone()),
         QueryValue::Bytes(b) => json!(b),
+        QueryValue::Temporal(t) => J::String(t.to_string()),
         QueryValue::List(l) => J::Array(l.iter().map(cell).collect()),
         QueryValue::Map(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), cell(v))).collect::<Map<_, _>>()),
         QueryValue::Node(n) => node(n),

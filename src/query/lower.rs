@@ -221,6 +221,12 @@ pub(super) const FUNCTIONS: &[(&str, usize, usize)] = &[
     ("tointegerornull", 1, 1),
     ("tofloatornull", 1, 1),
     ("tobooleanornull", 1, 1),
+    ("date", 0, 1),
+    ("localtime", 0, 1),
+    ("time", 0, 1),
+    ("localdatetime", 0, 1),
+    ("datetime", 0, 1),
+    ("duration", 1, 1),
 ];
 
 impl Lower<'_> {

@@ -33,6 +33,7 @@ mod plan;
 mod procs;
 mod schema;
 mod store;
+mod temporal;
 mod val;
 
 use crate::graph::{Graph, WriteStats};
@@ -127,6 +128,8 @@ pub enum QueryValue {
     String(String),
     /// A byte string.
     Bytes(Vec<u8>),
+    /// A date, time, date-time or duration.
+    Temporal(crate::Temporal),
     /// A list.
     List(Vec<QueryValue>),
     /// A map.
@@ -148,6 +151,7 @@ impl From<Value> for QueryValue {
             Value::Float(f) => QueryValue::Float(f),
             Value::String(s) => QueryValue::String(s),
             Value::Bytes(b) => QueryValue::Bytes(b),
+            Value::Temporal(t) => QueryValue::Temporal(t),
             Value::List(l) => QueryValue::List(l.into_iter().map(Into::into).collect()),
             Value::Map(m) => QueryValue::Map(m.into_iter().map(|(k, v)| (k, v.into())).collect()),
         }
@@ -402,6 +406,7 @@ fn output(ex: &mut exec::Exec, v: &Val) -> Result<QueryValue> {
         Val::Float(f) => QueryValue::Float(*f),
         Val::Str(s) => QueryValue::String(s.to_string()),
         Val::Bytes(b) => QueryValue::Bytes(b.to_vec()),
+        Val::Temporal(t) => QueryValue::Temporal(**t),
         Val::List(l) => QueryValue::List(l.iter().map(|x| output(ex, x)).collect::<Result<_>>()?),
         Val::Map(m) => QueryValue::Map(m.iter().map(|(k, x)| Ok((k.clone(), output(ex, x)?))).collect::<Result<_>>()?),
         Val::Node(n) => QueryValue::Node(node_out(store, *n)),

@@ -2,7 +2,7 @@
 //! relationships and paths by reference, with openCypher's equality,
 //! comparability and orderability.
 
-use crate::Value;
+use crate::{Temporal, Value};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -43,6 +43,9 @@ pub enum Val {
     Str(Arc<str>),
     /// A byte string.
     Bytes(Arc<[u8]>),
+    /// A date, time, date-time or duration (behind an `Arc`, so that a
+    /// `Val` stays three words).
+    Temporal(Arc<Temporal>),
     /// A list.
     List(Arc<Vec<Val>>),
     /// A map.
@@ -55,10 +58,19 @@ pub enum Val {
     Path(Arc<(Vec<u64>, Vec<RelRef>)>),
 }
 
+// A temporal value sits behind an `Arc` so that rows of values stay small.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<Val>() == 24);
+
 impl Val {
     /// A string value.
     pub fn str(s: impl Into<Arc<str>>) -> Val {
         Val::Str(s.into())
+    }
+
+    /// A temporal value.
+    pub fn temporal(t: Temporal) -> Val {
+        Val::Temporal(Arc::new(t))
     }
 
     /// A list value.
@@ -85,6 +97,7 @@ impl Val {
             Val::Float(_) => "Float",
             Val::Str(_) => "String",
             Val::Bytes(_) => "Bytes",
+            Val::Temporal(t) => t.type_name(),
             Val::List(_) => "List",
             Val::Map(_) => "Map",
             Val::Node(_) => "Node",
@@ -102,6 +115,7 @@ impl Val {
             Value::Float(f) => Val::Float(f),
             Value::String(s) => Val::str(s),
             Value::Bytes(b) => Val::Bytes(b.into()),
+            Value::Temporal(t) => Val::temporal(t),
             Value::List(l) => Val::list(l.into_iter().map(Val::from_value).collect()),
             Value::Map(m) => Val::map(m.into_iter().map(|(k, v)| (k, Val::from_value(v))).collect()),
         }
@@ -117,6 +131,7 @@ impl Val {
             Val::Float(f) => Value::Float(*f),
             Val::Str(s) => Value::String(s.to_string()),
             Val::Bytes(b) => Value::Bytes(b.to_vec()),
+            Val::Temporal(t) => Value::Temporal(**t),
             Val::List(l) => Value::List(l.iter().map(Val::to_value).collect::<Option<_>>()?),
             Val::Map(m) => Value::Map(m.iter().map(|(k, v)| Some((k.clone(), v.to_value()?))).collect::<Option<_>>()?),
             Val::Node(_) | Val::Rel(_) | Val::Path(_) => return None,
@@ -130,15 +145,18 @@ impl Val {
             Val::Rel(_) => 2,
             Val::List(_) => 3,
             Val::Path(_) => 4,
-            Val::Str(_) => 5,
-            Val::Bytes(_) => 6,
-            Val::Bool(_) => 7,
-            Val::Int(_) | Val::Float(_) => 8,
-            Val::Null => 9,
+            Val::Temporal(_) => 5,
+            Val::Str(_) => 6,
+            Val::Bytes(_) => 7,
+            Val::Bool(_) => 8,
+            Val::Int(_) | Val::Float(_) => 9,
+            Val::Null => 10,
         }
     }
 
-    /// openCypher orderability: a total order (ORDER BY, DISTINCT keys).
+    /// openCypher orderability: a total order (ORDER BY, DISTINCT keys):
+    /// maps, nodes, relationships, lists, paths, temporal values, strings,
+    /// bytes, booleans, numbers, null.
     pub fn order(&self, other: &Val) -> Ordering {
         match (self, other) {
             (Val::Map(a), Val::Map(b)) => {
@@ -152,6 +170,7 @@ impl Val {
             (Val::Path(a), Val::Path(b)) => {
                 a.0.cmp(&b.0).then_with(|| a.1.iter().map(|r| r.id).cmp(b.1.iter().map(|r| r.id)))
             }
+            (Val::Temporal(a), Val::Temporal(b)) => a.order(b),
             (Val::Str(a), Val::Str(b)) => a.cmp(b),
             (Val::Bytes(a), Val::Bytes(b)) => a.cmp(b),
             (Val::Bool(a), Val::Bool(b)) => a.cmp(b),
@@ -170,6 +189,7 @@ impl Val {
             (Val::Str(a), Val::Str(b)) => Some(a.cmp(b)),
             (Val::Bool(a), Val::Bool(b)) => Some(a.cmp(b)),
             (Val::Bytes(a), Val::Bytes(b)) => Some(a.cmp(b)),
+            (Val::Temporal(a), Val::Temporal(b)) => a.compare(b),
             (Val::List(a), Val::List(b)) => {
                 for (x, y) in a.iter().zip(b.iter()) {
                     match x.compare(y)? {
@@ -221,6 +241,7 @@ impl Val {
                 }
                 if unknown { None } else { Some(true) }
             }
+            (Val::Temporal(a), Val::Temporal(b)) => Some(a.equals(b)),
             (a, b) if a.rank() != b.rank() => Some(false),
             (a, b) => Some(a.order(b) == Ordering::Equal),
         }

@@ -1,7 +1,7 @@
 //! The TCK's value notation (`(:L {k: 1})`, `[:T]`, `<(a)-[:T]->(b)>`,
 //! lists, maps, strings, numbers) parsed into a canonical text, and query
 //! results printed in the same canonical text, so that rows compare as
-//! strings.
+//! strings (temporal values as their ISO 8601 strings, as the TCK writes them).
 
 use kvgraph::Value;
 use kvgraph::query::{Node, QueryValue, Relationship};
@@ -53,6 +53,8 @@ pub fn value(v: &QueryValue, sort_lists: bool) -> String {
         QueryValue::Float(f) => float(*f),
         QueryValue::String(s) => string(s),
         QueryValue::Bytes(b) => format!("bytes{b:?}"),
+        // The TCK writes temporal values as their ISO 8601 strings.
+        QueryValue::Temporal(t) => string(&t.to_string()),
         QueryValue::List(l) => {
             let mut items: Vec<String> = l.iter().map(|x| value(x, sort_lists)).collect();
             if sort_lists {

@@ -9,7 +9,8 @@ shaped like a node) is settled by its cell type (``kvg_result_cell_type``),
 so ``RETURN n``, ``RETURN b``, ``RETURN 0.0 / 0.0`` come back exactly.
 Inside lists, maps and node or relationship properties the JSON is all
 there is: bytes read as lists of ints and non-finite floats as the strings
-``"NaN"``, ``"Infinity"``, ``"-Infinity"``.
+``"NaN"``, ``"Infinity"``, ``"-Infinity"``. Temporal values (``date(...)``,
+``duration(...)``, ...) are their ISO 8601 strings everywhere.
 
 Parameters travel as a JSON object, so they are ``None``, ``bool``,
 ``int``, finite ``float``, ``str``, and lists and ``str``-keyed dicts of

@@ -1,7 +1,8 @@
 """Typed property values across the boundary (``kvg_value``).
 
-Python values map onto the library's value model (openCypher's, without
-temporal types) one to one:
+Python values map onto the library's value model (openCypher's) one to
+one, except temporal values (dates, times, durations, which Cypher makes):
+those come out as their ISO 8601 ``str`` (``'1984-10-11'``, ``'P1M2D'``):
 
 =====================  =====================
 Python                 ``kvg_value_type``

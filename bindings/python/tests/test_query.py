@@ -62,6 +62,21 @@ def test_scalars_lists_maps(db: kvgraph.Engine) -> None:
     assert rec["m"] == {"id": 1, "labels": [], "properties": {}}
 
 
+def test_temporal_values_come_back_as_iso_strings(db: kvgraph.Engine) -> None:
+    rec = db.query(
+        "RETURN date({year: 1910, month: 5, day: 6}) AS d, time('12:31:14.645876123+01:00') AS t, "
+        "[duration({months: 1, days: 2})] AS l"
+    ).single()
+    assert rec.data() == {"d": "1910-05-06", "t": "12:31:14.645876123+01:00", "l": ["P1M2D"]}
+    db.query("CREATE (:Event {at: datetime('1984-10-11T12:31:14-05:00'), spans: [localtime('10:35')]})")
+    rec = db.query("MATCH (e:Event) RETURN e, e.at < datetime('1984-10-11T18:00Z') AS before").single()
+    assert rec["before"] is True
+    assert rec["e"].properties == {"at": "1984-10-11T12:31:14-05:00", "spans": ["10:35"]}
+    # The typed property calls give the same strings.
+    assert db.graph.get_property(rec["e"].id, "at") == "1984-10-11T12:31:14-05:00"
+    assert db.graph.get_property(rec["e"].id, "spans") == ["10:35"]
+
+
 def test_bytes_properties_come_back_as_bytes(db: kvgraph.Engine) -> None:
     a = db.graph.add_node("Blob")
     db.graph.set_property(a, "raw", b"\x00\x01")

@@ -619,6 +619,7 @@ fn literal_value(v: QueryValue) -> Result<Value, Error> {
         QueryValue::Float(f) => Value::Float(f),
         QueryValue::String(s) => Value::String(s),
         QueryValue::Bytes(b) => Value::Bytes(b),
+        QueryValue::Temporal(t) => Value::Temporal(t),
         QueryValue::List(l) => Value::List(l.into_iter().map(literal_value).collect::<Result<_, _>>()?),
         QueryValue::Map(m) => {
             Value::Map(m.into_iter().map(|(k, v)| Ok((k, literal_value(v)?))).collect::<Result<_, Error>>()?)
@@ -718,6 +719,11 @@ fn compact(out: &mut Reply, v: &QueryValue, schema: &mut Schema) {
             out.int(tag::STRING);
             out.bulk(b);
         }
+        // Temporal values go out as their ISO 8601 strings.
+        QueryValue::Temporal(t) => {
+            out.int(tag::STRING);
+            out.bulk(t.to_string().as_bytes());
+        }
         QueryValue::List(l) => {
             out.int(tag::ARRAY);
             out.array(l.len());
@@ -816,6 +822,7 @@ fn verbose(out: &mut Reply, v: &QueryValue) {
         QueryValue::Float(f) => out.bulk(double_text(*f).as_bytes()),
         QueryValue::String(s) => out.bulk(s.as_bytes()),
         QueryValue::Bytes(b) => out.bulk(b),
+        QueryValue::Temporal(t) => out.bulk(t.to_string().as_bytes()),
         QueryValue::List(l) => {
             out.array(l.len());
             l.iter().for_each(|x| verbose(out, x));
@@ -1022,6 +1029,19 @@ mod tests {
         assert!(got.contains("*2\r\n:10\r\n*2\r\n$1\r\nk\r\n*2\r\n:5\r\n$3\r\n2.0\r\n"), "{got}");
         assert!(got.contains("*2\r\n:9\r\n*2\r\n*2\r\n:6\r\n*2\r\n*2\r\n:8\r\n"), "{got}");
         assert_eq!(schema.labels.list, ["A", "B"]);
+    }
+
+    #[test]
+    fn temporal_values_go_out_as_iso_strings() {
+        let e = Engine::new();
+        let r = e
+            .query("RETURN date({year: 1910, month: 5, day: 6}) AS d, duration('P1M2D') AS p", &Params::new())
+            .unwrap();
+        let mut schema = Schema::default();
+        let got = String::from_utf8(reply(&r, Format::Compact, &mut schema)).unwrap();
+        assert!(got.contains("*2\r\n:2\r\n$10\r\n1910-05-06\r\n*2\r\n:2\r\n$5\r\nP1M2D\r\n"), "{got}");
+        let got = String::from_utf8(reply(&r, Format::Verbose, &mut schema)).unwrap();
+        assert!(got.contains("$10\r\n1910-05-06\r\n$5\r\nP1M2D\r\n"), "{got}");
     }
 
     #[test]
