@@ -341,7 +341,7 @@ fn main() {
     preload(&btree, keys);
     let owned = KvGraphOwned(&kvg.0);
     eprintln!("preloaded in {:.1} s", t.elapsed().as_secs_f64());
-    assert_eq!(kvg.get(&kv_key(keys / 2)), 100);
+    assert_eq!(kvg.get(&kv_key(keys / 2)), read(&kv_value(7)));
 
     let p = Params {
         keys,

@@ -32,6 +32,9 @@ use std::ops::{Bound, ControlFlow};
 use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
 
+/// How many slots ahead a scan prefetches values.
+const SCAN_PREFETCH: usize = 8;
+
 /// What an [`ByteMap::update`] closure decides for the current value.
 pub(crate) enum Decision<R> {
     /// Leave the key as it is and return `R`.
@@ -353,7 +356,11 @@ impl ByteMap {
             Bound::Unbounded => 0,
         };
         loop {
+            let slots = rev.slots();
             while i < rev.len() {
+                if let Some(ahead) = slots.get(i + SCAN_PREFETCH) {
+                    ahead.prefetch(guard);
+                }
                 let key = rev.key(i);
                 let beyond = match upper {
                     Bound::Included(u) => key > u,
@@ -365,7 +372,7 @@ impl ByteMap {
                 }
                 // Frozen or not, a slot of a revision we loaded holds a value
                 // the key had at some instant since the load.
-                if let Some(v) = value_of(rev.slots()[i].load(guard).0).filter(|v| !v.is_expired(now_ms))
+                if let Some(v) = value_of(slots[i].load(guard).0).filter(|v| !v.is_expired(now_ms))
                     && f(key, v).is_break()
                 {
                     return;

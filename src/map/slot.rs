@@ -225,6 +225,23 @@ impl Slot {
         self.ptr.fetch_or(FROZEN, Ordering::SeqCst, guard).with_tag(0)
     }
 
+    /// Asks the CPU to start loading this slot's value, so that the value
+    /// misses of a scan overlap instead of queueing. A hint only: it reads
+    /// nothing through the pointer and changes no result.
+    pub(super) fn prefetch(&self, guard: &Guard) {
+        #[cfg(all(target_arch = "x86_64", not(miri), not(loom)))]
+        {
+            use crossbeam_epoch::Pointer;
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            let p = self.ptr.load(Ordering::Relaxed, guard).with_tag(0).into_usize();
+            // SAFETY: SSE is part of x86_64's baseline, and a prefetch is a
+            // hint that never faults and never dereferences, whatever the address.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(p as *const i8) };
+        }
+        #[cfg(not(all(target_arch = "x86_64", not(miri), not(loom))))]
+        let _ = guard;
+    }
+
     /// The value pointer, for dropping the map (no concurrent access).
     pub(super) fn take_raw(&self) -> Shared<'static, Raw> {
         // SAFETY: the caller owns the slot; no other thread accesses it.
