@@ -5,7 +5,8 @@
 //! The engine attaches one observer to its [`Kv`] and [`Graph`]; they call
 //! it after each acknowledged write (the map and the graph know nothing of
 //! files). KV writes are recorded as the state they left their key in,
-//! ordered per key by a striped lock; graph writes as the call that made
+//! ordered per key by a striped lock (the writes of a KV write group as one
+//! record of such states, appended when the group closes); graph writes as the call that made
 //! them, ordered by one lock, so the log replays in the order they applied.
 //!
 //! Files in the directory, for generation `g`: `snapshot-g` (the image of
@@ -87,6 +88,29 @@ struct Hooks {
     log: Log,
     stripes: Box<[Mutex<()>]>,
     order: Mutex<()>,
+    /// KV write groups open, by epoch parity (see [`Hooks::groups_barrier`]).
+    groups: Mutex<OpenGroups>,
+    /// Signalled when the last group of an epoch closes.
+    groups_closed: Condvar,
+}
+
+/// The KV write groups open: a save's barrier waits for those of the epoch
+/// it ends, while new groups open in the next one.
+#[derive(Default)]
+struct OpenGroups {
+    epoch: usize,
+    open: [u64; 2],
+}
+
+impl Hooks {
+    /// Returns once every KV write group open now has appended its record
+    /// (groups opened meanwhile are not waited for: no starvation).
+    fn groups_barrier(&self) {
+        let mut g = self.groups.lock().unwrap_or_else(|e| e.into_inner());
+        let ended = g.epoch % 2;
+        g.epoch = g.epoch.wrapping_add(1);
+        let _g = self.groups_closed.wait_while(g, |g| g.open[ended] > 0).unwrap_or_else(|e| e.into_inner());
+    }
 }
 
 impl KvObserver for Hooks {
@@ -102,6 +126,25 @@ impl KvObserver for Hooks {
     }
     fn wait(&self, ticket: u64) -> Result<()> {
         self.log.wait(ticket)
+    }
+    fn encode(&self, out: &mut Vec<u8>, key: &[u8], state: Option<(&[u8], u64)>) {
+        records::put_kv(out, key, state);
+    }
+    fn record_group(&self, ops: u64, body: &[u8]) -> Result<u64> {
+        self.log.append(|o| records::put_kv_group(o, ops, body))
+    }
+    fn group_opened(&self) -> usize {
+        let mut g = self.groups.lock().unwrap_or_else(|e| e.into_inner());
+        let token = g.epoch % 2;
+        g.open[token] += 1;
+        token
+    }
+    fn group_closed(&self, token: usize) {
+        let mut g = self.groups.lock().unwrap_or_else(|e| e.into_inner());
+        g.open[token] -= 1;
+        if g.open[token] == 0 {
+            self.groups_closed.notify_all();
+        }
     }
 }
 
@@ -241,6 +284,8 @@ impl Durable {
             log: Log::new(policy, file, path),
             stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
             order: Mutex::new(()),
+            groups: Mutex::new(OpenGroups::default()),
+            groups_closed: Condvar::new(),
         });
         let attached = kv.observe(Arc::clone(&hooks) as Arc<dyn KvObserver>)
             && graph.observe(Arc::clone(&hooks) as Arc<dyn GraphObserver>);
@@ -282,6 +327,8 @@ impl Durable {
 
     /// Writes a snapshot now and truncates the log; returns its size in bytes.
     pub(crate) fn save(&self) -> Result<u64> {
+        // The save would wait for the caller's own group to close.
+        self.inner.kv.check_not_in_group("cannot save")?;
         self.inner.save()
     }
 
@@ -358,6 +405,14 @@ impl Inner {
             }
         };
         drop(snap);
+        // The snapshot may hold some writes of a KV write group whose record
+        // is not in the log yet: it takes effect only once every group open
+        // now has its record in the (new) log, on disk.
+        self.hooks.groups_barrier();
+        if let Err(e) = log.flush(true) {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
         let final_path = self.dir.join(snapshot_name(next));
         fs::rename(&tmp, &final_path).map_err(|e| io_err("cannot rename", &tmp, e))?;
         sync_dir(&self.dir)?;
