@@ -27,7 +27,7 @@ use log::Log;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -89,27 +89,31 @@ struct Hooks {
     stripes: Box<[Mutex<()>]>,
     order: Mutex<()>,
     /// KV write groups open, by epoch parity (see [`Hooks::groups_barrier`]).
-    groups: Mutex<OpenGroups>,
-    /// Signalled when the last group of an epoch closes.
-    groups_closed: Condvar,
+    groups: OpenGroups,
 }
 
 /// The KV write groups open: a save's barrier waits for those of the epoch
 /// it ends, while new groups open in the next one.
 #[derive(Default)]
 struct OpenGroups {
-    epoch: usize,
-    open: [u64; 2],
+    epoch: AtomicU64,
+    open: [AtomicU64; 2],
 }
+
+/// How often a save's barrier looks whether the groups it waits for closed.
+const BARRIER_POLL: Duration = Duration::from_micros(50);
 
 impl Hooks {
     /// Returns once every KV write group open now has appended its record
-    /// (groups opened meanwhile are not waited for: no starvation).
+    /// (groups opened meanwhile are not waited for: no starvation). One
+    /// save at a time calls it (under the generation lock).
     fn groups_barrier(&self) {
-        let mut g = self.groups.lock().unwrap_or_else(|e| e.into_inner());
-        let ended = g.epoch % 2;
-        g.epoch = g.epoch.wrapping_add(1);
-        let _g = self.groups_closed.wait_while(g, |g| g.open[ended] > 0).unwrap_or_else(|e| e.into_inner());
+        let ended = (self.groups.epoch.fetch_add(1, Ordering::SeqCst) % 2) as usize;
+        // Groups that counted themselves in the ended epoch but saw the
+        // change retreat at once; the others are mid-group: a short wait.
+        while self.groups.open[ended].load(Ordering::SeqCst) > 0 {
+            std::thread::sleep(BARRIER_POLL);
+        }
     }
 }
 
@@ -134,17 +138,20 @@ impl KvObserver for Hooks {
         self.log.append(|o| records::put_kv_group(o, ops, body))
     }
     fn group_opened(&self) -> usize {
-        let mut g = self.groups.lock().unwrap_or_else(|e| e.into_inner());
-        let token = g.epoch % 2;
-        g.open[token] += 1;
-        token
+        let g = &self.groups;
+        loop {
+            let epoch = g.epoch.load(Ordering::SeqCst);
+            let token = (epoch % 2) as usize;
+            g.open[token].fetch_add(1, Ordering::SeqCst);
+            if g.epoch.load(Ordering::SeqCst) == epoch {
+                return token;
+            }
+            // A barrier ended that epoch meanwhile: count in the next one.
+            g.open[token].fetch_sub(1, Ordering::SeqCst);
+        }
     }
     fn group_closed(&self, token: usize) {
-        let mut g = self.groups.lock().unwrap_or_else(|e| e.into_inner());
-        g.open[token] -= 1;
-        if g.open[token] == 0 {
-            self.groups_closed.notify_all();
-        }
+        self.groups.open[token].fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -284,8 +291,7 @@ impl Durable {
             log: Log::new(policy, file, path),
             stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
             order: Mutex::new(()),
-            groups: Mutex::new(OpenGroups::default()),
-            groups_closed: Condvar::new(),
+            groups: OpenGroups::default(),
         });
         let attached = kv.observe(Arc::clone(&hooks) as Arc<dyn KvObserver>)
             && graph.observe(Arc::clone(&hooks) as Arc<dyn GraphObserver>);

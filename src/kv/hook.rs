@@ -42,6 +42,8 @@ pub(crate) trait KvObserver: Send + Sync {
 /// Encoded bytes beyond which an open group logs what it holds as one
 /// record and goes on in another (a log frame holds at most 1 GiB).
 const GROUP_PART: usize = 64 << 20;
+/// The largest group buffer a thread keeps for its next group.
+const SPARE_MAX: usize = 64 << 10;
 
 /// A write group open on this thread.
 #[derive(Default)]
@@ -78,6 +80,8 @@ impl Open {
 thread_local! {
     /// The write groups open on this thread, at most one per map.
     static GROUPS: RefCell<Vec<Open>> = const { RefCell::new(Vec::new()) };
+    /// The buffer of this thread's last group, kept for the next one.
+    static SPARE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The identity of a map in [`GROUPS`].
@@ -130,6 +134,9 @@ impl Group<'_> {
         let r = match open {
             Some(mut o) => {
                 o.record(self.hook);
+                if o.body.capacity() <= SPARE_MAX {
+                    SPARE.with(|b| *b.borrow_mut() = std::mem::take(&mut o.body));
+                }
                 o.failed.map_or(Ok(o.ticket), Err)
             }
             None => Ok(None),
@@ -229,7 +236,8 @@ impl Kv {
             return Ok(f());
         }
         let token = hook.group_opened();
-        GROUPS.with(|g| g.borrow_mut().push(Open { core: core_id(&self.core), ..Open::default() }));
+        let body = SPARE.with(|b| std::mem::take(&mut *b.borrow_mut()));
+        GROUPS.with(|g| g.borrow_mut().push(Open { core: core_id(&self.core), body, ..Open::default() }));
         let mut group = Group { core: &self.core, hook, token, done: false };
         let r = f();
         if let Some(ticket) = group.close()? {
