@@ -522,3 +522,42 @@ fn a_group_that_panics_still_logs_what_it_wrote() {
     assert_eq!(e.kv().len(), 3, "memory and log agree");
     assert_eq!(e.recovery().unwrap().replayed, 2);
 }
+
+#[test]
+fn a_save_takes_effect_only_after_the_groups_open_while_it_ran() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(0);
+    let e = Engine::try_with_config(config(dir.path(), Fsync::EverySec, &clock)).unwrap();
+    let ending = std::sync::atomic::AtomicBool::new(false);
+    let (opened_tx, opened) = std::sync::mpsc::channel();
+    let (release, release_rx) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|s| {
+        let (e, ending) = (&e, &ending);
+        s.spawn(move || {
+            e.kv()
+                .write_group(|| {
+                    e.kv().set(b"half", b"1");
+                    opened_tx.send(()).unwrap();
+                    release_rx.recv().unwrap();
+                    e.kv().set(b"other half", b"2");
+                    ending.store(true, std::sync::atomic::Ordering::SeqCst);
+                })
+                .unwrap();
+        });
+        opened.recv().unwrap();
+        let saver = s.spawn(move || {
+            e.save().unwrap();
+            // The snapshot may hold "half": it waited for the group's record.
+            assert!(ending.load(std::sync::atomic::Ordering::SeqCst), "the save returned while the group was open");
+        });
+        // However long this takes, the save cannot end while the group is
+        // open (the pause only gives a save that would not wait time to end).
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(!saver.is_finished(), "the save ended while a group was open");
+        release.send(()).unwrap();
+        saver.join().unwrap();
+    });
+    drop(e);
+    let e = Engine::try_with_config(config(dir.path(), Fsync::EverySec, &clock)).unwrap();
+    assert_eq!(e.kv().len(), 2);
+}
