@@ -135,7 +135,10 @@ impl KvObserver for Hooks {
         records::put_kv(out, key, state);
     }
     fn record_group(&self, ops: u64, body: &[u8]) -> Result<u64> {
-        self.log.append(|o| records::put_kv_group(o, ops, body))
+        let ticket = self.log.append(|o| records::put_kv_group(o, ops, body))?;
+        // The save policy counts writes, not records.
+        self.log.records.fetch_add(ops.saturating_sub(1), Ordering::Relaxed);
+        Ok(ticket)
     }
     fn group_opened(&self) -> usize {
         let g = &self.groups;
