@@ -230,6 +230,19 @@ impl Kv {
     ///
     /// Fails (`ErrorKind::Io`) if the durable engine could not record the
     /// group: its writes then hold in memory only, as a failed `try_set`'s do.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let db = kvgraph::Engine::open(dir.path())?;
+    /// let kv = db.kv();
+    /// let total = kv.write_group(|| {
+    ///     kv.set(b"account:a", b"90");
+    ///     kv.set(b"account:b", b"110"); // after a crash: both or neither
+    ///     kv.incr(b"transfers", 1)
+    /// })??;
+    /// assert_eq!(total, 1);
+    /// # Ok::<(), kvgraph::Error>(())
+    /// ```
     pub fn write_group<R>(&self, f: impl FnOnce() -> R) -> Result<R> {
         let Some(hook) = self.core.hook.get().map(|h| &**h) else { return Ok(f()) };
         if self.in_group() {
