@@ -6,8 +6,9 @@
 //! it after each acknowledged write (the map and the graph know nothing of
 //! files). KV writes are recorded as the state they left their key in,
 //! ordered per key by a striped lock (the writes of a KV write group as one
-//! record of such states, appended when the group closes); graph writes as the call that made
-//! them, ordered by one lock, so the log replays in the order they applied.
+//! record of such states, appended when the group closes); graph writes as
+//! the call that made them, ordered by one lock, so the log replays in the
+//! order they applied.
 //!
 //! Files in the directory, for generation `g`: `snapshot-g` (the image of
 //! every write recorded before `log-g` began) and `log-g`, `log-g+1`, …
