@@ -7,6 +7,10 @@
 //!   beyond the last acknowledged);
 //! - `everysec`: each thread's surviving writes are a prefix of its order,
 //!   and every write acknowledged more than ~1 s before the kill survived.
+//!
+//! A second child writes KV write groups (each setting several keys to its
+//! sequence number, adding an item and a count): after the kill every group
+//! is whole or absent, and each thread's groups survive as a prefix.
 
 use kvgraph::{Config, Direction, Engine, Fsync, SavePolicy, Value};
 use std::collections::BTreeMap;
@@ -233,4 +237,105 @@ fn sigkill_with_always_loses_no_acknowledged_write() {
 #[test]
 fn sigkill_with_everysec_keeps_a_prefix_of_each_thread() {
     rounds("everysec", 8);
+}
+
+/// Keys each group of the group child sets to its sequence number.
+const GROUP_KEYS: u64 = 8;
+
+/// The group child's body: runs only when re-executed by a parent.
+#[test]
+fn crash_group_child() {
+    let (Ok(dir), Ok(policy)) = (std::env::var("KVGRAPH_CRASH_GROUP_CHILD"), std::env::var("KVGRAPH_CRASH_FSYNC"))
+    else {
+        return;
+    };
+    let engine = Engine::try_with_config(config(Path::new(&dir), fsync_named(&policy))).unwrap();
+    println!("READY");
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let kv = engine.kv();
+            s.spawn(move || {
+                for n in 0u64.. {
+                    kv.write_group(|| {
+                        for j in 0..GROUP_KEYS {
+                            kv.set(format!("g{t}:{j}").as_bytes(), n.to_string().as_bytes());
+                        }
+                        kv.set(format!("i{t}:{n:08}").as_bytes(), b"");
+                        kv.incr(format!("c{t}").as_bytes(), 1).unwrap();
+                    })
+                    .unwrap();
+                    let mut out = std::io::stdout().lock();
+                    writeln!(out, "ACK {t} {n}").unwrap();
+                    out.flush().unwrap();
+                }
+            });
+        }
+    });
+}
+
+/// One round of the group child killed after `delay`: every group whole or
+/// absent, a prefix of each thread's, with the acknowledged ones under `always`.
+fn check_group_round(dir: &Path, policy: &str, delay: Duration) -> usize {
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "crash_group_child", "--nocapture", "--test-threads=1"])
+        .env("KVGRAPH_CRASH_GROUP_CHILD", dir)
+        .env("KVGRAPH_CRASH_FSYNC", policy)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut last: BTreeMap<u64, u64> = BTreeMap::new();
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(rest) = line.find("ACK ").map(|i| &line[i + 4..]) {
+                let (t, n) = rest.split_once(' ').unwrap();
+                last.insert(t.parse().unwrap(), n.parse().unwrap());
+            }
+        }
+        last
+    });
+    std::thread::sleep(delay);
+    child.kill().unwrap(); // SIGKILL on Unix
+    child.wait().unwrap();
+    let last = reader.join().unwrap();
+    let e = Engine::try_with_config(config(dir, fsync_named(policy))).expect("reopen after SIGKILL");
+    let kv = e.kv();
+    let r = e.recovery().unwrap();
+    eprintln!("groups, {policy} kill at {delay:?}: {} replayed, torn {:?}", r.replayed, r.torn.as_ref().map(|t| t.2));
+    for t in 0..THREADS {
+        let count: Option<u64> =
+            kv.get(format!("c{t}").as_bytes()).map(|c| String::from_utf8(c).unwrap().parse().unwrap());
+        let items: Vec<u64> = kv
+            .scan_prefix(format!("i{t}:").as_bytes())
+            .map(|(k, _)| String::from_utf8(k).unwrap()[format!("i{t}:").len()..].parse().unwrap())
+            .collect();
+        let groups = count.unwrap_or(0);
+        assert_eq!(items, (0..groups).collect::<Vec<_>>(), "thread {t}: items disagree with the count {groups}");
+        for j in 0..GROUP_KEYS {
+            let v = kv.get(format!("g{t}:{j}").as_bytes());
+            let expect = groups.checked_sub(1).map(|n| n.to_string().into_bytes());
+            assert_eq!(v, expect, "thread {t}: key {j} not from the last of its {groups} groups");
+        }
+        if policy == "always" {
+            let acked = last.get(&t).map_or(0, |n| n + 1);
+            assert!(
+                groups >= acked && groups <= acked + 1,
+                "thread {t}: {groups} groups survived, {acked} acknowledged"
+            );
+        }
+    }
+    last.values().map(|n| *n as usize + 1).sum()
+}
+
+#[test]
+fn sigkill_keeps_every_kv_write_group_whole_or_absent() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut total = 0;
+    for (i, policy) in ["always", "everysec", "always", "everysec", "never", "everysec"].iter().enumerate() {
+        let delay = Duration::from_millis(150 + 97 * i as u64 % 400);
+        total += check_group_round(&dir.path().join(format!("round-{i}")), policy, delay);
+    }
+    assert!(total > 0, "the child never acknowledged a group");
 }

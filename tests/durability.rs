@@ -415,3 +415,194 @@ fn temporal_properties_survive_log_replay_and_snapshots() {
         assert_eq!(texts[2], "1984-10-11T12:31:14.645876123+00:17");
     }
 }
+
+#[test]
+fn a_kv_write_group_is_one_record_and_replays_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(1_000_000);
+    let before = {
+        let e = Engine::try_with_config(config(dir.path(), Fsync::Always, &clock)).unwrap();
+        let kv = e.kv();
+        kv.set(b"old", b"x");
+        let n = kv
+            .write_group(|| {
+                kv.set(b"a", b"1");
+                kv.set_with_ttl(b"ttl", b"t", Duration::from_secs(60)).unwrap();
+                assert!(kv.delete(b"old"));
+                assert!(!kv.delete(b"never"), "a no-op records nothing");
+                assert!(kv.insert(b"b", b"2"));
+                kv.compare_and_swap(b"b", b"2", b"3").unwrap();
+                // A nested group is part of the outer one.
+                kv.write_group(|| kv.try_set(b"nested", b"n").unwrap()).unwrap();
+                assert_eq!(kv.get(b"a").as_deref(), Some(&b"1"[..]), "the group sees its own writes");
+                assert_eq!(
+                    e.save().unwrap_err().kind(),
+                    ErrorKind::InvalidArgument,
+                    "a save inside a group would wait for it"
+                );
+                kv.incr(b"n", 7).unwrap()
+            })
+            .unwrap();
+        assert_eq!(n, 7);
+        kv.write_group(|| kv.set(b"single", b"s")).unwrap();
+        kv.write_group(|| ()).unwrap();
+        image(&e)
+    };
+    let e = Engine::try_with_config(config(dir.path(), Fsync::Always, &clock)).unwrap();
+    assert_eq!(image(&e), before);
+    let r = e.recovery().unwrap();
+    assert_eq!(r.replayed, 3, "one record before, one group, one single-write group, none for an empty group");
+    assert!(r.torn.is_none());
+    assert_eq!(e.kv().get(b"old"), None);
+    assert_eq!(e.kv().get(b"b").as_deref(), Some(&b"3"[..]));
+    // An engine without a path runs the group as plain writes.
+    let m = Engine::new();
+    assert_eq!(m.kv().write_group(|| m.kv().incr(b"n", 1).unwrap()).unwrap(), 1);
+}
+
+#[test]
+fn a_torn_group_at_the_end_is_cut_off_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(0);
+    {
+        let e = Engine::try_with_config(config(dir.path(), Fsync::Always, &clock)).unwrap();
+        for i in 0..3u8 {
+            e.kv().set(&[i], &[i; 20]);
+        }
+        e.kv()
+            .write_group(|| {
+                for i in 10..20u8 {
+                    e.kv().set(&[i], &[i; 20]);
+                }
+            })
+            .unwrap();
+    }
+    let log = only_log(dir.path());
+    let data = std::fs::read(&log).unwrap();
+    // Three 33-byte records, then the group: 8 bytes of frame, a tag, a
+    // count and ten 25-byte writes.
+    let group = 8 + 2 + 10 * 25;
+    assert_eq!(data.len(), 16 + 3 * 33 + group);
+    for cut in [1, 25, group - 9] {
+        std::fs::write(&log, &data[..data.len() - cut]).unwrap();
+        let e = Engine::try_with_config(config(dir.path(), Fsync::Always, &clock)).unwrap();
+        assert_eq!(e.kv().len(), 3, "cut {cut}: none of the group's writes");
+        assert_eq!(e.kv().get(&[2]), Some(vec![2; 20]));
+        let (file, at, removed) = e.recovery().unwrap().torn.clone().unwrap();
+        assert_eq!((file, at, removed), (log.clone(), 16 + 3 * 33, (group - cut) as u64));
+        drop(e);
+        // Reopening folded the log into a snapshot: restore the log for the next cut.
+        for f in std::fs::read_dir(dir.path()).unwrap() {
+            let p = f.unwrap().path();
+            if p.file_name().unwrap() != "LOCK" {
+                std::fs::remove_file(p).unwrap();
+            }
+        }
+    }
+}
+
+#[test]
+fn groups_and_single_writes_from_threads_replay_to_the_same_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(1_000_000);
+    let before = {
+        let e = Engine::try_with_config(config(dir.path(), Fsync::EverySec, &clock)).unwrap();
+        std::thread::scope(|s| {
+            for t in 0..4u32 {
+                let e = &e;
+                s.spawn(move || {
+                    let kv = e.kv();
+                    for i in 0..400u32 {
+                        let key = |name: &str| format!("{t}:{name}").into_bytes();
+                        kv.write_group(|| {
+                            kv.set(&key("a"), &i.to_be_bytes());
+                            kv.set_with_expiry_at(&key("b"), &i.to_be_bytes(), 2_000_000 + u64::from(i));
+                            kv.delete(&key(&format!("item{}", i.wrapping_sub(1))));
+                            kv.set(&key(&format!("item{i}")), b"");
+                            kv.incr(&key("count"), 1).unwrap();
+                        })
+                        .unwrap();
+                        kv.set(&key("single"), &i.to_be_bytes());
+                        if i % 3 == 0 {
+                            kv.delete(&key("single"));
+                        }
+                        if t == 0 && i % 100 == 50 {
+                            // Saves meanwhile: the snapshot waits for the groups it may have split.
+                            e.save().unwrap();
+                        }
+                    }
+                });
+            }
+        });
+        image(&e)
+    };
+    let e = Engine::try_with_config(config(dir.path(), Fsync::EverySec, &clock)).unwrap();
+    assert_eq!(image(&e), before);
+    for t in 0..4 {
+        let get = |name: &str| e.kv().get(format!("{t}:{name}").as_bytes());
+        assert_eq!(get("a"), Some(399u32.to_be_bytes().to_vec()));
+        assert_eq!(get("count").as_deref(), Some(&b"400"[..]));
+        assert_eq!(e.kv().scan_prefix(format!("{t}:item").as_bytes()).count(), 1);
+    }
+}
+
+#[test]
+fn a_group_that_panics_still_logs_what_it_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(0);
+    {
+        let e = Engine::try_with_config(config(dir.path(), Fsync::Always, &clock)).unwrap();
+        let kv = e.kv();
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            kv.write_group(|| {
+                kv.set(b"x", b"1");
+                kv.set(b"y", b"2");
+                panic!("in the group");
+            })
+        }));
+        assert!(r.is_err());
+        kv.set(b"z", b"3");
+    }
+    let e = Engine::try_with_config(config(dir.path(), Fsync::Always, &clock)).unwrap();
+    assert_eq!(e.kv().len(), 3, "memory and log agree");
+    assert_eq!(e.recovery().unwrap().replayed, 2);
+}
+
+#[test]
+fn a_save_takes_effect_only_after_the_groups_open_while_it_ran() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(0);
+    let e = Engine::try_with_config(config(dir.path(), Fsync::EverySec, &clock)).unwrap();
+    let ending = std::sync::atomic::AtomicBool::new(false);
+    let (opened_tx, opened) = std::sync::mpsc::channel();
+    let (release, release_rx) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|s| {
+        let (e, ending) = (&e, &ending);
+        s.spawn(move || {
+            e.kv()
+                .write_group(|| {
+                    e.kv().set(b"half", b"1");
+                    opened_tx.send(()).unwrap();
+                    release_rx.recv().unwrap();
+                    e.kv().set(b"other half", b"2");
+                    ending.store(true, std::sync::atomic::Ordering::SeqCst);
+                })
+                .unwrap();
+        });
+        opened.recv().unwrap();
+        let saver = s.spawn(move || {
+            e.save().unwrap();
+            // The snapshot may hold "half": it waited for the group's record.
+            assert!(ending.load(std::sync::atomic::Ordering::SeqCst), "the save returned while the group was open");
+        });
+        // However long this takes, the save cannot end while the group is
+        // open (the pause only gives a save that would not wait time to end).
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(!saver.is_finished(), "the save ended while a group was open");
+        release.send(()).unwrap();
+        saver.join().unwrap();
+    });
+    drop(e);
+    let e = Engine::try_with_config(config(dir.path(), Fsync::EverySec, &clock)).unwrap();
+    assert_eq!(e.kv().len(), 2);
+}

@@ -33,6 +33,15 @@
 //! versions and `EXEC` (exclusive) compares them. Two keys sharing one of
 //! the 65 536 slots can make an `EXEC` abort that Redis would run (never
 //! the reverse).
+//!
+//! # Durability
+//!
+//! On a durable engine every write command runs inside one KV write group
+//! (`Kv::write_group`, opened in `cmd::run`), and `EXEC` opens one around
+//! its whole queue: all the records written here by a command or a
+//! transaction are one log record, appended while its locks are still
+//! held, so a crash never leaves half of one (a count disagreeing with its
+//! fields, half an `MSET`).
 
 use kvgraph::{Engine, Kv};
 use parking_lot::{Mutex, MutexGuard, RwLock, RwLockReadGuard};
@@ -248,7 +257,8 @@ impl Store {
 
     /// A keyspace over the records a durable `engine` recovered: new
     /// collections get generations above every stored one (so no element
-    /// left behind by a crash between a command's writes shows up in them).
+    /// left behind by a command cut by a crash, as one logged in parts or
+    /// by a build before write groups, shows up in them).
     pub fn open(engine: Engine) -> kvgraph::Result<Self> {
         let mut generation = 0;
         engine.kv().scan_with(Some(b"k"), Some(b"l"), |_, v| {

@@ -1,6 +1,7 @@
 //! Persistence through the real binary: a server on a temporary `--dir`
 //! is written to, stopped (SHUTDOWN, or SIGKILL) and started again on the
-//! same directory, and must serve the same keys, TTLs and graphs. Also the
+//! same directory, and must serve the same keys, TTLs and graphs; a server
+//! killed under load keeps every command and transaction whole. Also the
 //! startup errors (a locked or unusable directory) and a full disk (the
 //! writes get `MISCONF` errors, the server stays up).
 
@@ -56,6 +57,7 @@ impl Drop for TempDir {
 /// A running server and one client connection to it.
 struct Server {
     child: Child,
+    port: u16,
     conn: BufReader<TcpStream>,
     stderr: Arc<Mutex<String>>,
     /// The thread reading stderr (it ends when the server exits).
@@ -89,7 +91,7 @@ fn spawn(mut cmd: Command) -> Result<Server, String> {
         }
     });
     let conn = BufReader::new(TcpStream::connect(("127.0.0.1", port)).unwrap());
-    Ok(Server { child, conn, stderr, reader: Some(reader) })
+    Ok(Server { child, port, conn, stderr, reader: Some(reader) })
 }
 
 fn server_cmd(dir: &Path, args: &[&str]) -> Command {
@@ -459,4 +461,129 @@ fn a_full_disk_gives_write_errors_and_the_server_stays_up() {
         assert_eq!(s.text(&["STRLEN", &format!("k{i}")]), "1000", "acknowledged k{i} lost");
     }
     assert_eq!(s.text(&["SET", "later", "x"]), "OK");
+}
+
+/// Sends `args` as one request on `conn` and reads its reply; `None` once
+/// the connection is gone (the server was killed).
+fn try_call(conn: &mut BufReader<TcpStream>, args: &[String]) -> Option<Resp> {
+    let mut req = format!("*{}\r\n", args.len()).into_bytes();
+    for a in args {
+        req.extend_from_slice(format!("${}\r\n{a}\r\n", a.len()).as_bytes());
+    }
+    conn.get_mut().write_all(&req).ok()?;
+    try_read(conn)
+}
+
+/// [`read`] that returns `None` at the end of the stream instead of panicking.
+fn try_read(r: &mut BufReader<TcpStream>) -> Option<Resp> {
+    let mut l = String::new();
+    r.read_line(&mut l).ok()?;
+    let l = l.strip_suffix("\r\n")?;
+    let (kind, rest) = l.split_at(1);
+    match kind {
+        "+" => Some(Resp::Simple(rest.into())),
+        "-" => Some(Resp::Error(rest.into())),
+        ":" => Some(Resp::Int(rest.parse().ok()?)),
+        "$" => {
+            let n: i64 = rest.parse().ok()?;
+            if n < 0 {
+                return Some(Resp::Bulk(None));
+            }
+            let mut b = vec![0; n as usize + 2];
+            r.read_exact(&mut b).ok()?;
+            b.truncate(n as usize);
+            Some(Resp::Bulk(Some(b)))
+        }
+        "*" => {
+            let n: i64 = rest.parse().ok()?;
+            if n < 0 {
+                return Some(Resp::Array(None));
+            }
+            Some(Resp::Array(Some((0..n).map(|_| try_read(r)).collect::<Option<Vec<_>>>()?)))
+        }
+        _ => None,
+    }
+}
+
+/// Client `t`'s writes (keys `t:…`, written `@:…`) until the server dies: a transaction setting two
+/// strings, a hash field and a counter; an `MSET` of two keys; an `HSET` of
+/// two fields; every tenth round a `DEL` of a hash and an `HSET` refilling
+/// it. Returns the rounds that got every reply.
+fn write_until_killed(port: u16, t: usize) -> u64 {
+    let mut conn = BufReader::new(TcpStream::connect(("127.0.0.1", port)).unwrap());
+    let c = |parts: &[&str]| parts.iter().map(|p| p.replace('@', &t.to_string())).collect::<Vec<_>>();
+    for n in 0u64.. {
+        let n_ = n.to_string();
+        let rounds = [
+            c(&["MULTI"]),
+            c(&["SET", "@:a", &n_]),
+            c(&["HSET", "@:h", &format!("f{n}"), "v"]),
+            c(&["SET", "@:b", &n_]),
+            c(&["INCR", "@:c"]),
+            c(&["EXEC"]),
+            c(&["MSET", "@:x", &n_, "@:y", &n_]),
+            c(&["HSET", "@:h2", &format!("a{n}"), "v", &format!("b{n}"), "v"]),
+        ];
+        for args in &rounds {
+            match try_call(&mut conn, args) {
+                Some(Resp::Error(e)) => panic!("{args:?}: {e}"),
+                Some(_) => {}
+                None => return n,
+            }
+        }
+        if n % 10 == 9 {
+            for args in [c(&["DEL", "@:h3"]), c(&["HSET", "@:h3", "p", &n_, "q", &n_, "r", &n_])] {
+                if try_call(&mut conn, &args).is_none() {
+                    return n;
+                }
+            }
+        }
+    }
+    unreachable!()
+}
+
+#[test]
+fn sigkill_under_load_keeps_every_command_and_transaction_whole() {
+    let dir = TempDir::new("whole");
+    // Saves every second too: a snapshot taken amid commands keeps none halved.
+    let args = ["--appendonly", "yes", "--appendfsync", "everysec", "--save", "1 1"];
+    const CLIENTS: usize = 4;
+    for (round, delay) in [500u64, 900, 1400, 2100].into_iter().enumerate() {
+        let s = start(&dir.0, &args);
+        let port = s.port;
+        let clients: Vec<_> = (0..CLIENTS).map(|t| std::thread::spawn(move || write_until_killed(port, t))).collect();
+        std::thread::sleep(Duration::from_millis(delay));
+        s.kill9();
+        let done: u64 = clients.into_iter().map(|c| c.join().unwrap()).sum();
+        let mut s = start(&dir.0, &args);
+        for t in 0..CLIENTS {
+            let k = |name: &str| format!("{t}:{name}");
+            let int = |r: Resp| match r {
+                Resp::Bulk(None) => -1,
+                r => r.text().parse::<i64>().unwrap(),
+            };
+            let a = int(s.call(&["GET", &k("a")]));
+            assert_eq!(int(s.call(&["GET", &k("b")])), a, "round {round}, client {t}: half a transaction");
+            assert_eq!(int(s.call(&["GET", &k("c")])), a + 1, "round {round}, client {t}: half a transaction");
+            let count = |s: &mut Server, key: &str| {
+                let fields = match s.call(&["HGETALL", key]) {
+                    Resp::Array(Some(items)) => items.len() as i64 / 2,
+                    r => panic!("{r:?}"),
+                };
+                let len = int(s.call(&["HLEN", key]));
+                assert_eq!(fields, len, "round {round}: {key}'s count disagrees with its fields");
+                len
+            };
+            assert_eq!(count(&mut s, &k("h")), a + 1, "round {round}, client {t}: half a transaction");
+            assert_eq!(int(s.call(&["GET", &k("x")])), int(s.call(&["GET", &k("y")])), "round {round}: half an MSET");
+            assert_eq!(count(&mut s, &k("h2")) % 2, 0, "round {round}, client {t}: half an HSET");
+            assert!(matches!(count(&mut s, &k("h3")), 0 | 3), "round {round}, client {t}: half a DEL or HSET");
+        }
+        eprintln!("round {round}: {done} rounds acknowledged before the kill");
+        s.shutdown();
+        // The next round starts from a clean keyspace.
+        let mut s = start(&dir.0, &args);
+        assert_eq!(s.text(&["FLUSHALL"]), "OK");
+        s.shutdown();
+    }
 }

@@ -43,7 +43,8 @@ pub(crate) struct Log {
     synced: AtomicU64,
     failed: AtomicBool,
     failure: Mutex<Option<String>>,
-    /// Records appended since open (for the automatic save policy).
+    /// Writes logged since open (for the automatic save policy; a KV write
+    /// group counts its writes).
     pub(crate) records: AtomicU64,
 }
 

@@ -5,8 +5,10 @@
 //! The engine attaches one observer to its [`Kv`] and [`Graph`]; they call
 //! it after each acknowledged write (the map and the graph know nothing of
 //! files). KV writes are recorded as the state they left their key in,
-//! ordered per key by a striped lock; graph writes as the call that made
-//! them, ordered by one lock, so the log replays in the order they applied.
+//! ordered per key by a striped lock (the writes of a KV write group as one
+//! record of such states, appended when the group closes); graph writes as
+//! the call that made them, ordered by one lock, so the log replays in the
+//! order they applied.
 //!
 //! Files in the directory, for generation `g`: `snapshot-g` (the image of
 //! every write recorded before `log-g` began) and `log-g`, `log-g+1`, …
@@ -26,7 +28,7 @@ use log::Log;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -87,6 +89,33 @@ struct Hooks {
     log: Log,
     stripes: Box<[Mutex<()>]>,
     order: Mutex<()>,
+    /// KV write groups open, by epoch parity (see [`Hooks::groups_barrier`]).
+    groups: OpenGroups,
+}
+
+/// The KV write groups open: a save's barrier waits for those of the epoch
+/// it ends, while new groups open in the next one.
+#[derive(Default)]
+struct OpenGroups {
+    epoch: AtomicU64,
+    open: [AtomicU64; 2],
+}
+
+/// How often a save's barrier looks whether the groups it waits for closed.
+const BARRIER_POLL: Duration = Duration::from_micros(50);
+
+impl Hooks {
+    /// Returns once every KV write group open now has appended its record
+    /// (groups opened meanwhile are not waited for: no starvation). One
+    /// save at a time calls it (under the generation lock).
+    fn groups_barrier(&self) {
+        let ended = (self.groups.epoch.fetch_add(1, Ordering::SeqCst) % 2) as usize;
+        // Groups that counted themselves in the ended epoch but saw the
+        // change retreat at once; the others are mid-group: a short wait.
+        while self.groups.open[ended].load(Ordering::SeqCst) > 0 {
+            std::thread::sleep(BARRIER_POLL);
+        }
+    }
 }
 
 impl KvObserver for Hooks {
@@ -102,6 +131,31 @@ impl KvObserver for Hooks {
     }
     fn wait(&self, ticket: u64) -> Result<()> {
         self.log.wait(ticket)
+    }
+    fn encode(&self, out: &mut Vec<u8>, key: &[u8], state: Option<(&[u8], u64)>) {
+        records::put_kv(out, key, state);
+    }
+    fn record_group(&self, ops: u64, body: &[u8]) -> Result<u64> {
+        let ticket = self.log.append(|o| records::put_kv_group(o, ops, body))?;
+        // The save policy counts writes, not records.
+        self.log.records.fetch_add(ops.saturating_sub(1), Ordering::Relaxed);
+        Ok(ticket)
+    }
+    fn group_opened(&self) -> usize {
+        let g = &self.groups;
+        loop {
+            let epoch = g.epoch.load(Ordering::SeqCst);
+            let token = (epoch % 2) as usize;
+            g.open[token].fetch_add(1, Ordering::SeqCst);
+            if g.epoch.load(Ordering::SeqCst) == epoch {
+                return token;
+            }
+            // A barrier ended that epoch meanwhile: count in the next one.
+            g.open[token].fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    fn group_closed(&self, token: usize) {
+        self.groups.open[token].fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -241,6 +295,7 @@ impl Durable {
             log: Log::new(policy, file, path),
             stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
             order: Mutex::new(()),
+            groups: OpenGroups::default(),
         });
         let attached = kv.observe(Arc::clone(&hooks) as Arc<dyn KvObserver>)
             && graph.observe(Arc::clone(&hooks) as Arc<dyn GraphObserver>);
@@ -282,6 +337,8 @@ impl Durable {
 
     /// Writes a snapshot now and truncates the log; returns its size in bytes.
     pub(crate) fn save(&self) -> Result<u64> {
+        // The save would wait for the caller's own group to close.
+        self.inner.kv.check_not_in_group("cannot save")?;
         self.inner.save()
     }
 
@@ -358,6 +415,14 @@ impl Inner {
             }
         };
         drop(snap);
+        // The snapshot may hold some writes of a KV write group whose record
+        // is not in the log yet: it takes effect only once every group open
+        // now has its record in the (new) log, on disk.
+        self.hooks.groups_barrier();
+        if let Err(e) = log.flush(true) {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
         let final_path = self.dir.join(snapshot_name(next));
         fs::rename(&tmp, &final_path).map_err(|e| io_err("cannot rename", &tmp, e))?;
         sync_dir(&self.dir)?;

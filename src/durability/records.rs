@@ -1,5 +1,6 @@
 //! Log records: every acknowledged write, as the state a KV write left its
-//! key in (idempotent, so replaying it over any later image is harmless) or
+//! key in (idempotent, so replaying it over any later image is harmless; a
+//! KV write group is one record holding several such states) or
 //! as the graph call that made it (replayed in log order, which is the order
 //! the writes applied in).
 
@@ -11,6 +12,9 @@ use crate::kv::Kv;
 
 const KV_PUT: u8 = 1;
 const KV_DELETE: u8 = 2;
+/// A KV write group: a count then that many [`KV_PUT`] / [`KV_DELETE`]
+/// records (tag included), replayed in order, all or none.
+const KV_GROUP: u8 = 3;
 const ADD_NODES: u8 = 10;
 const REMOVE_NODE: u8 = 11;
 const LABEL: u8 = 12;
@@ -43,6 +47,40 @@ pub(crate) fn put_kv(out: &mut Vec<u8>, key: &[u8], state: Option<(&[u8], u64)>)
         None => {
             out.u8(KV_DELETE);
             out.bytes(key);
+        }
+    }
+}
+
+/// Encodes a KV write group of `ops` writes, `body` their [`put_kv`]
+/// encodings one after the other (one write: its plain record).
+pub(crate) fn put_kv_group(out: &mut Vec<u8>, ops: u64, body: &[u8]) {
+    if ops != 1 {
+        out.u8(KV_GROUP);
+        out.var(ops);
+    }
+    out.extend_from_slice(body);
+}
+
+/// One decoded KV write: key and state (value, absolute expiry) or deletion.
+type KvWrite<'a> = (&'a [u8], Option<(&'a [u8], u64)>);
+
+/// Decodes the body of a [`KV_PUT`] or [`KV_DELETE`] record tagged `tag`.
+fn get_kv<'a>(g: &mut Get<'a>, tag: u8) -> Result<KvWrite<'a>, Malformed> {
+    match tag {
+        KV_PUT => Ok((g.bytes()?, Some((g.bytes()?, g.var()?)))),
+        KV_DELETE => Ok((g.bytes()?, None)),
+        t => Err(format!("unknown write kind {t} in a KV group")),
+    }
+}
+
+/// Applies one KV write; a value already expired at `now_ms` is dropped.
+fn apply_kv(kv: &Kv, (key, state): KvWrite<'_>, now_ms: u64) {
+    match state {
+        Some((val, expires_at)) if expires_at == 0 || expires_at > now_ms => {
+            kv.set_with_expiry_at(key, val, expires_at)
+        }
+        _ => {
+            kv.delete(key);
         }
     }
 }
@@ -226,20 +264,18 @@ pub(crate) fn replay(payload: &[u8], kv: &Kv, graph: &Graph, now_ms: u64) -> Res
     let g = &mut Get::new(payload);
     let tag = g.u8()?;
     let applied = match tag {
-        KV_PUT => {
-            let (key, val, expires_at) = (g.bytes()?, g.bytes()?, g.var()?);
+        KV_PUT | KV_DELETE => {
+            let write = get_kv(g, tag)?;
             g.finish()?;
-            if expires_at == 0 || expires_at > now_ms {
-                kv.set_with_expiry_at(key, val, expires_at);
-            } else {
-                kv.delete(key);
-            }
+            apply_kv(kv, write, now_ms);
             Ok(())
         }
-        KV_DELETE => {
-            let key = g.bytes()?;
+        KV_GROUP => {
+            // Decoded whole before any write applies: a malformed group changes nothing.
+            let n = g.len()?;
+            let writes = (0..n).map(|_| g.u8().and_then(|t| get_kv(g, t))).collect::<Result<Vec<_>, _>>()?;
             g.finish()?;
-            kv.delete(key);
+            writes.into_iter().for_each(|w| apply_kv(kv, w, now_ms));
             Ok(())
         }
         ADD_NODES => {

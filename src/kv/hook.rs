@@ -1,9 +1,15 @@
 //! The write-observer hook through which the engine's durability layer sees
 //! every acknowledged KV write. The map knows nothing of files: without an
 //! observer (an engine without a path) a write costs one relaxed load more.
+//!
+//! A write group ([`Kv::write_group`]) collects the records of the writes a
+//! thread makes inside it into one buffer (a thread-local list of the
+//! groups open on the thread, one per map) and hands them to the observer
+//! as one record when the outermost group on that map closes.
 
 use super::{Kv, KvCore};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use std::cell::RefCell;
 use std::sync::{Arc, MutexGuard};
 
 /// Receives every acknowledged write of a [`Kv`] map as the state it left
@@ -20,6 +26,132 @@ pub(crate) trait KvObserver: Send + Sync {
     fn record(&self, key: &[u8], state: Option<(&[u8], u64)>) -> Result<u64>;
     /// Returns once the record of `ticket` is as durable as the policy asks.
     fn wait(&self, ticket: u64) -> Result<()>;
+    /// Appends to `out` the encoding of the write that left `key` in
+    /// `state`, as one op of a group.
+    fn encode(&self, out: &mut Vec<u8>, key: &[u8], state: Option<(&[u8], u64)>);
+    /// Records the `ops` writes encoded (by [`encode`](Self::encode)) in
+    /// `body` as one record; returns a ticket for [`wait`](Self::wait).
+    fn record_group(&self, ops: u64, body: &[u8]) -> Result<u64>;
+    /// Registers a group opening; returns what
+    /// [`group_closed`](Self::group_closed) takes once its record is appended.
+    fn group_opened(&self) -> usize;
+    /// Unregisters a group opened with `token`, its record appended.
+    fn group_closed(&self, token: usize);
+}
+
+/// Encoded bytes beyond which an open group logs what it holds as one
+/// record and goes on in another (a log frame holds at most 1 GiB).
+const GROUP_PART: usize = 64 << 20;
+/// The largest group buffer a thread keeps for its next group.
+const SPARE_MAX: usize = 64 << 10;
+
+/// A write group open on this thread.
+#[derive(Default)]
+struct Open {
+    /// The address of the map's core.
+    core: usize,
+    /// Writes encoded since the last record.
+    ops: u64,
+    /// Their encodings, one after the other.
+    body: Vec<u8>,
+    /// The ticket of the last part recorded, if any.
+    ticket: Option<u64>,
+    /// The failure to record a part, if any.
+    failed: Option<Error>,
+}
+
+impl Open {
+    /// Records the writes encoded since the last record as one record.
+    fn record(&mut self, hook: &dyn KvObserver) {
+        if self.ops == 0 {
+            return;
+        }
+        match hook.record_group(self.ops, &self.body) {
+            Ok(t) => self.ticket = Some(t),
+            Err(e) => {
+                self.failed.get_or_insert(e);
+            }
+        }
+        self.ops = 0;
+        self.body.clear();
+    }
+}
+
+thread_local! {
+    /// The write groups open on this thread, at most one per map.
+    static GROUPS: RefCell<Vec<Open>> = const { RefCell::new(Vec::new()) };
+    /// The buffer of this thread's last group, kept for the next one.
+    static SPARE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The identity of a map in [`GROUPS`].
+fn core_id(core: &KvCore) -> usize {
+    core as *const KvCore as usize
+}
+
+/// Whether this thread has a write group open on `core`.
+fn grouped(core: &KvCore) -> bool {
+    let id = core_id(core);
+    GROUPS.with(|g| g.borrow().iter().any(|o| o.core == id))
+}
+
+/// Adds the write that left `key` in `state` to this thread's open group on
+/// `core` (if there is one).
+fn add_to_group(core: &KvCore, hook: &dyn KvObserver, key: &[u8], state: Option<(&[u8], u64)>) {
+    let id = core_id(core);
+    GROUPS.with(|g| {
+        if let Some(open) = g.borrow_mut().iter_mut().find(|o| o.core == id) {
+            hook.encode(&mut open.body, key, state);
+            open.ops += 1;
+            if open.body.len() >= GROUP_PART {
+                open.record(hook);
+            }
+        }
+    });
+}
+
+/// The outermost write group of this thread on one map, closed (its
+/// record appended) when dropped, also while unwinding: the log then holds
+/// exactly the writes the map applied.
+struct Group<'a> {
+    core: &'a KvCore,
+    hook: &'a dyn KvObserver,
+    token: usize,
+    done: bool,
+}
+
+impl Group<'_> {
+    /// Takes the group off this thread's list and records it; returns the
+    /// ticket to wait for (`None`: nothing recorded).
+    fn close(&mut self) -> Result<Option<u64>> {
+        self.done = true;
+        let id = core_id(self.core);
+        let open = GROUPS.with(|g| {
+            let mut groups = g.borrow_mut();
+            let i = groups.iter().position(|o| o.core == id);
+            i.map(|i| groups.swap_remove(i))
+        });
+        let r = match open {
+            Some(mut o) => {
+                o.record(self.hook);
+                if o.body.capacity() <= SPARE_MAX {
+                    SPARE.with(|b| *b.borrow_mut() = std::mem::take(&mut o.body));
+                }
+                o.failed.map_or(Ok(o.ticket), Err)
+            }
+            None => Ok(None),
+        };
+        self.hook.group_closed(self.token);
+        r
+    }
+}
+
+impl Drop for Group<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = self.close();
+        }
+    }
 }
 
 /// One write in progress under an observer (a no-op without one).
@@ -45,6 +177,13 @@ impl<'a> Logged<'a> {
     /// waits for durability.
     pub(super) fn finish(mut self, core: &KvCore, key: &[u8], changed: bool) -> Result<()> {
         let Some(hook) = self.hook.filter(|_| changed) else { return Ok(()) };
+        if grouped(core) {
+            // Recorded (and waited for) when the group closes.
+            if core.map.get(key, 0, |v| add_to_group(core, hook, key, Some((v.bytes(), v.expires_at())))).is_none() {
+                add_to_group(core, hook, key, None);
+            }
+            return Ok(());
+        }
         let ticket = core.map.get(key, 0, |v| hook.record(key, Some((v.bytes(), v.expires_at()))));
         let ticket = ticket.unwrap_or_else(|| hook.record(key, None))?;
         self.stripe.take();
@@ -53,6 +192,86 @@ impl<'a> Logged<'a> {
 }
 
 impl Kv {
+    /// Runs `f`, logging the writes this thread makes to this map inside it
+    /// as one log record, appended when `f` returns: after a crash, replay
+    /// restores all of them or none (a torn last record is cut off).
+    ///
+    /// What a group guarantees, exactly:
+    /// - **Atomic in the log.** Every write to this map that the calling
+    ///   thread makes during `f` (any `set`, TTL, `delete`, `insert`, `incr`,
+    ///   `compare_and_swap` or `try_` call that changes a key; failed and
+    ///   no-op calls record nothing) is recorded, in the order they applied,
+    ///   in one record; reopening the directory replays it whole or not at
+    ///   all. A snapshot saved meanwhile waits, before it takes effect, for
+    ///   the groups open while it was taken, so it cannot keep half of one.
+    /// - **Not isolation.** Each write is applied to memory at once, as
+    ///   outside a group: other threads see them one by one, and `f` sees
+    ///   its own writes. Writes of other threads are not part of the group
+    ///   and are logged as usual, possibly before the group's record.
+    /// - **Same final state after replay for keys no other thread writes
+    ///   until the group returns.** The group's record is appended when `f`
+    ///   returns, so a key another thread writes after the group wrote it
+    ///   but before the group returned can replay to the group's value
+    ///   instead of the later one. Callers that need exactness hold their
+    ///   own locks on the group's keys until `write_group` returns (the
+    ///   Redis server holds the command's key locks, or the whole keyspace
+    ///   for `EXEC`).
+    /// - **Durability** as for one write of the engine's `Fsync` policy,
+    ///   counted from when the group returns (`Always`: synced before it
+    ///   returns).
+    ///
+    /// A group whose records exceed 64 MiB is logged as several records of
+    /// about that size, each whole or absent after a crash (a log record
+    /// holds at most 1 GiB). Groups nest: a group opened inside another on
+    /// the same map is part of it. Writes to another engine's map are not in the group. If `f`
+    /// panics, the writes it made are still recorded (as one record) while
+    /// unwinding. `Engine::save` called inside `f` fails (`InvalidArgument`).
+    /// An engine without a path runs `f` and returns `Ok` at no extra cost.
+    ///
+    /// Fails (`ErrorKind::Io`) if the durable engine could not record the
+    /// group: its writes then hold in memory only, as a failed `try_set`'s do.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let db = kvgraph::Engine::open(dir.path())?;
+    /// let kv = db.kv();
+    /// let total = kv.write_group(|| {
+    ///     kv.set(b"account:a", b"90");
+    ///     kv.set(b"account:b", b"110"); // after a crash: both or neither
+    ///     kv.incr(b"transfers", 1)
+    /// })??;
+    /// assert_eq!(total, 1);
+    /// # Ok::<(), kvgraph::Error>(())
+    /// ```
+    pub fn write_group<R>(&self, f: impl FnOnce() -> R) -> Result<R> {
+        let Some(hook) = self.core.hook.get().map(|h| &**h) else { return Ok(f()) };
+        if self.in_group() {
+            return Ok(f());
+        }
+        let token = hook.group_opened();
+        let body = SPARE.with(|b| std::mem::take(&mut *b.borrow_mut()));
+        GROUPS.with(|g| g.borrow_mut().push(Open { core: core_id(&self.core), body, ..Open::default() }));
+        let mut group = Group { core: &self.core, hook, token, done: false };
+        let r = f();
+        if let Some(ticket) = group.close()? {
+            hook.wait(ticket)?;
+        }
+        Ok(r)
+    }
+
+    /// Whether the calling thread is inside a [`write_group`](Self::write_group) on this map.
+    pub(crate) fn in_group(&self) -> bool {
+        grouped(&self.core)
+    }
+
+    /// Fails if the calling thread is inside a write group on this map.
+    pub(crate) fn check_not_in_group(&self, what: &str) -> Result<()> {
+        if self.in_group() {
+            return Err(Error::invalid(format!("{what} inside a KV write group")));
+        }
+        Ok(())
+    }
+
     /// Attaches the observer of every later write; false if one is attached.
     pub(crate) fn observe(&self, hook: Arc<dyn KvObserver>) -> bool {
         self.core.hook.set(hook).is_ok()

@@ -322,9 +322,15 @@ pub fn run(ctx: &mut Ctx, spec: &Spec, args: &[Vec<u8>]) {
         return ctx.out.error(&misconf(&e));
     }
     let start = ctx.out.buf.len();
-    match (spec.handler)(ctx, args) {
-        Ok(()) => p.changed(1),
-        Err(e) => ctx.out.error(&e),
+    // All the records the command writes are one log record: after a crash
+    // the command is there whole or not at all (inside `EXEC`, the
+    // transaction's group holds it). The key locks are held until it is
+    // appended.
+    let srv = ctx.srv;
+    match srv.store.kv().write_group(|| (spec.handler)(ctx, args)) {
+        Ok(Ok(())) => p.changed(1),
+        Ok(Err(e)) => ctx.out.error(&e),
+        Err(e) => ctx.out.error(&misconf(&e.to_string())),
     }
     ctx.sess.unsynced |= p.always;
     if let Err(e) = store.check_log() {

@@ -1,9 +1,10 @@
 //! MULTI, EXEC, DISCARD, WATCH, UNWATCH.
 //!
 //! `EXEC` holds the keyspace exclusively while it checks the watched keys
-//! and runs the queue, so no other client's command runs in between.
+//! and runs the queue, so no other client's command runs in between; on a
+//! durable server the queue's writes are logged as one record.
 
-use super::{CmdResult, Ctx, lookup, run};
+use super::{CmdResult, Ctx, lookup, misconf, run};
 use crate::server::Watched;
 
 pub fn multi(ctx: &mut Ctx, _: &[Vec<u8>]) -> CmdResult {
@@ -31,13 +32,24 @@ pub fn exec(ctx: &mut Ctx, _: &[Vec<u8>]) -> CmdResult {
         ctx.out.null_array();
         return Ok(());
     }
+    let start = ctx.out.buf.len();
     ctx.out.array(queue.len());
     let mut inner = Ctx { srv: ctx.srv, sess: &mut *ctx.sess, out: &mut *ctx.out, exclusive: true };
-    for args in &queue {
-        // Queued commands were looked up when queued.
-        if let Some(spec) = lookup(&args[0]) {
-            run(&mut inner, spec, args);
+    // The whole transaction's writes are one log record, appended before
+    // the keyspace is released: after a crash it is there whole or not at
+    // all, as Redis's AOF keeps a MULTI/EXEC block. If it cannot be
+    // appended, the writes hold in memory only and the reply is the error.
+    let logged = store.kv().write_group(|| {
+        for args in &queue {
+            // Queued commands were looked up when queued.
+            if let Some(spec) = lookup(&args[0]) {
+                run(&mut inner, spec, args);
+            }
         }
+    });
+    if let Err(e) = logged {
+        ctx.out.buf.truncate(start);
+        return Err(misconf(&e.to_string()).into());
     }
     Ok(())
 }
