@@ -28,7 +28,6 @@ use crossbeam_epoch::{Atomic, Guard, Owned, Shared};
 use node::{MAX_LEVELS, Node, Rev, current, prefix};
 use shortcut::Shortcut;
 use slot::{Raw, value_of};
-use smallvec::SmallVec;
 use std::ops::{Bound, ControlFlow};
 use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
@@ -193,7 +192,7 @@ impl ByteMap {
     fn restructure(&self, node: &Node, p: Shared<'_, Rev>, insert: Option<(&[u8], NewValue)>, guard: &Guard) -> bool {
         // SAFETY: `p` was loaded under `guard` (see `current`).
         let rev = unsafe { p.deref() };
-        let mut live: SmallVec<[(&[u8], Shared<'_, Raw>); 2 * MAP_NODE]> = SmallVec::with_capacity(rev.len() + 1);
+        let mut live: Vec<(&[u8], Shared<'_, Raw>)> = Vec::with_capacity(rev.len() + 1);
         for (i, slot) in rev.slots().iter().enumerate() {
             let v = slot.freeze(guard);
             if !v.is_null() {
@@ -211,12 +210,12 @@ impl ByteMap {
             v
         });
         // The upper half goes to a new node (unpublished until the CAS).
-        let (lower, upper) = live.split_at(if live.len() > self.node_size { live.len() / 2 } else { live.len() });
-        let upper = (!upper.is_empty()).then(|| {
-            let levels = self.levels(upper[0].0);
-            Box::into_raw(Node::new(upper[0].0, Rev::build(upper, rev.next_ptr()), levels))
+        let upper = (live.len() > self.node_size).then(|| {
+            let half = live.split_off(live.len() / 2);
+            let levels = self.levels(half[0].0);
+            Box::into_raw(Node::new(half[0].0, Rev::build(&half, rev.next_ptr()), levels))
         });
-        let lower = Rev::build(lower, upper.map_or(rev.next_ptr(), |n| n as *const Node));
+        let lower = Rev::build(&live, upper.map_or(rev.next_ptr(), |n| n as *const Node));
         match node.rev.compare_exchange(p, lower, Ordering::SeqCst, Ordering::SeqCst, guard) {
             Ok(_) => {
                 // SAFETY: our CAS unlinked `p`; only the CAS's winner retires it,

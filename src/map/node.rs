@@ -201,30 +201,17 @@ impl Rev {
         // SAFETY: `base` is a fresh allocation of `layout`, aligned for the
         // header and the slots; every area lies inside it at an offset
         // aligned for its type (see `layout`), and each write stays within
-        // its area. A copied run is `run.1` bytes of keys, each of which is
-        // a live slice (back to back, so the run is one readable range),
-        // into the last `run.1` bytes before `end` of the key area; the
-        // first run is empty (a null pointer is valid for a zero-length
-        // copy). Padding bytes stay uninitialised and are never read.
+        // its area. Padding bytes stay uninitialised and are never read.
         unsafe {
             base.cast::<Header>().write(head);
             let mut end = 0usize;
-            // Keys that lie back to back in memory (a run of the revision
-            // being replaced) are copied with one `memcpy`: `run` is the
-            // source of the bytes not copied yet, which end at `end`.
-            let mut run: (*const u8, usize) = (std::ptr::null(), 0);
             for (i, (k, v)) in entries.iter().enumerate() {
                 base.add(SLOTS).cast::<Slot>().add(i).write(Slot::new(*v));
                 base.add(prefixes).cast::<u32>().add(i).write((prefix(k) >> 32) as u32);
-                if run.0.wrapping_add(run.1) != k.as_ptr() {
-                    std::ptr::copy_nonoverlapping(run.0, base.add(keys + end - run.1), run.1);
-                    run = (k.as_ptr(), 0);
-                }
-                run.1 += k.len();
+                std::ptr::copy_nonoverlapping(k.as_ptr(), base.add(keys + end), k.len());
                 end += k.len();
                 base.add(ends).cast::<u32>().add(i).write(end as u32);
             }
-            std::ptr::copy_nonoverlapping(run.0, base.add(keys + end - run.1), run.1);
             // A live block from `build`, as `Owned::from_usize` requires.
             Owned::from_usize(base as usize)
         }
