@@ -128,18 +128,26 @@ fn survived(e: &Engine) -> BTreeMap<u64, Survived> {
     out
 }
 
-/// Runs one round: child killed after `delay`; returns (acks per thread
-/// with their arrival times, kill time).
-fn round(dir: &Path, policy: &str, delay: Duration) -> (BTreeMap<u64, Vec<(u64, Instant)>>, Instant) {
+/// Starts this test binary running only the child test `test`, which finds
+/// its directory in the environment variable `var` and the fsync policy in
+/// `KVGRAPH_CRASH_FSYNC`; returns it with its stdout.
+fn spawn_child(test: &str, var: &str, dir: &Path, policy: &str) -> (std::process::Child, std::process::ChildStdout) {
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
-        .env("KVGRAPH_CRASH_CHILD", dir)
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .env(var, dir)
         .env("KVGRAPH_CRASH_FSYNC", policy)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
+    (child, stdout)
+}
+
+/// Runs one round: child killed after `delay`; returns (acks per thread
+/// with their arrival times, kill time).
+fn round(dir: &Path, policy: &str, delay: Duration) -> (BTreeMap<u64, Vec<(u64, Instant)>>, Instant) {
+    let (mut child, stdout) = spawn_child("crash_child", "KVGRAPH_CRASH_CHILD", dir, policy);
     let reader = std::thread::spawn(move || {
         let mut acks: BTreeMap<u64, Vec<(u64, Instant)>> = BTreeMap::new();
         let mut ready = None;
@@ -276,15 +284,7 @@ fn crash_group_child() {
 /// One round of the group child killed after `delay`: every group whole or
 /// absent, a prefix of each thread's, with the acknowledged ones under `always`.
 fn check_group_round(dir: &Path, policy: &str, delay: Duration) -> usize {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "crash_group_child", "--nocapture", "--test-threads=1"])
-        .env("KVGRAPH_CRASH_GROUP_CHILD", dir)
-        .env("KVGRAPH_CRASH_FSYNC", policy)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
+    let (mut child, stdout) = spawn_child("crash_group_child", "KVGRAPH_CRASH_GROUP_CHILD", dir, policy);
     let reader = std::thread::spawn(move || {
         let mut last: BTreeMap<u64, u64> = BTreeMap::new();
         for line in BufReader::new(stdout).lines() {
