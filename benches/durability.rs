@@ -6,7 +6,8 @@
 //! - `save and reopen`: `engine.save()` of `KVG_BENCH_KEYS` keys (default
 //!   1M) plus an R-MAT graph of scale `KVG_BENCH_SCALE` (default 18), vs a
 //!   plain sequential write + fsync of the same number of bytes; and
-//!   reopening that directory.
+//!   reopening that directory, and a directory of the keys alone (the peer:
+//!   Redis loading an RDB of as many keys, `benches/redis_durability.sh`).
 //!
 //! Run: `cargo bench --bench durability` (rounds: `KVG_BENCH_ROUNDS`, default 5).
 //! The table lands in `target/bench-summary/durability.md`.
@@ -78,12 +79,21 @@ fn main() {
     drop(always);
 
     // Save and reopen of keys + an R-MAT graph.
+    let fill = |e: &Engine| {
+        for i in 0..keys {
+            e.kv().set(format!("key:{i:012}").as_bytes(), &VALUE);
+        }
+    };
+    // The keys alone, as Redis would hold them (its RDB load is the peer).
+    let keys_dir = root.path().join("keys");
+    let keys_only = durable(&keys_dir, Fsync::Never);
+    fill(&keys_only);
+    eprintln!("keys-only snapshot: {:.1} MB", keys_only.save().unwrap() as f64 / 1e6);
+    drop(keys_only);
     let dir = root.path().join("big");
     let big = durable(&dir, Fsync::Never);
     let t = Instant::now();
-    for i in 0..keys {
-        big.kv().set(format!("key:{i:012}").as_bytes(), &VALUE);
-    }
+    fill(&big);
     let (src, dst) = datagen::rmat_edges(scale, 16, 42);
     let nodes = 1u64 << scale;
     big.graph().add_nodes(nodes, Some("V")).unwrap();
@@ -121,16 +131,15 @@ fn main() {
     summary::interleaved("save", "plain write + fsync of the same bytes", rounds, &mut contenders);
     drop(contenders);
     drop(big);
-    let mut contenders: Vec<Contender<'_>> = vec![(
-        "reopen",
-        Box::new(|| {
-            let t = Instant::now();
-            let e = durable(&dir, Fsync::Never);
-            let el = t.elapsed();
-            assert_eq!(e.kv().len() as u64, keys);
-            (1.0, el)
-        }),
-    )];
+    let reopen = |dir: &Path| {
+        let t = Instant::now();
+        let e = durable(dir, Fsync::Never);
+        let el = t.elapsed();
+        assert_eq!(e.kv().len() as u64, keys);
+        (1.0, el)
+    };
+    let mut contenders: Vec<Contender<'_>> =
+        vec![("reopen", Box::new(|| reopen(&dir))), ("reopen, keys only", Box::new(|| reopen(&keys_dir)))];
     summary::interleaved("reopen", "reopen", rounds.min(3), &mut contenders);
     drop(contenders);
     eprintln!("snapshot bytes per save: {bytes}");

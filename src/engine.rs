@@ -66,10 +66,10 @@ impl Engine {
     /// error ([`Engine::recovery`] reports it).
     pub fn try_with_config(config: Config) -> Result<Self> {
         let mem = Arc::new(MemoryManager::new());
-        let kv = Kv::new(Arc::clone(&mem), config.clock);
+        let mut kv = Kv::new(Arc::clone(&mem), config.clock);
         let graph = Graph::new(Arc::clone(&mem), config.compaction);
         let durable = match &config.path {
-            Some(dir) => Some(Durable::open(dir, config.fsync, config.save, &kv, &graph)?),
+            Some(dir) => Some(Durable::open(dir, config.fsync, config.save, &mut kv, &graph)?),
             None => None,
         };
         Ok(Engine { durable, mem, kv, graph })

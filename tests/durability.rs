@@ -107,6 +107,37 @@ fn ttls_are_absolute_across_a_reopen() {
 }
 
 #[test]
+fn keys_loaded_from_a_snapshot_expire_and_are_reclaimed_while_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(1_000_000);
+    {
+        let e = Engine::try_with_config(config(dir.path(), Fsync::EverySec, &clock)).unwrap();
+        for i in 0..500u32 {
+            let k = format!("key:{i:05}");
+            match i % 3 {
+                0 => e.kv().set(k.as_bytes(), b"kept"),
+                _ => e.kv().set_with_ttl(k.as_bytes(), b"gone", Duration::from_millis(100 + u64::from(i))).unwrap(),
+            }
+        }
+        e.save().unwrap();
+    }
+    let e = Engine::try_with_config(config(dir.path(), Fsync::EverySec, &clock)).unwrap();
+    assert_eq!(e.recovery().unwrap().snapshot_counts.0, 500);
+    assert_eq!(e.kv().len(), 500);
+    assert_eq!(e.kv().ttl(b"key:00001"), Some(Some(Duration::from_millis(101))));
+    e.kv().set(b"key:00001x", b"new");
+    clock.advance(Duration::from_millis(700));
+    // `len` sweeps the expiry index: every loaded TTL is in it.
+    assert_eq!(e.kv().len(), 168);
+    let kept: Vec<_> = e.kv().scan(None, None).map(|(k, _)| k).collect();
+    assert_eq!(kept.len(), 168);
+    assert!(
+        kept.iter()
+            .all(|k| k.ends_with(b"x") || std::str::from_utf8(&k[4..]).unwrap().parse::<u32>().unwrap() % 3 == 0)
+    );
+}
+
+#[test]
 fn a_second_engine_on_the_directory_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let e = Engine::open(dir.path()).unwrap();

@@ -248,7 +248,7 @@ impl Durable {
     /// Opens (creating it if needed) the directory `dir` for `kv` and
     /// `graph`, both empty: locks it, recovers its contents into them, and
     /// attaches the log to every later write.
-    pub(crate) fn open(dir: &Path, policy: Fsync, save_policy: SavePolicy, kv: &Kv, graph: &Graph) -> Result<Self> {
+    pub(crate) fn open(dir: &Path, policy: Fsync, save_policy: SavePolicy, kv: &mut Kv, graph: &Graph) -> Result<Self> {
         fs::create_dir_all(dir).map_err(|e| io_err("cannot create directory", dir, e))?;
         let lock_path = dir.join("LOCK");
         let lock = OpenOptions::new()

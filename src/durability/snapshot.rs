@@ -210,10 +210,12 @@ pub(crate) struct Loaded {
 
 /// Loads the snapshot `data` (the whole file at `path`) into the empty
 /// `kv` and `graph`, dropping KV values expired at `now_ms`.
-pub(crate) fn load(path: &Path, data: &[u8], kv: &Kv, graph: &Graph, now_ms: u64) -> Result<Loaded> {
+pub(crate) fn load(path: &Path, data: &[u8], kv: &mut Kv, graph: &Graph, now_ms: u64) -> Result<Loaded> {
     codec::check_header(path, data, MAGIC)?;
     let mut frames = Frames::new(path, data);
     let mut got = Loaded::default();
+    // The KV entries of every KV block (in key order), built in one go at the end.
+    let mut entries: Vec<(&[u8], &[u8], u64)> = Vec::new();
     let mut edges = Restored::default();
     let mut restored = false;
     let mut indexes = Vec::new();
@@ -242,7 +244,7 @@ pub(crate) fn load(path: &Path, data: &[u8], kv: &Kv, graph: &Graph, now_ms: u64
                 for _ in 0..n {
                     let (k, v, exp) = (g.bytes().map_err(bad)?, g.bytes().map_err(bad)?, g.var().map_err(bad)?);
                     if exp == 0 || exp > now_ms {
-                        kv.set_with_expiry_at(k, v, exp);
+                        entries.push((k, v, exp));
                     }
                 }
                 got.kv += n as u64;
@@ -274,6 +276,7 @@ pub(crate) fn load(path: &Path, data: &[u8], kv: &Kv, graph: &Graph, now_ms: u64
                 let (k, n, e) = (g.var().map_err(bad)?, g.var().map_err(bad)?, g.var().map_err(bad)?);
                 let next_ids = (g.var().map_err(bad)?, g.var().map_err(bad)?);
                 g.finish().map_err(bad)?;
+                kv.fill_sorted(entries.drain(..)).map_err(failed)?;
                 got.nodes = graph.snapshot().node_count();
                 graph.reserve_rel_ids(next_ids);
                 for (l, p) in &indexes {

@@ -86,6 +86,34 @@ impl Kv {
         self.core.clock.now_ms()
     }
 
+    /// Fills this empty, unshared map with `entries` (key, value, absolute
+    /// expiry or 0; keys strictly ascending) in one bulk build of the map
+    /// and of its expiry index: how a snapshot is loaded. Not logged.
+    ///
+    /// Errors (`InvalidArgument`, the map unchanged): the map is shared or
+    /// not empty, or the keys are not strictly ascending.
+    pub(crate) fn fill_sorted<'a>(
+        &mut self,
+        entries: impl IntoIterator<Item = (&'a [u8], &'a [u8], u64)>,
+    ) -> Result<()> {
+        let core = Arc::get_mut(&mut self.core).ok_or_else(|| Error::invalid("the KV map is shared"))?;
+        let mut expiries = Vec::new();
+        let values: Vec<(&[u8], NewValue)> = entries
+            .into_iter()
+            .map(|(k, v, at)| {
+                if at != 0 {
+                    expiries.push(expiry_key(at, k));
+                }
+                (k, NewValue::new(v, at))
+            })
+            .collect();
+        core.map.fill_sorted(values).map_err(Error::invalid)?;
+        expiries.sort_unstable();
+        let index = expiries.iter().map(|e| (&e[..], NewValue::new(&[], 0))).collect();
+        // Distinct keys make distinct index entries: this cannot fail on an empty index.
+        core.expiry.fill_sorted(index).map_err(Error::invalid)
+    }
+
     fn store(&self, key: &[u8], value: &[u8], expires_at: u64) {
         self.write(key, |_| Decision::Replace(NewValue::new(value, expires_at), ()));
     }

@@ -107,6 +107,39 @@ fn a_stale_shortcut_still_finds_every_key() {
 }
 
 #[test]
+fn a_bulk_fill_builds_a_map_that_splits_and_finds_every_key() {
+    let n = if cfg!(miri) { 50 } else { 5_000u32 };
+    let keys: Vec<[u8; 4]> = (0..n).map(|i| (i * 2).to_be_bytes()).collect();
+    let mut m = map(4);
+    m.fill_sorted(keys.iter().map(|k| (&k[..], NewValue::new(k, 0))).collect()).unwrap();
+    check_structure(&m);
+    assert_eq!(m.filled(), n as usize);
+    for i in 0..n {
+        assert_eq!(get(&m, &(i * 2).to_be_bytes()), Some((i * 2).to_be_bytes().to_vec()));
+        assert_eq!(get(&m, &(i * 2 + 1).to_be_bytes()), None);
+    }
+    // Inserts between the filled keys split the filled nodes.
+    for i in 0..n {
+        set(&m, &(i * 2 + 1).to_be_bytes(), b"odd");
+    }
+    check_structure(&m);
+    assert_eq!(entries(&m, Bound::Unbounded, Bound::Unbounded).len(), 2 * n as usize);
+}
+
+#[test]
+fn a_bulk_fill_rejects_unsorted_keys_and_a_map_in_use() {
+    let mut m = map(4);
+    let unsorted = vec![(&b"b"[..], NewValue::new(b"1", 0)), (&b"a"[..], NewValue::new(b"2", 0))];
+    assert_eq!(m.fill_sorted(unsorted).unwrap_err(), "keys out of order at entry 1");
+    let twice = vec![(&b"a"[..], NewValue::new(b"1", 0)), (&b"a"[..], NewValue::new(b"2", 0))];
+    assert!(m.fill_sorted(twice).is_err());
+    assert!(entries(&m, Bound::Unbounded, Bound::Unbounded).is_empty());
+    set(&m, b"k", b"v");
+    assert_eq!(m.fill_sorted(vec![(&b"z"[..], NewValue::new(b"1", 0))]).unwrap_err(), "the map is not empty");
+    assert_eq!(entries(&m, Bound::Unbounded, Bound::Unbounded), vec![(b"k".to_vec(), b"v".to_vec())]);
+}
+
+#[test]
 fn deletes_leave_tombstones_that_compaction_drops() {
     let mem = Arc::new(MemoryManager::new());
     let m = ByteMap::with_node_size(Arc::clone(&mem), 8);
@@ -156,9 +189,12 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn run(node_size: usize, ops: Vec<Op>) {
-    let m = map(node_size);
-    let mut model = BTreeMap::<Vec<u8>, Vec<u8>>::new();
+/// Runs `ops` on a map bulk-filled with `initial` and on the model.
+fn run(node_size: usize, initial: BTreeMap<Vec<u8>, u8>, ops: Vec<Op>) {
+    let mut m = map(node_size);
+    let mut model: BTreeMap<Vec<u8>, Vec<u8>> = initial.iter().map(|(k, &v)| (k.clone(), vec![v])).collect();
+    m.fill_sorted(initial.iter().map(|(k, &v)| (&k[..], NewValue::new(&[v], 0))).collect()).unwrap();
+    check_structure(&m);
     for op in ops {
         match op {
             Op::Set(k, v) => {
@@ -193,6 +229,11 @@ fn run(node_size: usize, ops: Vec<Op>) {
     assert_eq!(entries(&m, Bound::Unbounded, Bound::Unbounded), all);
 }
 
+/// Entries a case's map is bulk-filled with first (often none).
+fn filled() -> impl Strategy<Value = BTreeMap<Vec<u8>, u8>> {
+    prop_oneof![Just(BTreeMap::new()), prop::collection::btree_map(key(), any::<u8>(), 1..60)]
+}
+
 /// Operations per tiny-node case, per production-size case (few under Miri).
 const SHORT: usize = if cfg!(miri) { 30 } else { 120 };
 const LONG: usize = if cfg!(miri) { 30 } else { 300 };
@@ -202,12 +243,12 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: if cfg!(miri) { 2 } else { ProptestConfig::default().cases }, ..ProptestConfig::default() })]
 
     #[test]
-    fn tiny_nodes_match_a_btreemap(ops in prop::collection::vec(op(), 1..SHORT), size in 2usize..5) {
-        run(size, ops);
+    fn tiny_nodes_match_a_btreemap(initial in filled(), ops in prop::collection::vec(op(), 1..SHORT), size in 2usize..5) {
+        run(size, initial, ops);
     }
 
     #[test]
-    fn production_nodes_match_a_btreemap(ops in prop::collection::vec(op(), 1..LONG)) {
-        run(crate::sync::tuning::MAP_NODE, ops);
+    fn production_nodes_match_a_btreemap(initial in filled(), ops in prop::collection::vec(op(), 1..LONG)) {
+        run(crate::sync::tuning::MAP_NODE, initial, ops);
     }
 }
