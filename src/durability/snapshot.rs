@@ -14,11 +14,11 @@ use crate::Value;
 use crate::error::{Error, Result};
 use crate::graph::{Graph, Snapshot};
 use crate::kv::Kv;
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Write;
 use std::ops::ControlFlow;
 use std::path::Path;
+use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 
 /// Magic of a snapshot file.
 pub(crate) const MAGIC: &[u8; 8] = b"KVGSNAP\0";
@@ -35,12 +35,52 @@ const BLOCK: usize = 1 << 20;
 /// Nodes per node block.
 const NODES_PER_BLOCK: u64 = 4096;
 
-/// Relationships of one type: sources, targets, weights, ids.
-type EdgeArrays = (Vec<u64>, Vec<u64>, Vec<f64>, Vec<u64>);
+/// Relationships per relationship block.
+const EDGES_PER_BLOCK: usize = 1 << 16;
 
-/// Streams blocks into a file.
+/// Relationships of one type not written yet: sources, targets, weights, ids.
+struct EdgeRun {
+    name: String,
+    src: Vec<u64>,
+    dst: Vec<u64>,
+    weights: Vec<f64>,
+    ids: Vec<u64>,
+}
+
+impl EdgeRun {
+    fn new(name: String) -> Self {
+        EdgeRun { name, src: Vec::new(), dst: Vec::new(), weights: Vec::new(), ids: Vec::new() }
+    }
+
+    /// Writes the run as one relationship block (if it holds any) and empties it.
+    fn write(&mut self, out: &mut Out) -> std::io::Result<()> {
+        if self.src.is_empty() {
+            return Ok(());
+        }
+        out.block(|o| {
+            o.u8(EDGES);
+            o.bytes(self.name.as_bytes());
+            o.var(self.src.len() as u64);
+            o.reserve(32 * self.src.len());
+            self.src.iter().chain(&self.dst).for_each(|&v| o.u64(v));
+            self.weights.iter().for_each(|&v| o.f64(v));
+            self.ids.iter().for_each(|&v| o.u64(v));
+        })?;
+        for column in [&mut self.src, &mut self.dst, &mut self.ids] {
+            column.clear();
+        }
+        self.weights.clear();
+        Ok(())
+    }
+}
+
+/// Streams blocks to the writer thread of [`write`], a buffer of about
+/// [`BLOCK`] bytes at a time, so that encoding overlaps the file writes.
 struct Out {
-    file: File,
+    /// Full buffers, to the writer.
+    full: SyncSender<Vec<u8>>,
+    /// Buffers the writer is done with, for reuse.
+    recycled: Receiver<Vec<u8>>,
     buf: Vec<u8>,
     bytes: u64,
 }
@@ -52,18 +92,40 @@ impl Out {
     }
 
     fn drain(&mut self) -> std::io::Result<()> {
-        self.file.write_all(&self.buf)?;
-        self.bytes += self.buf.len() as u64;
-        self.buf.clear();
-        Ok(())
+        let next = self.recycled.try_recv().unwrap_or_else(|_| Vec::with_capacity(2 * BLOCK));
+        let buf = std::mem::replace(&mut self.buf, next);
+        self.bytes += buf.len() as u64;
+        self.full.send(buf).map_err(|_| std::io::Error::other("the snapshot writer stopped"))
     }
 }
 
 /// Writes the image of `kv` (read as it goes: each key's state at some
 /// moment after the log was rotated) and of `snap` (one version) to
 /// `file`, synced; returns the bytes written.
-pub(crate) fn write(file: File, kv: &Kv, snap: &Snapshot, graph: &Graph) -> std::io::Result<u64> {
-    let mut out = Out { file, buf: codec::header(MAGIC).to_vec(), bytes: 0 };
+pub(crate) fn write(mut file: File, kv: &Kv, snap: &Snapshot, graph: &Graph) -> std::io::Result<u64> {
+    let (full, to_write) = sync_channel::<Vec<u8>>(2);
+    let (done, recycled) = channel::<Vec<u8>>();
+    std::thread::scope(|s| {
+        let writer = s.spawn(move || {
+            for mut buf in to_write {
+                file.write_all(&buf)?;
+                buf.clear();
+                let _ = done.send(buf);
+            }
+            file.sync_all()
+        });
+        let mut out = Out { full, recycled, buf: codec::header(MAGIC).to_vec(), bytes: 0 };
+        let encoded = encode(&mut out, kv, snap, graph).and_then(|()| out.drain());
+        let bytes = out.bytes;
+        // Closing the channel lets the writer finish; its error comes first.
+        drop(out);
+        writer.join().unwrap_or_else(|_| Err(std::io::Error::other("the snapshot writer panicked")))?;
+        encoded.map(|()| bytes)
+    })
+}
+
+/// Encodes the image of `kv` and `snap` into `out`'s blocks.
+fn encode(out: &mut Out, kv: &Kv, snap: &Snapshot, graph: &Graph) -> std::io::Result<()> {
     let mut kv_count = 0u64;
     let mut start: Vec<u8> = Vec::new();
     loop {
@@ -101,20 +163,17 @@ pub(crate) fn write(file: File, kv: &Kv, snap: &Snapshot, graph: &Graph) -> std:
     for first in (0..node_count).step_by(NODES_PER_BLOCK as usize) {
         let count = NODES_PER_BLOCK.min(node_count - first);
         let mut block = Vec::new();
-        for id in first..first + count {
+        for (id, node) in (first..).zip(snap.node_images(first, first + count - 1)) {
             if !snap.contains_node(id) {
                 block.u8(0);
                 continue;
             }
-            let labels = snap.node_labels(id).unwrap_or_default();
-            let created = snap.created_label(id);
             block.u8(1);
-            block.bytes(created.as_bytes());
-            block.var(labels.len() as u64);
-            labels.iter().for_each(|l| block.bytes(l.as_bytes()));
-            let props = snap.properties(id).unwrap_or_default();
-            block.var(props.len() as u64);
-            for (name, value) in &props {
+            block.bytes(node.created.as_bytes());
+            block.var(node.labels.len() as u64);
+            node.labels.iter().for_each(|l| block.bytes(l.as_bytes()));
+            block.var(node.properties.len() as u64);
+            for (name, value) in &node.properties {
                 block.bytes(name.as_bytes());
                 block.bytes(&value.encode());
             }
@@ -126,39 +185,37 @@ pub(crate) fn write(file: File, kv: &Kv, snap: &Snapshot, graph: &Graph) -> std:
             o.extend_from_slice(&block);
         })?;
     }
-    // Edges straight from the snapshot's CSR, grouped by type.
+    // Edges straight from the snapshot's CSR in one pass, each type's
+    // gathered in a block-sized run written out as it fills.
     let view = snap.view();
     let alive = |v: u64| view.alive.get(v as usize).copied().unwrap_or(false);
-    let mut by_type: BTreeMap<u32, EdgeArrays> = BTreeMap::new();
+    let mut runs: Vec<Option<EdgeRun>> = Vec::new();
+    let mut edge_count = 0u64;
     for u in 0..view.out.node_count() {
         if !alive(u as u64) {
             continue;
         }
         for i in view.out.range(u) {
-            if alive(view.out.targets[i]) {
-                let t = by_type.entry(view.out.types[i]).or_default();
-                t.0.push(u as u64);
-                t.1.push(view.out.targets[i]);
-                t.2.push(view.out.weights[i]);
-                t.3.push(view.out.ids[i]);
+            if !alive(view.out.targets[i]) {
+                continue;
+            }
+            let ty = view.out.types[i] as usize;
+            if runs.len() <= ty {
+                runs.resize_with(ty + 1, || None);
+            }
+            let run = runs[ty].get_or_insert_with(|| EdgeRun::new(snap.type_name(ty as u32)));
+            run.src.push(u as u64);
+            run.dst.push(view.out.targets[i]);
+            run.weights.push(view.out.weights[i]);
+            run.ids.push(view.out.ids[i]);
+            edge_count += 1;
+            if run.src.len() == EDGES_PER_BLOCK {
+                run.write(out)?;
             }
         }
     }
-    let edges: BTreeMap<String, EdgeArrays> = by_type.into_iter().map(|(ty, e)| (snap.type_name(ty), e)).collect();
-    let edge_count: u64 = edges.values().map(|e| e.0.len() as u64).sum();
-    for (ty, (src, dst, w, ids)) in &edges {
-        for at in (0..src.len()).step_by(1 << 16) {
-            let end = src.len().min(at + (1 << 16));
-            out.block(|o| {
-                o.u8(EDGES);
-                o.bytes(ty.as_bytes());
-                o.var((end - at) as u64);
-                src[at..end].iter().for_each(|&v| o.u64(v));
-                dst[at..end].iter().for_each(|&v| o.u64(v));
-                w[at..end].iter().for_each(|&v| o.f64(v));
-                ids[at..end].iter().for_each(|&v| o.u64(v));
-            })?;
-        }
+    for run in runs.iter_mut().flatten() {
+        run.write(out)?;
     }
     let rels = snap.rels_with_properties();
     for chunk in rels.chunks(4096) {
@@ -195,9 +252,7 @@ pub(crate) fn write(file: File, kv: &Kv, snap: &Snapshot, graph: &Graph) -> std:
         o.var(next_ids.0);
         o.var(next_ids.1);
     })?;
-    out.drain()?;
-    out.file.sync_all()?;
-    Ok(out.bytes)
+    Ok(())
 }
 
 /// What loading a snapshot restored.

@@ -270,6 +270,16 @@ impl Graph {
     }
 }
 
+/// A node as a snapshot file stores it (see [`Snapshot::node_images`]).
+pub(crate) struct NodeImage {
+    /// The label the node was created with ("" for none).
+    pub created: String,
+    /// Its labels, in name order.
+    pub labels: Vec<String>,
+    /// Its properties, in name order.
+    pub properties: Vec<(String, Value)>,
+}
+
 impl Snapshot {
     /// The ids of the relationships with properties in this snapshot, ascending.
     pub(crate) fn rels_with_properties(&self) -> Vec<u64> {
@@ -282,12 +292,22 @@ impl Snapshot {
         ids.into_iter().collect()
     }
 
-    /// The label node `id` was created with ("" for none), whether or not
-    /// it still has it.
-    pub(crate) fn created_label(&self, id: u64) -> String {
-        let core = self.core();
-        let label = core.nodes.get(id).map_or(0, |s| s.label.load(std::sync::atomic::Ordering::Relaxed));
-        core.labels.name(label).unwrap_or_default()
+    /// For each node `first..=last` (alive in this snapshot or not): the
+    /// label it was created with ("" for none, whether or not it still has
+    /// it), its labels in name order and its properties in name order, as
+    /// of this snapshot, read in one scan each (not three lookups per node).
+    pub(crate) fn node_images(&self, first: u64, last: u64) -> Vec<NodeImage> {
+        let (core, read) = (self.core(), ReadAt::version(self.version()));
+        let labels = core.labels_in(first, last, read);
+        let props = core.props_in(tag::NODE_PROP, first, last, read);
+        (first..=last)
+            .zip(labels.into_iter().zip(props))
+            .map(|(id, (labels, properties))| {
+                let created = core.nodes.get(id).map_or(0, |s| s.label.load(std::sync::atomic::Ordering::Relaxed));
+                let created = core.labels.name(created).unwrap_or_default();
+                NodeImage { created, labels: core.label_names(labels), properties }
+            })
+            .collect()
     }
 
     /// The name of interned edge type `ty` ("" for none).

@@ -44,23 +44,45 @@ impl GraphCore {
 
     /// The label ids of node `id` as read by `read`, in id order.
     pub(super) fn labels_at(&self, id: u64, read: ReadAt) -> Vec<u32> {
-        let prefix = key(tag::NODE_LABEL, &[&id.to_be_bytes()]);
-        let mut labels = BTreeSet::new();
-        self.model.scan(self, &prefix, &prefix_end(&prefix), read, |k, payload| {
+        self.labels_in(id, id, read).pop().unwrap_or_default()
+    }
+
+    /// The label ids of each node `first..=last` as read by `read`, in id
+    /// order, from one scan of their label entries: a label entry `HAS`, or
+    /// the label the node was created with unless an entry says `LOST`
+    /// (as [`has_label_at`](Self::has_label_at) decides).
+    pub(super) fn labels_in(&self, first: u64, last: u64, read: ReadAt) -> Vec<Vec<u32>> {
+        let n = (last - first) as usize + 1;
+        let (mut labels, mut lost) = (vec![Vec::new(); n], vec![false; n]);
+        let lo = key(tag::NODE_LABEL, &[&first.to_be_bytes()]);
+        let hi = prefix_end(&key(tag::NODE_LABEL, &[&last.to_be_bytes()]));
+        self.model.scan(self, &lo, &hi, read, |k, payload| {
+            let i = (u64::from_be_bytes(k[1..9].try_into().expect("label key")) - first) as usize;
+            let label = u32::from_be_bytes(k[9..13].try_into().expect("label key"));
             if payload == HAS {
-                labels.insert(u32::from_be_bytes(k[9..13].try_into().expect("label key")));
+                labels[i].push(label);
+            } else if label == self.created_label(first + i as u64) {
+                lost[i] = true;
             }
         });
-        let created = self.created_label(id);
-        if created != 0 && self.has_label_at(id, created, read) {
-            labels.insert(created);
+        for (i, l) in labels.iter_mut().enumerate() {
+            let created = self.created_label(first + i as u64);
+            if created != 0 && !lost[i] && !l.contains(&created) {
+                l.push(created);
+                l.sort_unstable();
+            }
         }
-        labels.into_iter().collect()
+        labels
     }
 
     /// The label names of node `id` as read by `read`, in name order.
     pub(super) fn label_names_at(&self, id: u64, read: ReadAt) -> Vec<String> {
-        let mut names: Vec<String> = self.labels_at(id, read).into_iter().filter_map(|l| self.labels.name(l)).collect();
+        self.label_names(self.labels_at(id, read))
+    }
+
+    /// The names of label ids `labels`, in name order.
+    pub(super) fn label_names(&self, labels: Vec<u32>) -> Vec<String> {
+        let mut names: Vec<String> = labels.into_iter().filter_map(|l| self.labels.name(l)).collect();
         names.sort_unstable();
         names
     }

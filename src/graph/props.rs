@@ -81,16 +81,23 @@ impl GraphCore {
 
     /// All properties of entity `id` as read by `read`, in name order.
     pub(super) fn props_at(&self, tag: u8, id: u64, read: ReadAt) -> Vec<(String, Value)> {
-        let mut out = Vec::new();
-        let lo = key(tag, &[&id.to_be_bytes()]);
-        let hi = prefix_end(&lo);
+        self.props_in(tag, id, id, read).pop().unwrap_or_default()
+    }
+
+    /// The properties of each entity `first..=last` as read by `read`, in
+    /// name order, from one scan.
+    pub(super) fn props_in(&self, tag: u8, first: u64, last: u64, read: ReadAt) -> Vec<Vec<(String, Value)>> {
+        let mut out = vec![Vec::new(); (last - first) as usize + 1];
+        let lo = key(tag, &[&first.to_be_bytes()]);
+        let hi = prefix_end(&key(tag, &[&last.to_be_bytes()]));
         self.model.scan(self, &lo, &hi, read, |k, bytes| {
+            let i = (u64::from_be_bytes(k[1..9].try_into().expect("property key")) - first) as usize;
             let name = u32::from_be_bytes(k[9..13].try_into().expect("property key"));
             if let (Some(name), Ok(v)) = (self.model.prop_names.name(name), Value::decode(&bytes)) {
-                out.push((name, v));
+                out[i].push((name, v));
             }
         });
-        out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        out.iter_mut().for_each(|props| props.sort_unstable_by(|a, b| a.0.cmp(&b.0)));
         out
     }
 
