@@ -99,17 +99,19 @@ class CypherSystem(CypherRows):
     """How the load's ``MATCH (a:Person {id: r.a})`` finds persons (for the notes)."""
     name_how = "`CREATE INDEX` on :Person(name)"
     """How lookups by name are indexed (for the notes)."""
+    load_how = "the two `UNWIND` texts in batches of {batch:,}"
+    """How persons and friendships are loaded (for the notes; ``{batch}``: ``--cypher-batch``)."""
 
     def __init__(self, g: GraphData, args: argparse.Namespace) -> None:
         super().__init__(g, args)
-        b = args.cypher_batch
+        load = self.load_how.format(batch=args.cypher_batch)
         self.notes = {
             "seed": f"{self.how}, {args.cypher_queries:,} queries timed together, time per query",
-            "load": f"{self.id_how}, then the two `UNWIND` texts in batches of {b:,}, {self.how}",
+            "load": f"{self.id_how}, then {load}, {self.how}",
             "lookup": f"{self.name_how}; one query per name, {self.how}",
             "twohop": f"one query per start id, {self.how}",
-            "agg": f"one query, {self.how}; persons loaded by `UNWIND` before timing",
-            "fof": f"{self.how}; data loaded by `UNWIND`, then {self.name_how}",
+            "agg": f"one query, {self.how}; persons loaded before timing ({load})",
+            "fof": f"{self.how}; data loaded by {load}, then {self.name_how}",
         }
 
     def run(self, state: Any, text: str, params: Optional[Dict[str, Any]] = None) -> Rows:

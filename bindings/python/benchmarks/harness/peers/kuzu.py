@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import os
+import tempfile
+from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from ..data import People
 from ..queries import FOF, KUZU_SCHEMA, KUZU_SEED_SCHEMA
 from .cypher import CypherSystem, Rows
 from .kernels import Kernels
@@ -134,6 +138,32 @@ class KuzuCypher(CypherSystem):
     id_how = "DDL `PRIMARY KEY(id)` (Kùzu's hash index; no `CREATE INDEX`)"
     name_how = ("no index on name (Kùzu has no secondary property index: `CREATE INDEX` does not parse; "
                 "id is the primary key), the lookup scans")
+
+    load_how = ("`COPY` from CSV files written from the same rows inside the timing (the `UNWIND ... MATCH ... "
+                "CREATE` text ran at about 700 friendships/s here: 1M would not finish in the worker's time)")
+
+    def load(self, p: People) -> Any:
+        state = self.open()
+        self._copy(state, "Person", p.rows)
+        self._copy(state, "FRIEND", p.rels)
+        return state
+
+    def agg_load(self, p: People) -> Any:
+        state = self.open()
+        self._copy(state, "Person", p.rows)
+        return state
+
+    def _copy(self, state: Any, table: str, rows: List[Dict[str, Any]]) -> None:
+        """``COPY table`` from a CSV file of ``rows`` (written here)."""
+        if not rows:
+            return
+        with tempfile.TemporaryDirectory() as d:
+            path = Path(d) / f"{table}.csv"
+            with open(path, "w", newline="") as f:
+                w = csv.DictWriter(f, list(rows[0]))
+                w.writeheader()
+                w.writerows(rows)
+            state[1].execute(f"COPY {table} FROM '{path}' (header=true)")
 
     def open(self, seed: bool = False) -> Any:
         db, conn = open_db(self.args)
