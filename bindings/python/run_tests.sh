@@ -50,6 +50,8 @@ KVGRAPH_TEST_INSTALLED=1 KVGRAPH_GRAPHALYTICS_DIR="$repo/tests/data/graphalytics
 
 echo "== mypy --strict (package sources and examples)"
 (cd "$here" && "$venv/bin/python" -m mypy --strict --config-file pyproject.toml kvgraph examples)
+echo "== mypy --strict (the comparison harness, benchmarks/harness)"
+(cd "$here/benchmarks" && "$venv/bin/python" -m mypy --strict --config-file ../pyproject.toml harness)
 
 echo "== quickstart"
 "$venv/bin/python" "$here/examples/quickstart.py"

@@ -31,6 +31,13 @@ free ports and are always shut down (try/finally, atexit, SIGTERM).
   igraph, rustworkx, networkx) beside the same lookup in-process from Rust
   (``benchmarks/rust``); the KV rows give ``kv.get``/``kv.set`` per call
   beside Rust and redis-py round trips.
+* **Cypher** — the same openCypher texts (``harness/queries.py``) in kvgraph
+  (``db.query``), FalkorDB (GRAPH.QUERY) and Kùzu (``conn.execute``): the
+  seed ``CREATE ... RETURN p1, r, p2``, friends of friends, a count-by-group
+  over ``--agg-nodes`` persons, an ``UNWIND`` load of ``--cypher-persons``
+  persons and ``--cypher-rels`` friendships in batches of ``--cypher-batch``,
+  then lookups by an indexed name and 2-hop ``count(DISTINCT c)``; igraph and
+  networkx answer the same questions (no seed or load) through their API.
 
 The code is the package ``harness/`` next to this file: ``harness/peers/``
 holds one module per system (adding a peer is adding one file there),

@@ -100,9 +100,16 @@ def rmat(scale: int, edge_factor: int, seed: int, a: float = 0.57, b: float = 0.
 def friendships(pairs: int, degree: int, seed: int) -> Tuple[int, Any, Any]:
     """``pairs`` FRIEND edges among ``pairs // degree`` persons, uniform,
     self loops and duplicates dropped."""
+    persons = max(pairs // degree, 2)
+    src, dst = random_pairs(persons, pairs, seed)
+    return persons, src, dst
+
+
+def random_pairs(persons: int, pairs: int, seed: int) -> Tuple[Any, Any]:
+    """``pairs`` uniform (src, dst) draws among ``persons``, self loops and
+    duplicates dropped, in random order."""
     import numpy as np
 
-    persons = max(pairs // degree, 2)
     rng = np.random.default_rng(seed)
     src = rng.integers(0, persons, pairs)
     dst = rng.integers(0, persons, pairs)
@@ -110,7 +117,7 @@ def friendships(pairs: int, degree: int, seed: int) -> Tuple[int, Any, Any]:
     key = np.unique(src[keep] * persons + dst[keep])
     order = rng.permutation(key.size)
     key = key[order]
-    return persons, key // persons, key % persons
+    return key // persons, key % persons
 
 
 def warm_edges(m: int) -> int:
@@ -203,6 +210,38 @@ class GraphData:
         self.fdst = np.load(data / "fdst.npy")
         self.fof_name: str = self.meta["fof_name"]
         self.names = [person_name(i) for i in range(self.persons)]
+
+
+class People:
+    """The persons of the cypher family: ids ``0..n-1``, names
+    ``person-NNNNNNN``, ages ``age_of(id)``, and FRIEND pairs by id, with the
+    ``UNWIND`` parameter rows made once (before any timing)."""
+
+    def __init__(self, n: int, src: Any, dst: Any) -> None:
+        self.n = n
+        self.src: List[int] = [int(x) for x in src]
+        self.dst: List[int] = [int(x) for x in dst]
+        self.names = [person_name(i) for i in range(n)]
+        self.ages = [age_of(i) for i in range(n)]
+        self.rows = [{"id": i, "name": nm, "age": a} for i, (nm, a) in enumerate(zip(self.names, self.ages))]
+        self.rels = [{"a": a, "b": b} for a, b in zip(self.src, self.dst)]
+
+    def sample(self) -> "People":
+        """The first 2% of the persons and of the friendships among them (warm-ups)."""
+        k = max(self.n // 50, 2)
+        pairs = [(a % k, b % k) for a, b in zip(self.src[: warm_edges(len(self.src))], self.dst) if a % k != b % k]
+        return People(k, [a for a, _ in pairs], [b for _, b in pairs])
+
+
+def age_of(i: int) -> int:
+    """The age of person ``i`` (18 to 90, scattered)."""
+    return 18 + (i * 7919 + 11) % 73
+
+
+def people(persons: int, rels: int, seed: int) -> People:
+    """``persons`` persons and up to ``rels`` uniform friendships among them."""
+    src, dst = random_pairs(persons, rels, seed) if rels and persons > 1 else ([], [])
+    return People(persons, src, dst)
 
 
 def percall_graph(nodes: int, degree: int) -> Tuple[Any, Any]:

@@ -25,6 +25,7 @@ from .peers import GRAPH_SYSTEMS, LABEL, PEERS, rust, systems_with
 from .report import write_outputs
 from .servers import Server, _cleanup, _current_worker, _on_signal, falkordb_paths, server_version
 from .timing import Recorder
+from .workloads import cypher as cypher_family
 from .workloads import graph as graph_family
 from .workloads import kv as kv_family
 from .workloads import loads as loads_family
@@ -36,6 +37,7 @@ FAMILIES: Dict[str, Callable[[str, argparse.Namespace, Recorder], None]] = {
     "graph": graph_family.worker,
     "loads": loads_family.worker,
     "percall": percall_family.worker,
+    "cypher": cypher_family.worker,
 }
 """What ``--worker FAMILY SYSTEM`` runs."""
 
@@ -78,7 +80,8 @@ def run_worker(suite: str, system: str, args: argparse.Namespace, tmp: Path, ref
     cmd = [sys.executable, str(HERE / "compare.py"), "--worker", suite, system, "--out", str(out),
            "--ref", str(reff), "--data", str(tmp / "data"), "--port", str(port)]
     for name in ["kv_keys", "rt_keys", "pipeline", "scans", "runs", "row_budget", "fof_queries", "kuzu_buffer_pool",
-                 "percall_nodes", "percall_degree", "percall_calls"]:
+                 "percall_nodes", "percall_degree", "percall_calls", "cypher_persons", "cypher_rels", "cypher_batch",
+                 "cypher_queries", "agg_nodes", "seed"]:
         cmd += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
     log(f"{suite}: {LABEL.get(system, system)} ...")
     t = now()
@@ -147,10 +150,10 @@ def orchestrate(args: argparse.Namespace) -> None:
             if fserver and fmodule:
                 results["servers"]["falkordb-redis"] = server_version(fserver)
                 try:
-                    servers["falkordb"] = Server("falkordb", fserver, ["--loadmodule", fmodule], tmp).start()
+                    fsrv = servers["falkordb"] = Server("falkordb", fserver, ["--loadmodule", fmodule], tmp).start()
                     import redis
 
-                    mods = redis.Redis(host="127.0.0.1", port=servers["falkordb"].port).module_list()
+                    mods = redis.Redis(host="127.0.0.1", port=fsrv.port).module_list()
                     for m in mods:
                         name = m.get(b"name", m.get("name"))
                         if name in (b"graph", "graph"):
@@ -200,7 +203,7 @@ def orchestrate(args: argparse.Namespace) -> None:
         results["graph"] = graph
 
         # ---- loads and per-call figures (kvgraph first: its answers are the reference)
-        for suite, workload in (("loads", "loads"), ("percall", "neighbors")):
+        for suite, workload in (("loads", "loads"), ("percall", "neighbors"), ("cypher", "cypher")):
             if suite in args.skip:
                 results[suite] = {}
                 continue
@@ -243,11 +246,20 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--systems", default="", help="comma-separated subset of peers (default: all)")
     p.add_argument("--skip-kv", action="append_const", dest="skip", const="kv", default=[], help="no KV workloads")
-    p.add_argument("--skip", action="append", default=[], choices=["kv", "loads", "percall"],
+    p.add_argument("--skip", action="append", default=[], choices=["kv", "loads", "percall", "cypher"],
                    help="leave out a workload family (repeatable)")
     p.add_argument("--percall-nodes", type=int, default=1 << 18, help="nodes of the per-call graph (default 262,144)")
     p.add_argument("--percall-degree", type=int, default=8, help="out-edges per node of the per-call graph (default 8)")
     p.add_argument("--percall-calls", type=int, default=200_000, help="neighbour lookups per timed run (default 200,000)")
+    p.add_argument("--cypher-persons", type=int, default=100_000,
+                   help="persons the cypher family loads by UNWIND (default 100,000)")
+    p.add_argument("--cypher-rels", type=int, default=1_000_000,
+                   help="friendships drawn for the cypher family's UNWIND load (default 1,000,000)")
+    p.add_argument("--cypher-batch", type=int, default=10_000, help="rows per UNWIND query (default 10,000)")
+    p.add_argument("--cypher-queries", type=int, default=1000,
+                   help="seed queries, name lookups and 2-hop start ids per timed run (default 1000)")
+    p.add_argument("--agg-nodes", type=int, default=1_000_000,
+                   help="persons of the cypher family's count-by-group query (default 1,000,000)")
     p.add_argument("--kuzu-buffer-pool", type=int, default=4096, help="Kùzu buffer pool, MiB (default 4096)")
     p.add_argument("--redis-server", default="", help="redis-server binary (default: from PATH)")
     p.add_argument("--docs", default=str(REPO / "docs"), help="where comparison.md/.png go")

@@ -73,8 +73,9 @@ class Recorder:
     def save(self) -> None:
         self.out.write_text(json.dumps({"rows": self.rows, "extra": self.extra}))
 
-    def skip(self, row: str, status: str, note: str) -> None:
-        self.rows[row] = {"status": status, "note": note}
+    def skip(self, row: str, status: str, note: str, why: str = "") -> None:
+        """Records ``row`` as not run (``status``, and ``why`` for the report)."""
+        self.rows[row] = {"status": status, "note": note, **({"why": why} if why else {})}
         self.save()
 
     def measure(

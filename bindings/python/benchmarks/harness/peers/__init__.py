@@ -15,7 +15,7 @@ __all__ = ["Peer", "PEERS", "LABEL", "KV_SYSTEMS", "GRAPH_SYSTEMS", "systems_wit
 def _discover() -> Dict[str, Peer]:
     found: List[Peer] = []
     for info in pkgutil.iter_modules(__path__):
-        if info.name in ("registry", "kernels") or info.name.startswith("_"):
+        if info.name in ("registry", "kernels", "cypher") or info.name.startswith("_"):
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         found.extend(getattr(module, "PEERS", [getattr(module, "PEER", None)]))

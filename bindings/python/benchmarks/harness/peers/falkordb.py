@@ -4,10 +4,29 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
+from ..queries import FOF
+from .cypher import CypherSystem, Rows
 from .kernels import Kernels
 from .registry import Peer
+
+
+def wait_index(g: Any, label: str, prop: str) -> None:
+    """Creates an index on ``:label(prop)`` and waits until FalkorDB reports it operational."""
+    g.query(f"CREATE INDEX FOR (x:{label}) ON (x.{prop})")
+    while True:
+        rows = g.query("CALL db.indexes() YIELD label, status RETURN label, status").result_set
+        if all(status == "OPERATIONAL" for lbl, status in rows if lbl == label):
+            return
+        time.sleep(0.005)
+
+
+def connect(port: int) -> Any:
+    """A client of the FalkorDB server on ``port`` (no socket timeout to speak of)."""
+    import falkordb
+
+    return falkordb.FalkorDB(host="127.0.0.1", port=port, socket_timeout=3600)
 
 
 class FalkorKernels(Kernels):
@@ -25,9 +44,7 @@ class FalkorKernels(Kernels):
 
     def __init__(self, *a: Any) -> None:
         super().__init__(*a)
-        import falkordb
-
-        self.db = falkordb.FalkorDB(host="127.0.0.1", port=self.args.port, socket_timeout=3600)
+        self.db = connect(self.args.port)
         self.seq = 0
 
     def _bulk(self, name: str, args: List[str]) -> Any:
@@ -43,15 +60,6 @@ class FalkorKernels(Kernels):
             url = f"redis://127.0.0.1:{self.args.port}?socket_timeout=3600"
             bulk_insert.main(args=[name, "-u", url, *args], standalone_mode=False)
         return self.db.select_graph(name)
-
-    def _index(self, g: Any, label: str, prop: str) -> None:
-        """Creates an index and waits until FalkorDB reports it operational."""
-        g.query(f"CREATE INDEX FOR (x:{label}) ON (x.{prop})")
-        while True:
-            rows = g.query("CALL db.indexes() YIELD label, status RETURN label, status").result_set
-            if all(status == "OPERATIONAL" for lbl, status in rows if lbl == label):
-                return
-            time.sleep(0.005)
 
     def load(self, full: bool) -> Any:
         # Nodes get FalkorDB ids 0..n-1 in CSV order (and an `id` property).
@@ -99,7 +107,7 @@ class FalkorKernels(Kernels):
         d = self.g.dir
         g = self._bulk(f"social{self.seq}", ["-N", "Person", str(d / "persons.csv"), "-R", "FRIEND",
                                               str(d / "friends.csv"), "--id-type", "STRING"])
-        self._index(g, "Person", "name")
+        wait_index(g, "Person", "name")
         return g
 
     def fof_counts(self, g: Any) -> Dict[str, int]:
@@ -107,9 +115,41 @@ class FalkorKernels(Kernels):
                 "friendships": g.query("MATCH ()-[f:FRIEND]->() RETURN count(f)").result_set[0][0]}
 
     def fof(self, g: Any, name: str) -> Any:
-        rows = g.query("MATCH (p:Person {name: $name})-[:FRIEND]->(:Person)-[:FRIEND]->(f:Person) "
-                       "WHERE f <> p AND NOT (p)-[:FRIEND]->(f) RETURN DISTINCT f.name", {"name": name}).result_set
-        return [r[0] for r in rows]
+        return [r[0] for r in g.query(FOF, {"name": name}).result_set]
 
 
-PEER = Peer("falkordb", "FalkorDB", order=50, module="falkordb_bulk_loader", kernels=FalkorKernels, server="falkordb")
+class FalkorCypher(CypherSystem):
+    """The cypher family in FalkorDB: GRAPH.QUERY through the falkordb client."""
+
+    how = "GRAPH.QUERY via the falkordb client (parameters travel in the query text)"
+    name_how = "`CREATE INDEX` on :Person(name), waited until operational"
+
+    def __init__(self, *a: Any) -> None:
+        super().__init__(*a)
+        self.db = connect(self.args.port)
+        self.seq = 0
+
+    def open(self, seed: bool = False) -> Any:
+        self.seq += 1
+        return self.db.select_graph(f"cypher{self.seq}")
+
+    def free(self, g: Any) -> None:
+        try:
+            g.delete()
+        except Exception:  # noqa: BLE001 - a graph never written to does not exist
+            pass
+
+    def run(self, g: Any, text: str, params: Optional[Dict[str, Any]] = None) -> Rows:
+        return g.query(text, params).result_set  # type: ignore[no-any-return]
+
+    def index(self, g: Any, prop: str) -> None:
+        wait_index(g, "Person", prop)
+
+    def entity(self, value: Any) -> Dict[str, Any]:
+        if hasattr(value, "relation"):
+            return {"type": value.relation}
+        return {"labels": list(value.labels), "name": value.properties.get("name")}
+
+
+PEER = Peer("falkordb", "FalkorDB", order=50, module="falkordb_bulk_loader", kernels=FalkorKernels, server="falkordb",
+            cypher=FalkorCypher)

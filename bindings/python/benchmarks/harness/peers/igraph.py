@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Tuple
 
+from ..data import People
 from ..timing import hist_from_layers, top_k
+from .cypher import CypherRows, group_counts
 from .kernels import Kernels, pair_loads, per_call
 from .registry import Peer
 
@@ -68,6 +70,39 @@ class IgraphKernels(Kernels):
         return g.vs[g.neighborhood(v, order=2, mode="out", mindist=2)]["name"]
 
 
+class IgraphCypherRows(CypherRows):
+    """The cypher family's questions in igraph's own API (it has no Cypher)."""
+
+    rows = ("fof", "agg", "lookup", "twohop")
+    kernels = IgraphKernels
+    notes = {
+        "lookup": "`vs.find(name=...)['age']` (igraph's name index), one call per name",
+        "twohop": "set of `successors` of `successors`, one start id at a time",
+        "agg": "`Counter` over `vs['age']`",
+        "fof": IgraphKernels.notes["fof"],
+    }
+
+    def load(self, p: People) -> Any:
+        import igraph
+
+        return igraph.Graph(n=p.n, edges=list(zip(p.src, p.dst)), directed=True,
+                            vertex_attrs={"name": p.names, "age": p.ages})
+
+    def counts(self, g: Any) -> Dict[str, int]:
+        return {"persons": g.vcount(), "friendships": g.ecount()}
+
+    def lookup(self, g: Any, names: List[str]) -> List[Any]:
+        find = g.vs.find
+        return [find(name=name)["age"] for name in names]
+
+    def twohop(self, g: Any, ids: List[int]) -> List[int]:
+        succ = g.successors
+        return [len({c for b in succ(a) for c in succ(b)}) for a in ids]
+
+    def agg(self, g: Any) -> List[List[int]]:
+        return group_counts(g.vs["age"])
+
+
 def _build(n: int, pairs: List[Tuple[int, int]]) -> Any:
     import igraph
 
@@ -89,4 +124,4 @@ def neighbors_workload(d: Any, args: Any, rec: Any) -> None:
 
 
 PEER = Peer("igraph", "igraph", order=10, module="igraph", kernels=IgraphKernels, loads=loads_workload,
-            neighbors=neighbors_workload)
+            neighbors=neighbors_workload, cypher=IgraphCypherRows)

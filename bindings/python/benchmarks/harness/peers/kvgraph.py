@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import math
 import os
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ..timing import hist
+from .cypher import CypherSystem, Rows
 from .kernels import Kernels
 from .registry import Peer
 
@@ -100,6 +101,28 @@ class KvgraphKernels(Kernels):
         return g.get_property_many(list(fof), "name")
 
 
+class KvgraphCypher(CypherSystem):
+    """The cypher family in kvgraph: ``db.query(text, params)`` in-process."""
+
+    how = "`db.query(text, params)`"
+
+    def open(self, seed: bool = False) -> Any:
+        import kvgraph
+
+        return kvgraph.Engine()
+
+    def free(self, state: Any) -> None:
+        state.close()
+
+    def run(self, state: Any, text: str, params: Optional[Dict[str, Any]] = None) -> Rows:
+        return [rec.values() for rec in state.query(text, params)]
+
+    def entity(self, value: Any) -> Dict[str, Any]:
+        import kvgraph
+
+        if isinstance(value, kvgraph.Relationship):
+            return {"type": value.type}
+        return {"labels": list(value.labels), "name": value.properties.get("name")}
 
 
 def kv_workload(d: Any, args: argparse.Namespace, rec: Any) -> None:
@@ -252,4 +275,4 @@ def neighbors_workload(d: Any, args: argparse.Namespace, rec: Any) -> None:
 
 
 PEER = Peer("kvgraph", "kvgraph (Python)", order=0, module="kvgraph", kernels=KvgraphKernels, kv=kv_workload,
-            loads=loads_workload, neighbors=neighbors_workload)
+            loads=loads_workload, neighbors=neighbors_workload, cypher=KvgraphCypher)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Tuple
 
+from ..data import People
 from ..timing import hist, top_k
+from .cypher import CypherRows, group_counts
 from .kernels import Kernels, pair_loads, per_call
 from .registry import Peer
 
@@ -73,12 +75,47 @@ class NetworkxKernels(Kernels):
 
     def fof(self, g: Any, name: str) -> Any:
         friends = set(g.successors(name))
-        fof: set = set()
+        fof: set[Any] = set()
         for f in friends:
             fof.update(g.successors(f))
         fof -= friends
         fof.discard(name)
         return list(fof)
+
+
+class NetworkxCypherRows(CypherRows):
+    """The cypher family's questions in networkx (it has no Cypher)."""
+
+    rows = ("fof", "agg", "lookup", "twohop")
+    kernels = NetworkxKernels
+    notes = {
+        "lookup": "a dict name -> node made with the graph (networkx has no index), then `nodes[v]['age']`",
+        "twohop": "set of `succ` of `succ`, one start id at a time",
+        "agg": "`Counter` over `nodes(data='age')`",
+        "fof": NetworkxKernels.notes["fof"],
+    }
+
+    def load(self, p: People) -> Any:
+        import networkx
+
+        g = networkx.DiGraph(by_name={name: i for i, name in enumerate(p.names)})
+        g.add_nodes_from((i, {"name": name, "age": age}) for i, (name, age) in enumerate(zip(p.names, p.ages)))
+        g.add_edges_from(zip(p.src, p.dst))
+        return g
+
+    def counts(self, g: Any) -> Dict[str, int]:
+        return {"persons": g.number_of_nodes(), "friendships": g.number_of_edges()}
+
+    def lookup(self, g: Any, names: List[str]) -> List[Any]:
+        nodes, by_name = g.nodes, g.graph["by_name"]
+        return [nodes[by_name[name]]["age"] for name in names]
+
+    def twohop(self, g: Any, ids: List[int]) -> List[int]:
+        succ = g.succ
+        return [len({c for b in succ[a] for c in succ[b]}) for a in ids]
+
+    def agg(self, g: Any) -> List[List[int]]:
+        return group_counts(age for _, age in g.nodes(data="age"))
 
 
 def _build(n: int, pairs: List[Tuple[int, int]]) -> Any:
@@ -105,4 +142,4 @@ def neighbors_workload(d: Any, args: Any, rec: Any) -> None:
 
 
 PEER = Peer("networkx", "networkx", order=30, module="networkx", also_needs=("scipy",), kernels=NetworkxKernels,
-            loads=loads_workload, neighbors=neighbors_workload)
+            loads=loads_workload, neighbors=neighbors_workload, cypher=NetworkxCypherRows)

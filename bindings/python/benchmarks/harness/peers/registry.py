@@ -32,5 +32,7 @@ class Peer:
     """Its per-call neighbour lookup workload, ``neighbors(data, args, rec)``, if any."""
     loads: Optional[Callable[..., Any]] = None
     """Its bulk-load workload (lists, numpy, first load), ``loads(data, args, rec)``, if any."""
+    cypher: Optional[type] = None
+    """Its :class:`harness.peers.cypher.CypherRows` (the cypher family), if any."""
     server: str = ""
     """The server it talks to (``"redis"`` or ``"falkordb"``), if any."""

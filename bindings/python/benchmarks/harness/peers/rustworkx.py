@@ -84,7 +84,7 @@ class RustworkxKernels(Kernels):
         g, index = state
         p = index[name]
         friends = set(g.successor_indices(p))
-        fof: set = set()
+        fof: set[Any] = set()
         for f in friends:
             fof.update(g.successor_indices(f))
         fof -= friends
