@@ -41,7 +41,7 @@ impl IndexDef {
     }
 
     fn value_prefix(&self, value: &Value) -> Vec<u8> {
-        let mut k = key(tag::INDEX, &[&self.id.to_be_bytes()]);
+        let mut k = key(tag::INDEX, &[&self.id.to_be_bytes()]).into_vec();
         k.extend_from_slice(&value.sort_key());
         k
     }
@@ -248,7 +248,7 @@ impl IndexRead<'_> {
             }
             (None, None) => None,
         };
-        let (kind_lo, kind_hi) = kind.unwrap_or_else(|| (base.clone(), prefix_end(&base)));
+        let (kind_lo, kind_hi) = kind.unwrap_or_else(|| (base.to_vec(), prefix_end(&base)));
         let lo = match lower {
             Bound::Included(v) => def.value_prefix(v),
             Bound::Excluded(v) => prefix_end(&def.value_prefix(v)),

@@ -10,7 +10,6 @@
 use super::versioned::{Publish, ReadAt, key, prefix_end, tag};
 use super::{Graph, GraphCore, GraphWrite, Snapshot};
 use crate::error::{Error, Result};
-use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 
 /// The payload of a node's label entry for a label it has.
@@ -100,18 +99,51 @@ impl GraphCore {
     /// The nodes with label `label` as read by `read` that pass `alive`, in id order.
     pub(super) fn nodes_with_label_at(&self, label: u32, read: ReadAt, alive: impl Fn(u64) -> bool) -> Vec<u64> {
         let lb = label.to_be_bytes();
-        let mut ids = BTreeSet::new();
+        let mut ids = Vec::new();
         let lo = key(tag::LABEL_NODE, &[&lb]);
         self.model.scan(self, &lo, &prefix_end(&lo), read, |k, _| {
-            ids.insert(u64::from_be_bytes(k[5..13].try_into().expect("label index key")));
+            let id = u64::from_be_bytes(k[5..13].try_into().expect("label index key"));
+            if alive(id) {
+                ids.push(id);
+            }
         });
+        let listed = ids.len();
         let lo = key(tag::LABEL_RANGE, &[&lb]);
+        // Runs of nodes created with the label, adjacent ones joined (a
+        // batch creating nodes one by one records a range for each).
+        let mut runs: Vec<(u64, u64)> = Vec::new();
         self.model.scan(self, &lo, &prefix_end(&lo), read, |k, count| {
             let first = u64::from_be_bytes(k[5..13].try_into().expect("label range key"));
             let count = u64::from_le_bytes(count.as_slice().try_into().unwrap_or_default());
-            ids.extend((first..first.saturating_add(count)).filter(|&id| self.has_label_at(id, label, read)));
+            let Some(last) = count.checked_sub(1).map(|c| first.saturating_add(c)) else { return };
+            match runs.last_mut() {
+                Some(run) if run.1.checked_add(1) == Some(first) => run.1 = last,
+                _ => runs.push((first, last)),
+            }
         });
-        ids.into_iter().filter(|&id| alive(id)).collect()
+        for (first, last) in runs {
+            // They have the label unless they lost it: one scan of the run's
+            // label entries, not a lookup per node.
+            let mut lost = Vec::new();
+            let (lo, hi) =
+                (key(tag::NODE_LABEL, &[&first.to_be_bytes()]), key(tag::NODE_LABEL, &[&last.to_be_bytes()]));
+            self.model.scan(self, &lo, &prefix_end(&hi), read, |k, payload| {
+                if payload != HAS && k[9..13] == lb {
+                    lost.push(u64::from_be_bytes(k[1..9].try_into().expect("label key")));
+                }
+            });
+            let mut lost = lost.into_iter().peekable();
+            ids.extend((first..=last).filter(|&id| {
+                let gone = lost.next_if_eq(&id).is_some();
+                !gone && alive(id) && self.created_label(id) == label
+            }));
+        }
+        // Both runs are ascending; a node in both is listed once.
+        if listed > 0 && listed < ids.len() {
+            ids.sort_unstable();
+            ids.dedup();
+        }
+        ids
     }
 
     /// Adds (`present`) or removes label `label` of node `id` under

@@ -7,7 +7,7 @@
 //! Relationship properties are keyed by the relationship's `u64` id.
 
 use super::stamp::{LATEST, Stamp};
-use super::versioned::{Publish, ReadAt, key, prefix_end, tag};
+use super::versioned::{Key, Publish, ReadAt, key, prefix_end, tag};
 use super::{Graph, GraphCore, GraphWrite, Snapshot};
 use crate::Value;
 use crate::error::{Error, Result};
@@ -26,7 +26,7 @@ pub(super) fn into_bytes(v: Value) -> Result<Vec<u8>> {
 }
 
 /// The key of property `name` of entity `id` (`tag`: node or relationship).
-fn prop_key(tag: u8, id: u64, name: u32) -> Vec<u8> {
+fn prop_key(tag: u8, id: u64, name: u32) -> Key {
     key(tag, &[&id.to_be_bytes(), &name.to_be_bytes()])
 }
 

@@ -59,11 +59,16 @@ pub(crate) mod tag {
 }
 
 /// A key of the property map: a tag, then big-endian parts.
-pub(crate) fn key(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
-    let mut k = vec![tag];
+pub(crate) fn key(tag: u8, parts: &[&[u8]]) -> Key {
+    let mut k = Key::new();
+    k.push(tag);
     parts.iter().for_each(|p| k.extend_from_slice(p));
     k
 }
+
+/// A key of the map: inline up to 32 bytes (a tag, ids and names' ids fit),
+/// so building one to look it up allocates nothing.
+pub(crate) type Key = smallvec::SmallVec<[u8; 32]>;
 
 /// The first key after every key starting with `prefix` (which holds a
 /// byte below 0xFF: every key starts with a tag).
@@ -79,13 +84,13 @@ pub(crate) fn prefix_end(prefix: &[u8]) -> Vec<u8> {
 }
 
 /// One entry of a version chain.
-#[derive(Clone, Debug, PartialEq)]
-struct Entry {
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Entry<'a> {
     /// A ticket (if `ticket`) or a committed version.
     stamp: u64,
     ticket: bool,
     /// `None` for a tombstone.
-    payload: Option<Vec<u8>>,
+    payload: Option<&'a [u8]>,
 }
 
 fn encode(chain: &[Entry]) -> Vec<u8> {
@@ -101,23 +106,28 @@ fn encode(chain: &[Entry]) -> Vec<u8> {
     out
 }
 
-/// Decodes a chain this module encoded (a malformed tail is dropped).
-fn decode(mut bytes: &[u8]) -> Vec<Entry> {
-    let mut chain = Vec::new();
-    while let Some((&flags, rest)) = bytes.split_first() {
-        let Some((stamp, rest)) = rest.split_first_chunk::<8>() else { break };
+/// The entries of a chain this module encoded, borrowing its bytes (a
+/// malformed tail is dropped).
+fn entries(mut bytes: &[u8]) -> impl Iterator<Item = Entry<'_>> {
+    std::iter::from_fn(move || {
+        let (&flags, rest) = bytes.split_first()?;
+        let (stamp, rest) = rest.split_first_chunk::<8>()?;
         let mut e = Entry { stamp: u64::from_le_bytes(*stamp), ticket: flags & F_TICKET != 0, payload: None };
         bytes = rest;
         if flags & F_TOMBSTONE == 0 {
-            let Some((len, rest)) = bytes.split_first_chunk::<4>() else { break };
-            let len = u32::from_le_bytes(*len) as usize;
-            let Some((payload, rest)) = rest.split_at_checked(len) else { break };
-            e.payload = Some(payload.to_vec());
+            let (len, rest) = bytes.split_first_chunk::<4>()?;
+            let (payload, rest) = rest.split_at_checked(u32::from_le_bytes(*len) as usize)?;
+            e.payload = Some(payload);
             bytes = rest;
         }
-        chain.push(e);
-    }
-    chain
+        Some(e)
+    })
+    .fuse()
+}
+
+/// Decodes a chain for editing.
+fn decode(bytes: &[u8]) -> Vec<Entry<'_>> {
+    entries(bytes).collect()
 }
 
 /// What a chain holds at a version.
@@ -232,12 +242,11 @@ impl DataModel {
     /// What `chain` holds as read by `read`: the entry of the newest version
     /// at or below `read.at` (or the reader's own).
     fn seen(&self, core: &GraphCore, chain: &[u8], read: ReadAt) -> Seen {
-        let mut best: Option<(u64, &Entry)> = None;
-        let chain = decode(chain);
-        for e in &chain {
+        let mut best: Option<(u64, Entry<'_>)> = None;
+        for e in entries(chain) {
             let v = if e.ticket {
                 if read.own == Some(e.stamp) {
-                    return Seen::Entry(e.payload.clone());
+                    return Seen::Entry(e.payload.map(<[u8]>::to_vec));
                 }
                 match self.ticket_version(core, e.stamp) {
                     Some(v) => v,
@@ -250,7 +259,7 @@ impl DataModel {
                 best = Some((v, e));
             }
         }
-        best.map_or(Seen::Nothing, |(_, e)| Seen::Entry(e.payload.clone()))
+        best.map_or(Seen::Nothing, |(_, e)| Seen::Entry(e.payload.map(<[u8]>::to_vec)))
     }
 
     /// The payload `key` holds as read by `read` (`None`: absent or tombstone).
@@ -271,25 +280,21 @@ impl DataModel {
     }
 
     /// Calls `f` with every key in `[lo, hi)` and the payload it holds as read
-    /// by `read` (tombstones and invisible keys skipped), in key order.
+    /// by `read` (tombstones and invisible keys skipped), in key order, as
+    /// the map is visited (`f` may read the graph; it runs pinned).
     pub fn scan(&self, core: &GraphCore, lo: &[u8], hi: &[u8], read: ReadAt, mut f: impl FnMut(&[u8], Vec<u8>)) {
-        let mut retry = Vec::new();
-        let mut found = Vec::new();
         core.props.visit(Bound::Included(lo), Bound::Excluded(hi), 0, |k, v| {
-            match self.seen(core, v.bytes(), read) {
-                Seen::Entry(Some(p)) => found.push((k.to_vec(), p)),
-                Seen::Entry(None) | Seen::Nothing => {}
-                Seen::Retry => retry.push(k.to_vec()),
+            let payload = match self.seen(core, v.bytes(), read) {
+                Seen::Entry(p) => p,
+                Seen::Nothing => None,
+                // A ticket retired meanwhile: its entries are settled, read the key again.
+                Seen::Retry => self.read(core, k, read),
+            };
+            if let Some(p) = payload {
+                f(k, p);
             }
             ControlFlow::Continue(())
         });
-        for k in retry {
-            if let Some(p) = self.read(core, &k, read) {
-                found.push((k, p));
-            }
-        }
-        found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        found.into_iter().for_each(|(k, p)| f(&k, p));
     }
 
     /// Links `payload` (`None`: a tombstone) into `key` under `publish`'s
@@ -306,7 +311,7 @@ impl DataModel {
             }
             seen_before = chain.iter().any(|e| e.ticket && e.stamp == ticket);
             chain.retain(|e| !(e.ticket && e.stamp == ticket));
-            chain.insert(0, Entry { stamp: ticket, ticket: true, payload: payload.map(<[u8]>::to_vec) });
+            chain.insert(0, Entry { stamp: ticket, ticket: true, payload });
             Decision::Replace(NewValue::new(&encode(&chain), 0), Ok(()))
         });
         if outcome.is_ok() && !seen_before {
@@ -319,7 +324,7 @@ impl DataModel {
     /// whose visibility another stamp governs (a label range of nodes is
     /// seen only with its nodes).
     pub fn put_settled(&self, core: &GraphCore, key: &[u8], payload: &[u8]) {
-        let chain = encode(&[Entry { stamp: 0, ticket: false, payload: Some(payload.to_vec()) }]);
+        let chain = encode(&[Entry { stamp: 0, ticket: false, payload: Some(payload) }]);
         core.props.update(key, 0, |_| Decision::Replace(NewValue::new(&chain, 0), ()));
     }
 
@@ -347,7 +352,7 @@ impl DataModel {
                     if version == ABSENT {
                         return false;
                     }
-                    *e = Entry { stamp: version, ticket: false, payload: e.payload.take() };
+                    *e = Entry { stamp: version, ticket: false, payload: e.payload };
                 }
                 true
             });
@@ -357,7 +362,7 @@ impl DataModel {
 
     /// Applies `edit` to every entry of `key` (dropping those it refuses),
     /// then prunes versions older than the newest one at or below `bound`.
-    fn rewrite(&self, core: &GraphCore, key: &[u8], bound: u64, mut edit: impl FnMut(&mut Entry) -> bool) {
+    fn rewrite(&self, core: &GraphCore, key: &[u8], bound: u64, mut edit: impl FnMut(&mut Entry<'_>) -> bool) {
         core.props.update(key, 0, |current| {
             let Some(current) = current else { return Decision::Keep(()) };
             let mut chain = decode(current.bytes());
@@ -431,8 +436,8 @@ fn prune(chain: &mut Vec<Entry>, bound: u64) {
 mod tests {
     use super::*;
 
-    fn e(stamp: u64, payload: Option<&[u8]>) -> Entry {
-        Entry { stamp, ticket: false, payload: payload.map(<[u8]>::to_vec) }
+    fn e(stamp: u64, payload: Option<&[u8]>) -> Entry<'_> {
+        Entry { stamp, ticket: false, payload }
     }
 
     #[test]

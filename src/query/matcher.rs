@@ -75,16 +75,22 @@ impl Exec<'_> {
         Ok(true)
     }
 
-    fn node_ok(&mut self, n: &NodePat, id: u64, row: &[Val]) -> Result<bool> {
+    /// Whether node `id` has `n`'s labels (but `scanned`, known already)
+    /// and properties.
+    fn node_ok(&mut self, n: &NodePat, id: u64, scanned: Option<&str>, row: &[Val]) -> Result<bool> {
         for l in &n.labels {
-            if !self.store.has_label(id, l) {
+            if Some(l.as_str()) != scanned && !self.store.has_label(id, l) {
                 return Ok(false);
             }
         }
         self.props_match(&n.props, &Val::Node(id), row)
     }
 
-    fn start_candidates(&mut self, seeks: &[Seek], row: &[Val]) -> Result<Vec<u64>> {
+    /// The candidates for a start node, and the label they were found by
+    /// if a label scan found them (then they exist and carry it: no write
+    /// runs while a clause matches).
+    fn start_candidates<'s>(&mut self, seeks: &'s [Seek], row: &[Val]) -> Result<(Vec<u64>, Option<&'s str>)> {
+        let unchecked = |ids| Ok((ids, None));
         for s in seeks {
             match s {
                 Seek::Index(l, p, e) => {
@@ -92,11 +98,11 @@ impl Exec<'_> {
                         continue;
                     }
                     let v = self.eval(e, row)?;
-                    let Some(v) = v.to_value() else { return Ok(Vec::new()) };
+                    let Some(v) = v.to_value() else { return unchecked(Vec::new()) };
                     if matches!(v, Value::Null) {
-                        return Ok(Vec::new());
+                        return unchecked(Vec::new());
                     }
-                    return self.store.index_lookup(l, p, &v);
+                    return unchecked(self.store.index_lookup(l, p, &v)?);
                 }
                 Seek::Range(l, p, lo, hi) => {
                     if !self.store.has_index(l, p) {
@@ -111,15 +117,15 @@ impl Exec<'_> {
                             },
                         })
                     };
-                    let (Some(lo), Some(hi)) = (bound(lo)?, bound(hi)?) else { return Ok(Vec::new()) };
-                    return self.store.index_range(l, p, lo.as_ref(), hi.as_ref());
+                    let (Some(lo), Some(hi)) = (bound(lo)?, bound(hi)?) else { return unchecked(Vec::new()) };
+                    return unchecked(self.store.index_range(l, p, lo.as_ref(), hi.as_ref())?);
                 }
-                Seek::Label(l) => return Ok(self.store.nodes_with_label(l)),
-                Seek::All => return Ok(self.store.all_nodes()),
+                Seek::Label(l) => return Ok((self.store.nodes_with_label(l), Some(l))),
+                Seek::All => return unchecked(self.store.all_nodes()),
                 Seek::Bound => {}
             }
         }
-        Ok(self.store.all_nodes())
+        unchecked(self.store.all_nodes())
     }
 
     fn step(
@@ -137,17 +143,18 @@ impl Exec<'_> {
         };
         match step {
             Step::Start { node, seeks, bound } => {
-                let candidates = if *bound {
+                let (candidates, scanned) = if *bound {
                     match &row[node.slot] {
-                        Val::Node(n) => vec![*n],
-                        Val::Null => Vec::new(),
+                        Val::Node(n) => (vec![*n], None),
+                        Val::Null => (Vec::new(), None),
                         other => return Err(type_error(format!("{} used as a node", other.type_name()))),
                     }
                 } else {
                     self.start_candidates(seeks, row)?
                 };
                 for c in candidates {
-                    if !self.store.node_exists(c) || !self.node_ok(node, c, row)? {
+                    let exists = scanned.is_some() || self.store.node_exists(c);
+                    if !exists || !self.node_ok(node, c, scanned, row)? {
                         continue;
                     }
                     row[node.slot] = Val::Node(c);
@@ -258,9 +265,9 @@ impl Exec<'_> {
     /// Binds (or checks) the target node of an expansion.
     fn bind_target(&mut self, to: &NodePat, to_bound: bool, other: u64, row: &mut [Val]) -> Result<bool> {
         if to_bound {
-            return Ok(matches!(row[to.slot], Val::Node(x) if x == other) && self.node_ok(to, other, row)?);
+            return Ok(matches!(row[to.slot], Val::Node(x) if x == other) && self.node_ok(to, other, None, row)?);
         }
-        if !self.node_ok(to, other, row)? {
+        if !self.node_ok(to, other, None, row)? {
             return Ok(false);
         }
         row[to.slot] = Val::Node(other);
@@ -335,7 +342,7 @@ impl Exec<'_> {
         } else {
             None
         };
-        if min == 0 && (target == Some(src) || target.is_none()) && self.node_ok(to, src, row)? {
+        if min == 0 && (target == Some(src) || target.is_none()) && self.node_ok(to, src, None, row)? {
             return Ok(vec![(vec![src], Vec::new())]);
         }
         // BFS layers with every shortest predecessor.
@@ -369,7 +376,7 @@ impl Exec<'_> {
                 for &v in &next {
                     let hit = match target {
                         Some(t) => v == t,
-                        None => self.node_ok(to, v, row)?,
+                        None => self.node_ok(to, v, None, row)?,
                     };
                     if hit {
                         found.push(v);
