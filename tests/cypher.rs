@@ -482,6 +482,9 @@ fn exists_subquery_full_and_short_forms() {
     let r = q(&e, "MATCH (p:Person {name: 'C'}) RETURN 'EXISTS { (x)-->(:P) }' AS s, COUNT { (p)--(:Person)--(p) }");
     assert_eq!(r.columns, ["s", "COUNT { (p)--(:Person)--(p) }"]);
     assert_eq!(r.rows, [[QueryValue::String("EXISTS { (x)-->(:P) }".into()), QueryValue::Int(2)]]);
+    let r =
+        q(&e, "MATCH (p:Person) WHERE EXISTS/* c */{\n  // d\n  (p)-[:FRIEND]->(:Person {name: 'E'})\n} RETURN p.name");
+    assert_eq!(names(&r), ["C"]);
     // A plain RETURN inside EXISTS is allowed and changes nothing.
     let r = q(&e, "MATCH (p:Person {name: 'D'}) RETURN EXISTS { MATCH (p)-->(f) RETURN f.name } AS x");
     assert_eq!(r.rows, [[QueryValue::Bool(true)]]);

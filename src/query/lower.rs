@@ -303,10 +303,10 @@ impl Lower<'_> {
             if pos >= k + MATCH_KW.len() {
                 shift += MATCH_KW.len();
             } else if pos > k {
-                return k - shift;
+                return k.saturating_sub(shift);
             }
         }
-        pos - shift
+        pos.saturating_sub(shift)
     }
 
     fn single(&mut self, q: &ast::SingleQuery) -> Result<Single> {
