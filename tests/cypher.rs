@@ -422,3 +422,206 @@ fn bad_temporal_input_is_an_error_not_a_panic() {
         assert!(msg.contains(want), "{text}: {msg}");
     }
 }
+
+/// People A..E with FRIEND edges A→B, A→C, B→C, B→D, C→E, C→A, D→A.
+fn friends() -> Engine {
+    let e = Engine::new();
+    q(
+        &e,
+        "CREATE (a:Person {name: 'A', age: 30}), (b:Person {name: 'B', age: 40}), (c:Person {name: 'C', age: 20}),
+                (d:Person {name: 'D', age: 50}), (x:Person {name: 'E', age: 35}),
+                (a)-[:FRIEND]->(b), (a)-[:FRIEND]->(c), (b)-[:FRIEND]->(c), (b)-[:FRIEND]->(d),
+                (c)-[:FRIEND]->(x), (c)-[:FRIEND]->(a), (d)-[:FRIEND]->(a)",
+    );
+    e
+}
+
+fn names(r: &kvgraph::QueryResult) -> Vec<String> {
+    r.rows
+        .iter()
+        .map(|row| match &row[0] {
+            QueryValue::String(s) => s.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn exists_subquery_full_and_short_forms() {
+    let e = friends();
+    // Full form; the inner WHERE reads an outer and an inner variable.
+    let full = "MATCH (p:Person) WHERE EXISTS { MATCH (p)-[:FRIEND]->(f:Person) WHERE f.age > p.age } \
+                RETURN p.name ORDER BY p.name";
+    assert_eq!(names(&q(&e, full)), ["A", "B", "C"]);
+    // Short form: a bare pattern, with and without WHERE.
+    let short = "MATCH (p:Person) WHERE EXISTS { (p)-[:FRIEND]->(f) WHERE f.name = 'E' } RETURN p.name";
+    assert_eq!(names(&q(&e, short)), ["C"]);
+    let r =
+        q(&e, "MATCH (p:Person) WHERE NOT EXISTS { (p)<-[:FRIEND]-(:Person {age: 40}) } RETURN p.name ORDER BY p.name");
+    assert_eq!(names(&r), ["A", "B", "E"]);
+    // As a value in RETURN, and with a single-node pattern.
+    let r = q(
+        &e,
+        "MATCH (p:Person) RETURN p.name, EXISTS { (p)-[:FRIEND]->(:Person {name: 'A'}) } AS back ORDER BY p.name",
+    );
+    let back: Vec<QueryValue> = r.rows.iter().map(|row| row[1].clone()).collect();
+    let (t, f) = (QueryValue::Bool(true), QueryValue::Bool(false));
+    assert_eq!(back, [f.clone(), f.clone(), t.clone(), t, f]);
+    assert_eq!(q(&e, "RETURN EXISTS { MATCH (n:Person) WHERE n.age > 45 } AS x").rows, [[QueryValue::Bool(true)]]);
+    assert_eq!(q(&e, "RETURN EXISTS { (n:Nobody) } AS x").rows, [[QueryValue::Bool(false)]]);
+    // A null outer variable matches nothing.
+    let r = q(&e, "OPTIONAL MATCH (n:Nobody) RETURN EXISTS { (n)-->() } AS x");
+    assert_eq!(r.rows, [[QueryValue::Bool(false)]]);
+    // Short forms with labels and several hops (which the parser reads only
+    // with MATCH spelled out; the column keeps the text as written).
+    let r = q(
+        &e,
+        "MATCH (p:Person) WHERE EXISTS { (p)-[:FRIEND]->(:Person)-[:FRIEND]->(:Person {name: 'E'}) } RETURN p.name ORDER BY p.name",
+    );
+    assert_eq!(names(&r), ["A", "B"]);
+    let r = q(&e, "MATCH (p:Person {name: 'C'}) RETURN 'EXISTS { (x)-->(:P) }' AS s, COUNT { (p)--(:Person)--(p) }");
+    assert_eq!(r.columns, ["s", "COUNT { (p)--(:Person)--(p) }"]);
+    assert_eq!(r.rows, [[QueryValue::String("EXISTS { (x)-->(:P) }".into()), QueryValue::Int(2)]]);
+    let r =
+        q(&e, "MATCH (p:Person) WHERE EXISTS/* c */{\n  // d\n  (p)-[:FRIEND]->(:Person {name: 'E'})\n} RETURN p.name");
+    assert_eq!(names(&r), ["C"]);
+    // A plain RETURN inside EXISTS is allowed and changes nothing.
+    let r = q(&e, "MATCH (p:Person {name: 'D'}) RETURN EXISTS { MATCH (p)-->(f) RETURN f.name } AS x");
+    assert_eq!(r.rows, [[QueryValue::Bool(true)]]);
+}
+
+#[test]
+fn not_exists_finds_friends_of_friends_who_are_not_friends() {
+    let e = friends();
+    let text = "MATCH (p:Person {name: $name})-[:FRIEND]->(:Person)-[:FRIEND]->(f:Person) \
+                WHERE f <> p AND NOT EXISTS { MATCH (p)-[:FRIEND]->(f) } RETURN DISTINCT f.name ORDER BY f.name";
+    let run = |who: &str| {
+        let params = Params::from_json(&format!(r#"{{"name": "{who}"}}"#)).unwrap();
+        names(&e.query(text, &params).unwrap_or_else(|err| panic!("{text}: {err}")))
+    };
+    // A: B→C is a friend already, B→D and C→E are not, C→A is A.
+    assert_eq!(run("A"), ["D", "E"]);
+    // B: C→E, C→A, D→A; not C or D themselves.
+    assert_eq!(run("B"), ["A", "E"]);
+    assert_eq!(run("E"), Vec::<String>::new());
+    // The same with the pattern predicate it replaces, bare and in exists().
+    let old = text.replace("NOT EXISTS { MATCH (p)-[:FRIEND]->(f) }", "NOT exists((p)-[:FRIEND]->(f))");
+    let params = Params::from_json(r#"{"name": "A"}"#).unwrap();
+    assert_eq!(names(&e.query(&old, &params).unwrap()), ["D", "E"]);
+    let old = text.replace("NOT EXISTS { MATCH (p)-[:FRIEND]->(f) }", "NOT (p)-[:FRIEND]->(f)");
+    let params = Params::from_json(r#"{"name": "A"}"#).unwrap();
+    assert_eq!(names(&e.query(&old, &params).unwrap()), ["D", "E"]);
+}
+
+#[test]
+fn exists_of_a_pattern_is_the_pattern_predicate() {
+    let e = friends();
+    let r = q(&e, "MATCH (p:Person) RETURN p.name, exists((p)<-[:FRIEND]-(:Person {name: 'D'})) AS x ORDER BY p.name");
+    let got: Vec<QueryValue> = r.rows.iter().map(|row| row[1].clone()).collect();
+    assert_eq!(got, [true, false, false, false, false].map(QueryValue::Bool));
+    let r = q(&e, "MATCH (p:Person) WHERE NOT exists((p)-[:FRIEND]->()) RETURN p.name");
+    assert_eq!(names(&r), ["E"]);
+    let r = q(&e, "MATCH (p:Person) WHERE exists(p.age) AND NOT exists(p.email) RETURN count(*) AS n");
+    assert_eq!(r.rows, [[QueryValue::Int(5)]]);
+}
+
+#[test]
+fn count_subquery_in_return_where_and_order_by() {
+    let e = friends();
+    let r = q(&e, "MATCH (p:Person) RETURN p.name, COUNT { (p)-[:FRIEND]->() } AS n ORDER BY p.name");
+    let counts: Vec<QueryValue> = r.rows.iter().map(|row| row[1].clone()).collect();
+    assert_eq!(counts, [2, 2, 2, 1, 0].map(QueryValue::Int));
+    let r = q(
+        &e,
+        "MATCH (p:Person) WHERE COUNT { MATCH (p)-[:FRIEND]-(f) WHERE f.age < p.age } >= 2 RETURN p.name ORDER BY p.name",
+    );
+    // A counts C twice (A→C and C→A).
+    assert_eq!(names(&r), ["A", "B", "D"]);
+    let r = q(&e, "MATCH (p:Person) RETURN p.name ORDER BY COUNT { (p)<-[:FRIEND]-() } DESC, p.name LIMIT 2");
+    assert_eq!(names(&r), ["A", "C"]);
+    // Counted per row of an aggregation's group key, and summed by an aggregate.
+    let r = q(&e, "MATCH (p:Person) RETURN sum(COUNT { (p)-[:FRIEND]->() }) AS total, count(*) AS people");
+    assert_eq!(r.rows, [[QueryValue::Int(7), QueryValue::Int(5)]]);
+    // Relationship uniqueness holds within the subquery's pattern: the one
+    // edge X→Y cannot be walked there and back.
+    q(&e, "CREATE (:X)-[:R]->(:Y)");
+    assert_eq!(q(&e, "MATCH (x:X) RETURN COUNT { (x)--()--() } AS n").rows, [[QueryValue::Int(0)]]);
+    assert_eq!(q(&e, "MATCH (x:X) RETURN COUNT { (x)--() } AS n").rows, [[QueryValue::Int(1)]]);
+    // …but an outer relationship may be used again inside.
+    let r = q(&e, "MATCH (x:X)-[r]->(y) RETURN COUNT { (y)<-[r]-(x) } AS n");
+    assert_eq!(r.rows, [[QueryValue::Int(1)]]);
+}
+
+#[test]
+fn exists_stops_at_the_first_match() {
+    let e = Engine::new();
+    // A chain p→a→b: depth-first, the match through `a` is found before
+    // `b` is reached, whose v = 0 would make the WHERE divide by zero.
+    q(&e, "CREATE (:P)-[:N]->({v: 1})-[:N]->({v: 0})");
+    let exists = "MATCH (p:P) RETURN EXISTS { MATCH (p)-[:N*]->(f) WHERE 10 / f.v > 0 } AS x";
+    assert_eq!(q(&e, exists).rows, [[QueryValue::Bool(true)]]);
+    assert!(err(&e, &exists.replace("EXISTS", "COUNT")).contains("division by zero"));
+}
+
+#[test]
+fn collect_subquery_and_nested_subqueries() {
+    let e = friends();
+    let r = q(&e, "MATCH (p:Person {name: 'B'}) RETURN COLLECT { MATCH (p)-[:FRIEND]->(f) RETURN f.name } AS fs");
+    let QueryValue::List(fs) = &r.rows[0][0] else { panic!("{:?}", r.rows) };
+    let mut fs: Vec<String> = fs.iter().map(|v| format!("{v:?}")).collect();
+    fs.sort();
+    assert_eq!(fs, [format!("{:?}", QueryValue::String("C".into())), format!("{:?}", QueryValue::String("D".into()))]);
+    let r = q(&e, "MATCH (p:Person {name: 'E'}) RETURN COLLECT { MATCH (p)-->(f) RETURN f } AS fs");
+    assert_eq!(r.rows, [[QueryValue::List(Vec::new())]]);
+    // EXISTS inside EXISTS: who has a friend with a friend E?
+    let nested = "MATCH (p:Person) WHERE EXISTS { MATCH (p)-[:FRIEND]->(f) WHERE EXISTS { (f)-[:FRIEND]->(g) WHERE g.name = 'E' } } \
+                  RETURN p.name ORDER BY p.name";
+    assert_eq!(names(&q(&e, nested)), ["A", "B"]);
+    // COUNT inside EXISTS, reading variables of both enclosing levels.
+    let r = q(
+        &e,
+        "MATCH (p:Person) WHERE EXISTS { MATCH (p)-[:FRIEND]->(f) WHERE COUNT { (f)-[:FRIEND]->(g) WHERE g <> p } = 2 } \
+         RETURN p.name ORDER BY p.name",
+    );
+    assert_eq!(names(&r), ["A", "B", "D"]);
+}
+
+#[test]
+fn subquery_variables_stay_inside_and_unsupported_forms_say_so() {
+    let e = friends();
+    // A variable the subquery introduces is not visible after it.
+    for text in [
+        "MATCH (p:Person) WHERE EXISTS { (p)-[:FRIEND]->(q) } RETURN q",
+        "MATCH (p:Person) WITH p, COUNT { MATCH (p)-[r]->(q) } AS n RETURN r",
+        "MATCH (p:Person) RETURN EXISTS { (p)-->(q) } AS x, q.name",
+    ] {
+        let m = err(&e, text);
+        assert!(m.contains("UndefinedVariable"), "{text}: {m}");
+    }
+    for (text, want) in [
+        ("MATCH (p) RETURN EXISTS { MATCH (p)-->(q) RETURN q UNION MATCH (q) RETURN q } AS x", "UNION inside EXISTS"),
+        ("MATCH (p) RETURN EXISTS { MATCH (p)-->(q) WITH q MATCH (q)-->(r) } AS x", "WITH inside EXISTS"),
+        ("MATCH (p) RETURN COUNT { MATCH (p)-->(q) MATCH (q)-->(r) } AS x", "a second MATCH inside COUNT"),
+        ("MATCH (p) RETURN COUNT { OPTIONAL MATCH (p)-->(q) } AS x", "OPTIONAL MATCH inside COUNT"),
+        ("RETURN COUNT { CREATE (n) } AS x", "InvalidClauseComposition: COUNT { … } cannot contain CREATE"),
+        ("MATCH (p) WHERE EXISTS { MATCH (p)-->(m) SET m.x = 1 } RETURN p", "cannot contain SET"),
+        ("RETURN EXISTS { CALL db.labels() YIELD label } AS x", "CALL as the first clause inside EXISTS"),
+        ("RETURN EXISTS { UNWIND [1] AS x RETURN x } AS x", "UNWIND as the first clause inside EXISTS"),
+        ("MATCH (p) RETURN EXISTS { MATCH (p)-->(q) RETURN DISTINCT q } AS x", "DISTINCT, ORDER BY"),
+        ("MATCH (p) RETURN COLLECT { MATCH (p)-->(q) RETURN q LIMIT 1 } AS x", "DISTINCT, ORDER BY"),
+        ("MATCH (p) RETURN COLLECT { MATCH (p)-->(q) } AS x", "RETURN of one column"),
+        ("MATCH (p) RETURN COLLECT { MATCH (p)-->(q) RETURN p, q } AS x", "exactly one column"),
+        ("MATCH (p) RETURN COUNT { MATCH (p)-->(q) RETURN * } AS x", "RETURN * inside COUNT"),
+        ("MATCH (p) RETURN COUNT { MATCH (p)-->(q) WHERE count(q) > 1 } AS x", "InvalidAggregation"),
+        ("MATCH (p) RETURN COUNT { MATCH (p)-->(q) RETURN q RETURN q } AS x", "SyntaxError"),
+        ("MATCH (p) RETURN COUNT { MATCH (p)-[r]->(q)-[r]->() } AS x", "VariableAlreadyBound"),
+        ("MATCH (p)-[r]->() RETURN COUNT { MATCH (r)-->() } AS x", "VariableTypeConflict"),
+        ("MATCH (p) RETURN EXISTS { } AS x", "SyntaxError"),
+        ("MATCH (p) RETURN EXISTS { MATCH } AS x", "SyntaxError"),
+        ("MATCH (p) RETURN COUNT { (p)-->( } AS x", "SyntaxError"),
+        ("MATCH (p) WHERE EXISTS { (p)-->(q) WHERE q.age > $missing } RETURN p", "ParameterMissing"),
+    ] {
+        let m = err(&e, text);
+        assert!(m.contains(want), "{text}: {m}");
+    }
+}

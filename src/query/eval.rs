@@ -3,7 +3,7 @@
 
 use super::error::{semantic, type_error};
 use super::exec::Exec;
-use super::ir::{BinOp, Expr, MapProjItem, Quant};
+use super::ir::{BinOp, Expr, MapProjItem, PatternOut, Quant};
 use super::val::Val;
 use crate::Result;
 use std::cmp::Ordering;
@@ -217,21 +217,23 @@ impl Exec<'_> {
                 }
                 a
             }
-            Expr::Pattern { plan, width, pred, proj } => {
+            Expr::Pattern { plan, width, out } => {
                 let mut r = row.to_vec();
                 r.resize((*width).max(row.len()), Val::Null);
-                let rows = self.match_rows(plan, r)?;
-                match proj {
-                    None => Val::Bool(!rows.is_empty()),
-                    Some(p) => {
+                match out {
+                    PatternOut::Exists => Val::Bool(self.match_count(plan, r, 1)? > 0),
+                    PatternOut::Count => {
+                        Val::Int(i64::try_from(self.match_count(plan, r, usize::MAX)?).unwrap_or(i64::MAX))
+                    }
+                    PatternOut::List { pred, proj } => {
                         let mut out = Vec::new();
-                        for r in rows {
+                        for r in self.match_rows(plan, r)? {
                             if let Some(f) = pred
                                 && truth(&self.eval(f, &r)?)? != Some(true)
                             {
                                 continue;
                             }
-                            out.push(self.eval(p, &r)?);
+                            out.push(self.eval(proj, &r)?);
                         }
                         Val::list(out)
                     }

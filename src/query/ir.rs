@@ -115,9 +115,27 @@ pub enum Expr {
     Quant { kind: Quant, list: Box<Expr>, slot: usize, pred: Box<Expr> },
     /// `reduce(acc = init, x IN list | e)`.
     Reduce { acc: usize, init: Box<Expr>, slot: usize, list: Box<Expr>, expr: Box<Expr> },
-    /// A pattern inside an expression: its matches projected (pattern
-    /// comprehension) or tested for existence (`proj` none).
-    Pattern { plan: Box<MatchPlan>, width: usize, pred: Option<Box<Expr>>, proj: Option<Box<Expr>> },
+    /// A pattern inside an expression (pattern predicate, pattern
+    /// comprehension, `EXISTS`/`COUNT`/`COLLECT { … }`): matched from the
+    /// row (widened to `width`), its matches turned into `out`.
+    Pattern { plan: Box<MatchPlan>, width: usize, out: PatternOut },
+}
+
+/// What a pattern inside an expression yields.
+#[derive(Debug, Clone)]
+pub enum PatternOut {
+    /// Whether it matches at all (stops at the first match).
+    Exists,
+    /// How many matches it has.
+    Count,
+    /// The list of `proj` over each match for which `pred` holds (pattern
+    /// comprehension, `COLLECT { … }`).
+    List {
+        /// The comprehension's `WHERE`.
+        pred: Option<Box<Expr>>,
+        /// The value for each match.
+        proj: Box<Expr>,
+    },
 }
 
 /// Relationship direction, left to right.

@@ -16,13 +16,23 @@ pub fn lower(text: &str) -> Result<(Plan, Mode)> {
     }
     let (mut mode, offset) = super::schema::leading_mode(text);
     let body = &text[offset..];
-    let parsed = open_cypher::parse(body).map_err(|e| {
+    // The parser takes the short form `EXISTS { (a)-->(:B) }` for a pattern
+    // expression and trips over its labels and further hops; the same text
+    // with `MATCH` written out parses (and means the same).
+    let mut inserted = Vec::new();
+    let parsed = open_cypher::parse(body).or_else(|e| {
+        if let Some((full, at)) = spell_out_match(body)
+            && let Ok(p) = open_cypher::parse(&full)
+        {
+            inserted = at;
+            return Ok(p);
+        }
         for (word, feature) in [("FOREACH", "FOREACH"), ("LOAD", "LOAD CSV")] {
             if super::schema::has_keyword(body, word) {
-                return unsupported(feature);
+                return Err(unsupported(feature));
             }
         }
-        syntax(text, offset, &e)
+        Err(syntax(text, offset, &e))
     })?;
     let Some(statement) = parsed.program.statements.first() else {
         return Err(semantic("SyntaxError", "empty query"));
@@ -39,8 +49,16 @@ pub fn lower(text: &str) -> Result<(Plan, Mode)> {
     let ast::QueryKind::Regular(reg) = &q.query.kind else {
         return Err(semantic("SyntaxError", "invalid query"));
     };
-    let mut lw =
-        Lower { text, writes: false, aggs: None, hidden: 0, clause_start: 0, predicate_ok: false, subst: Vec::new() };
+    let mut lw = Lower {
+        text,
+        inserted,
+        writes: false,
+        aggs: None,
+        hidden: 0,
+        clause_start: 0,
+        predicate_ok: false,
+        subst: Vec::new(),
+    };
     let mut parts = vec![lw.single(&reg.head)?];
     let mut union_all = Vec::new();
     for u in &reg.unions {
@@ -58,6 +76,40 @@ pub fn lower(text: &str) -> Result<(Plan, Mode)> {
         return Err(semantic("SyntaxError", "InvalidClauseComposition: cannot mix UNION and UNION ALL"));
     }
     Ok((Plan::Query { parts, union_all }, mode))
+}
+
+/// The keyword spelled out in the short form of a subquery expression.
+const MATCH_KW: &str = "MATCH ";
+
+/// `text` with `MATCH ` written after each `EXISTS {`, `COUNT {` and
+/// `COLLECT {` that a pattern follows, and where each insertion starts in
+/// the new text; none if there is no such place.
+fn spell_out_match(text: &str) -> Option<(String, Vec<usize>)> {
+    let lexed = open_cypher::lex(text);
+    let toks: Vec<(usize, &str)> = lexed
+        .tokens
+        .iter()
+        .filter(|t| !t.kind.is_trivia())
+        .filter_map(|t| Some((t.span.start, t.text(text)?)))
+        .collect();
+    let mut out = String::with_capacity(text.len() + MATCH_KW.len());
+    let mut at = Vec::new();
+    let mut copied = 0;
+    for w in toks.windows(3) {
+        let [(_, kw), (_, "{"), (pos, "(")] = w else { continue };
+        if !["EXISTS", "COUNT", "COLLECT"].iter().any(|k| kw.eq_ignore_ascii_case(k)) {
+            continue;
+        }
+        out.push_str(text.get(copied..*pos)?);
+        at.push(out.len());
+        out.push_str(MATCH_KW);
+        copied = *pos;
+    }
+    if at.is_empty() {
+        return None;
+    }
+    out.push_str(text.get(copied..)?);
+    Some((out, at))
 }
 
 /// Variable names by slot. Hidden slots (anonymous pattern parts) have
@@ -148,7 +200,10 @@ impl Scope {
 }
 
 pub(super) struct Lower<'t> {
+    /// The query as the user wrote it.
     text: &'t str,
+    /// Where the parsed text has [`MATCH_KW`] that `text` lacks (see [`spell_out_match`]).
+    inserted: Vec<usize>,
     writes: bool,
     /// Aggregates found while lowering a projection item; `None` where none may appear.
     aggs: Option<Vec<AggSpec>>,
@@ -235,8 +290,23 @@ impl Lower<'_> {
         scope.push(format!(" {}", self.hidden))
     }
 
+    /// The user's text of what the parser found at `span`.
     fn src(&self, span: open_cypher::Span) -> String {
-        span.text(self.text).unwrap_or_default().trim().to_string()
+        let (start, end) = (self.user_offset(span.start), self.user_offset(span.end));
+        self.text.get(start..end).unwrap_or_default().trim().to_string()
+    }
+
+    /// Where offset `pos` of the parsed text lies in the user's text.
+    fn user_offset(&self, pos: usize) -> usize {
+        let mut shift = 0;
+        for &k in &self.inserted {
+            if pos >= k + MATCH_KW.len() {
+                shift += MATCH_KW.len();
+            } else if pos > k {
+                return k.saturating_sub(shift);
+            }
+        }
+        pos.saturating_sub(shift)
     }
 
     fn single(&mut self, q: &ast::SingleQuery) -> Result<Single> {
@@ -1080,8 +1150,16 @@ impl Lower<'_> {
                 }
                 let allowed = self.predicate_ok || lname == "exists";
                 let saved = std::mem::replace(&mut self.predicate_ok, allowed);
-                let args = f.arguments.iter().map(|a| self.expr(a, scope)).collect::<Result<Vec<_>>>();
+                let mut args = f.arguments.iter().map(|a| self.expr(a, scope)).collect::<Result<Vec<_>>>();
                 self.predicate_ok = saved;
+                // `exists((a)-->(b))` is the pattern predicate itself (not
+                // whether its Boolean is null).
+                if let (Ok(a), [arg]) = (&mut args, f.arguments.as_slice())
+                    && matches!(arg.kind, EK::Pattern(_))
+                    && let Some(pattern) = a.pop()
+                {
+                    return Ok(pattern);
+                }
                 Expr::Func(lname, args?)
             }
             EK::Case(c) => {
@@ -1151,7 +1229,7 @@ impl Lower<'_> {
                 }
                 self.pattern_expr(&pattern, pc.predicate.as_deref(), Some(&pc.projection), scope)?
             }
-            EK::Subquery(_) => return Err(unsupported("subquery expressions (EXISTS/COUNT/COLLECT { … })")),
+            EK::Subquery(sq) => self.no_aggs(|lw| lw.subquery(sq, scope))?,
             EK::Parenthesized(inner) => self.expr(inner, scope)?,
             EK::Wildcard => return Err(semantic("SyntaxError", "`*` is only allowed in count(*) and RETURN *")),
             _ => return Err(unsupported("this expression")),
@@ -1181,13 +1259,137 @@ impl Lower<'_> {
                 }
             }
             let pred = pred.map(|x| self.no_aggs(|lw| lw.expr(x, scope))).transpose()?.map(Box::new);
-            let projected = proj.map(|x| self.no_aggs(|lw| lw.expr(x, scope))).transpose()?.map(Box::new);
+            let out = match proj {
+                Some(x) => PatternOut::List { pred, proj: Box::new(self.no_aggs(|lw| lw.expr(x, scope))?) },
+                None => PatternOut::Exists,
+            };
             let plan = plan_match(&paths, None, len, scope.names.len());
-            Ok(Expr::Pattern { plan: Box::new(plan), width: scope.names.len(), pred, proj: projected })
+            Ok(Expr::Pattern { plan: Box::new(plan), width: scope.names.len(), out })
         })();
         self.clause_start = saved_start;
         scope.truncate(len);
         out
+    }
+
+    /// `EXISTS { … }`, `COUNT { … }`, `COLLECT { … }`: one `MATCH` (the
+    /// short form is a bare pattern) with its `WHERE`, then a plain
+    /// `RETURN` (which `COLLECT` needs, of one column). Lowered like a
+    /// pattern predicate: outer variables are bound (correlated), new ones
+    /// are local, and the `WHERE` is planned with the pattern.
+    fn subquery(&mut self, sq: &ast::SubqueryExpression, scope: &mut Scope) -> Result<Expr> {
+        let what = match sq.kind.kind {
+            ast::SubqueryExpressionKind::Exists => "EXISTS",
+            ast::SubqueryExpressionKind::Count => "COUNT",
+            ast::SubqueryExpressionKind::Collect => "COLLECT",
+            _ => return Err(unsupported("this subquery expression")),
+        };
+        let inside = |construct: &str| unsupported(&format!("{construct} inside {what} {{ … }}"));
+        let ast::QueryKind::Regular(reg) = &sq.query.kind else {
+            return Err(semantic("SyntaxError", format!("invalid query inside {what} {{ … }}")));
+        };
+        if !reg.unions.is_empty() {
+            return Err(inside("UNION"));
+        }
+        if let Some(c) = reg.head.kind.clauses.iter().find(|c| updates(&c.kind)) {
+            return Err(semantic(
+                "SyntaxError",
+                format!("InvalidClauseComposition: {what} {{ … }} cannot contain {}", clause_name(&c.kind)),
+            ));
+        }
+        let (m, ret) = match reg.head.kind.clauses.as_slice() {
+            [first, rest @ ..] => {
+                let ast::ClauseKind::Match(m) = &first.kind else {
+                    return Err(inside(&format!("{} as the first clause", clause_name(&first.kind))));
+                };
+                let ret = match rest {
+                    [] => None,
+                    [c] => match &c.kind {
+                        ast::ClauseKind::Return(r) => Some(&r.projection),
+                        other => return Err(inside(clause_name(other))),
+                    },
+                    [c, ..] => {
+                        let ast::ClauseKind::Return(_) = &c.kind else { return Err(inside(clause_name(&c.kind))) };
+                        return Err(semantic(
+                            "SyntaxError",
+                            format!("InvalidClauseComposition: RETURN must be the last clause in {what} {{ … }}"),
+                        ));
+                    }
+                };
+                (m, ret)
+            }
+            [] => return Err(semantic("SyntaxError", format!("{what} {{ … }} needs a MATCH or a pattern"))),
+        };
+        if m.optional {
+            return Err(inside("OPTIONAL MATCH"));
+        }
+        if m.mode.is_some() || !m.hints.is_empty() {
+            return Err(inside("path modes and planner hints"));
+        }
+        if let Some(p) = ret {
+            let plain = matches!(p.quantifier.as_ref().map(|q| &q.kind), None | Some(ast::SetQuantifier::All));
+            if !plain || p.order_by.is_some() || p.skip.is_some() || p.offset.is_some() || p.limit.is_some() {
+                return Err(inside("DISTINCT, ORDER BY, SKIP and LIMIT"));
+            }
+            if what == "COLLECT" && p.items.len() != 1 {
+                return Err(semantic("SyntaxError", "COLLECT { … } must RETURN exactly one column"));
+            }
+        } else if what == "COLLECT" {
+            return Err(semantic("SyntaxError", "COLLECT { … } must end with a RETURN of one column"));
+        }
+        let len = scope.names.len();
+        let saved_start = std::mem::replace(&mut self.clause_start, len);
+        let saved_ok = std::mem::replace(&mut self.predicate_ok, false);
+        let out = (|| {
+            let paths = self.pattern(&m.pattern, scope, false)?;
+            let filter = m.where_clause.as_ref().map(|w| self.where_expr(w, scope)).transpose()?;
+            let mut items = Vec::new();
+            for it in ret.map(|p| p.items.as_slice()).unwrap_or_default() {
+                let ast::ProjectionItemKind::Expression { expression, .. } = &it.kind else {
+                    return Err(inside("RETURN *"));
+                };
+                items.push(self.expr(expression, scope)?);
+            }
+            let out = match (what, items.pop()) {
+                ("EXISTS", _) => PatternOut::Exists,
+                ("COUNT", _) => PatternOut::Count,
+                (_, Some(proj)) => PatternOut::List { pred: None, proj: Box::new(proj) },
+                (_, None) => return Err(semantic("SyntaxError", "COLLECT { … } must RETURN one column")),
+            };
+            let plan = plan_match(&paths, filter, len, scope.names.len());
+            Ok(Expr::Pattern { plan: Box::new(plan), width: scope.names.len(), out })
+        })();
+        self.predicate_ok = saved_ok;
+        self.clause_start = saved_start;
+        scope.truncate(len);
+        out
+    }
+}
+
+/// Whether `c` writes to the graph.
+fn updates(c: &ast::ClauseKind) -> bool {
+    use ast::ClauseKind as C;
+    matches!(c, C::Create(_) | C::Merge(_) | C::Delete(_) | C::Set(_) | C::Remove(_) | C::Foreach(_) | C::Insert(_))
+}
+
+/// A clause's keyword, for errors.
+fn clause_name(c: &ast::ClauseKind) -> &'static str {
+    use ast::ClauseKind as C;
+    match c {
+        C::Match(m) if m.optional => "OPTIONAL MATCH",
+        C::Match(_) => "a second MATCH",
+        C::Unwind(_) => "UNWIND",
+        C::With(_) => "WITH",
+        C::Return(_) => "RETURN",
+        C::Create(_) => "CREATE",
+        C::Merge(_) => "MERGE",
+        C::Delete(_) => "DELETE",
+        C::Set(_) => "SET",
+        C::Remove(_) => "REMOVE",
+        C::Call(_) => "CALL",
+        C::Foreach(_) => "FOREACH",
+        C::LoadCsv(_) => "LOAD CSV",
+        C::Insert(_) => "INSERT",
+        _ => "this clause",
     }
 }
 

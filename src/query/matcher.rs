@@ -33,19 +33,54 @@ fn rel_list(rels: &[RelRef]) -> Val {
     Val::list(rels.iter().map(|r| Val::Rel(Arc::new(r.clone()))).collect())
 }
 
+/// Where a match puts what it finds: the rows themselves, or only their
+/// number, up to a limit at which the search stops.
+struct Sink {
+    rows: Vec<Vec<Val>>,
+    found: usize,
+    keep: bool,
+    limit: usize,
+}
+
+impl Sink {
+    fn push(&mut self, row: &[Val]) {
+        self.found += 1;
+        if self.keep {
+            self.rows.push(row.to_vec());
+        }
+    }
+
+    /// Whether the search can stop.
+    fn full(&self) -> bool {
+        self.found >= self.limit
+    }
+}
+
 impl Exec<'_> {
     /// The rows extending `row` that match `plan`.
     pub fn match_rows(&mut self, plan: &MatchPlan, row: Vec<Val>) -> Result<Vec<Vec<Val>>> {
+        let mut out = Sink { rows: Vec::new(), found: 0, keep: true, limit: usize::MAX };
+        self.match_into(plan, row, &mut out)?;
+        Ok(out.rows)
+    }
+
+    /// How many rows extending `row` match `plan`, counting no further
+    /// than `limit` (the search stops there: `1` tests for existence).
+    pub fn match_count(&mut self, plan: &MatchPlan, row: Vec<Val>, limit: usize) -> Result<usize> {
+        let mut out = Sink { rows: Vec::new(), found: 0, keep: false, limit };
+        self.match_into(plan, row, &mut out)?;
+        Ok(out.found)
+    }
+
+    fn match_into(&mut self, plan: &MatchPlan, row: Vec<Val>, out: &mut Sink) -> Result<()> {
         for f in &plan.pre {
             if truth(&self.eval(f, &row)?)? != Some(true) {
-                return Ok(Vec::new());
+                return Ok(());
             }
         }
-        let mut out = Vec::new();
         let mut row = row;
         let mut used = Vec::new();
-        self.step(plan, 0, &mut row, &mut used, &mut out)?;
-        Ok(out)
+        self.step(plan, 0, &mut row, &mut used, out)
     }
 
     fn filters_pass(&mut self, filters: &[Expr], row: &[Val]) -> Result<bool> {
@@ -134,11 +169,14 @@ impl Exec<'_> {
         i: usize,
         row: &mut Vec<Val>,
         used: &mut Vec<u64>,
-        out: &mut Vec<Vec<Val>>,
+        out: &mut Sink,
     ) -> Result<()> {
         self.tick()?;
+        if out.full() {
+            return Ok(());
+        }
         let Some((step, filters)) = plan.steps.get(i) else {
-            out.push(row.clone());
+            out.push(row);
             return Ok(());
         };
         match step {
@@ -160,6 +198,9 @@ impl Exec<'_> {
                     row[node.slot] = Val::Node(c);
                     if self.filters_pass(filters, row)? {
                         self.step(plan, i + 1, row, used, out)?;
+                    }
+                    if out.full() {
+                        break;
                     }
                 }
                 if !*bound {
@@ -213,6 +254,9 @@ impl Exec<'_> {
                         self.step(plan, i + 1, row, used, out)?;
                         used.pop();
                     }
+                    if out.full() {
+                        break;
+                    }
                 }
                 if !*to_bound {
                     row[to.slot] = Val::Null;
@@ -231,6 +275,9 @@ impl Exec<'_> {
                     }
                     if self.filters_pass(filters, row)? {
                         self.step(plan, i + 1, row, used, out)?;
+                    }
+                    if out.full() {
+                        break;
                     }
                 }
             }
@@ -281,9 +328,12 @@ impl Exec<'_> {
         row: &mut Vec<Val>,
         used: &mut Vec<u64>,
         path: &mut Vec<RelRef>,
-        out: &mut Vec<Vec<Val>>,
+        out: &mut Sink,
     ) -> Result<()> {
         self.tick()?;
+        if out.full() {
+            return Ok(());
+        }
         let depth = path.len() as u32;
         if depth >= c.min {
             let saved = row[c.to.slot].clone();
@@ -317,6 +367,9 @@ impl Exec<'_> {
             path.push(r);
             self.var_len(c, next, row, used, path, out)?;
             path.pop();
+            if out.full() {
+                break;
+            }
         }
         Ok(())
     }

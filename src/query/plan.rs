@@ -68,7 +68,7 @@ pub fn slots(e: &Expr, width: usize, out: &mut BTreeSet<usize>) {
             rec(list);
             rec(expr);
         }
-        Expr::Pattern { plan, pred, proj, .. } => {
+        Expr::Pattern { plan, out, .. } => {
             for (step, filters) in &plan.steps {
                 match step {
                     Step::Start { node, .. } => node.props.iter().for_each(&mut rec),
@@ -89,7 +89,10 @@ pub fn slots(e: &Expr, width: usize, out: &mut BTreeSet<usize>) {
                 }
             }
             plan.pre.iter().for_each(&mut rec);
-            pred.iter().chain(proj.iter()).for_each(|x| rec(x));
+            if let PatternOut::List { pred, proj } = out {
+                pred.iter().for_each(|x| rec(x));
+                rec(proj);
+            }
         }
     }
 }

@@ -29,8 +29,9 @@ AGG = "MATCH (p:Person) RETURN p.age % 10 AS g, count(*) AS c ORDER BY g"
 
 FOF = ("MATCH (p:Person {name: $name})-[:FRIEND]->(:Person)-[:FRIEND]->(f:Person) "
        "WHERE f <> p AND NOT (p)-[:FRIEND]->(f) RETURN DISTINCT f.name")
-"""Friends of friends who are not already friends (pattern predicate: kvgraph
-does not parse ``EXISTS { ... }`` subqueries; FalkorDB and Kùzu take this form)."""
+"""Friends of friends who are not already friends (pattern predicate, the form
+every engine here takes; kvgraph also takes ``NOT EXISTS { MATCH (p)-[:FRIEND]->(f) }``
+and runs it with the same matcher)."""
 
 COUNT_PERSONS = "MATCH (p:Person) RETURN count(p)"
 """Persons loaded."""
