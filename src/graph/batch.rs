@@ -375,14 +375,14 @@ impl Batch {
         let snap = self.core.snapshot();
         let mut edges = if self.created.contains(&node) { Vec::new() } else { snap.edges(node, dir)? };
         let types = &self.core.types;
-        let live = |src: u64, dst: u64, ty: u32| {
+        let live = |_, src: u64, dst: u64, ty: u32| {
             let name = types.name(ty).unwrap_or_default();
             let rels = snap.relationships(src, Direction::Out, Some(&name)).unwrap_or_default();
             rels.into_iter().filter(|e| e.dst == dst).map(|e| (e.id, e.weight)).collect()
         };
         // Keys at `node` are written only by ops with `node` as an end.
         let ops: Vec<Op> = self.ops.iter().filter(|op| <[u64; 2]>::from(op.ends()).contains(&node)).copied().collect();
-        for (src, w) in plan(&ops, live, |_| PENDING_ID)? {
+        for (src, w) in plan(&ops, live, |_| PENDING_ID)?.0 {
             for (out, touches) in [(true, src == node), (false, w.other == node)] {
                 let wanted = match dir {
                     Direction::Out => out,
@@ -538,5 +538,54 @@ mod tests {
         }
         reader.join().unwrap();
         assert_eq!(g.snapshot().nodes_with_label("Leaf"), [previous.unwrap()]);
+    }
+
+    /// A batch with many edges at one node, whose blocks already hold
+    /// entries: each block takes the batch's run in one append that grows
+    /// it several sizes, committed while another thread reads snapshots
+    /// (all of the batch or none of it, in both directions), and the batch
+    /// reads its own writes before it commits.
+    #[test]
+    fn a_long_run_at_one_node_commits_whole_under_snapshot_readers() {
+        use crate::graph::Direction;
+        let engine = Arc::new(Engine::new());
+        let g = engine.graph();
+        let first = g.add_nodes(300, None).unwrap();
+        let hub = first;
+        for k in 1..4 {
+            g.add_edge(hub, first + k, None, 1.0).unwrap();
+            g.add_edge(first + k, hub, None, 1.0).unwrap();
+        }
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let reader = {
+            let (engine, done) = (Arc::clone(&engine), Arc::clone(&done));
+            std::thread::spawn(move || {
+                let mut seen_after = false;
+                while !seen_after {
+                    seen_after = done.load(std::sync::atomic::Ordering::Acquire);
+                    let snap = engine.graph().snapshot();
+                    let out = snap.edges(hub, Direction::Out).unwrap().len();
+                    let inn = snap.edges(hub, Direction::In).unwrap().len();
+                    assert!((out, inn) == (3, 3) || (out, inn) == (203, 203), "{out} out, {inn} in");
+                    let leaf = snap.edges(first + 299, Direction::In).unwrap().len();
+                    assert_eq!(leaf, usize::from(out == 203), "the leaf's in-edge goes with the hub's");
+                }
+            })
+        };
+        let mut b = g.batch();
+        for k in 100..300 {
+            b.add_edge(hub, first + k, Some("T"), k as f64).unwrap();
+            b.create_relationship(first + k, hub, None, 2.0).unwrap();
+        }
+        assert_eq!(b.edges(hub, Direction::Out).unwrap().len(), 203);
+        assert_eq!(b.edges(hub, Direction::In).unwrap().len(), 203);
+        b.commit().unwrap();
+        done.store(true, std::sync::atomic::Ordering::Release);
+        reader.join().unwrap();
+        let snap = g.snapshot();
+        let out = snap.edges(hub, Direction::Out).unwrap();
+        assert_eq!(out.len(), 203);
+        assert!(out.iter().filter(|e| e.edge_type == "T").all(|e| e.weight == (e.dst - first) as f64));
+        assert_eq!(snap.edges(hub, Direction::In).unwrap().len(), 203);
     }
 }
