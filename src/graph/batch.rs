@@ -588,4 +588,38 @@ mod tests {
         assert!(out.iter().filter(|e| e.edge_type == "T").all(|e| e.weight == (e.dst - first) as f64));
         assert_eq!(snap.edges(hub, Direction::In).unwrap().len(), 203);
     }
+
+    /// A batch with many writes from a hub whose out-block is long: the
+    /// plan indexes the block once and answers every key from it as a scan
+    /// would (weights updated in place, parallel relationships, a key
+    /// removed before and written again, a removal in the batch).
+    #[test]
+    fn many_writes_from_a_hub_with_a_long_block_plan_as_scans_would() {
+        use crate::graph::Direction;
+        let engine = Engine::new();
+        let g = engine.graph();
+        let first = g.add_nodes(500, None).unwrap();
+        let hub = first;
+        for k in 1..=300 {
+            g.add_edge(hub, first + k, None, 1.0).unwrap();
+        }
+        let parallel = g.create_relationship(hub, first + 5, None, 7.0).unwrap();
+        g.remove_edge(hub, first + 6, None).unwrap();
+        let mut b = g.batch();
+        for k in 1..400 {
+            b.add_edge(hub, first + k, None, 2.0).unwrap();
+        }
+        b.remove_edge(hub, first + 7, None).unwrap();
+        b.commit().unwrap();
+        let mut out = g.snapshot().edges(hub, Direction::Out).unwrap();
+        out.sort_by_key(|e| (e.dst, e.id));
+        let keys: Vec<u64> = out.iter().map(|e| e.dst - first).collect();
+        let mut expected: Vec<u64> = (1..400).filter(|&k| k != 7).collect();
+        expected.insert(4, 5);
+        assert_eq!(keys, expected);
+        for e in &out {
+            let weight = if e.id == parallel { 7.0 } else { 2.0 };
+            assert_eq!(e.weight, weight, "{e:?}");
+        }
+    }
 }

@@ -130,6 +130,17 @@ fn sort_by_node(keyed: &mut Vec<(u64, u32)>) {
     }
 }
 
+/// A source's out-block writes by key `(dst, ty)`: `(id, removed, weight)`
+/// in block order.
+type BlockIndex = HashMap<(u64, u32), SmallVec<[(u64, bool, f64); 1]>, RandomState>;
+
+/// The number of a batch's lookups from one source after which its
+/// out-block is indexed, if it holds at least [`INDEXED_BLOCK`] entries.
+const INDEX_AFTER: u32 = 16;
+
+/// The shortest out-block worth indexing.
+const INDEXED_BLOCK: usize = 256;
+
 /// The relationships of one key as a plan has them: those the batch
 /// created, and once `fetched`, the live ones before the plan too.
 #[derive(Default)]
@@ -208,11 +219,20 @@ pub(crate) fn plan(
 
 impl GraphCore {
     /// The live relationships `(id, weight)` of `(src, dst, ty)` now: the
-    /// current base's, updated by `src`'s out-block. Exact under `src`'s
-    /// writer lock (the block then holds every write the base lacks, and
-    /// all of them final), with `csr` the out-CSR of a generation loaded
-    /// under it.
-    fn live_rels(&self, csr: &Csr, src_slot: &NodeSlot, src: u64, dst: u64, ty: u32, guard: &Guard) -> Vec<(u64, f64)> {
+    /// current base's, updated by `src`'s out-block (its writes to `(dst,
+    /// ty)` in block order: from `index` if given, else by a scan). Exact
+    /// under `src`'s writer lock (the block then holds every write the base
+    /// lacks, and all of them final), with `csr` the out-CSR of a
+    /// generation loaded under it.
+    fn live_rels(
+        &self,
+        csr: &Csr,
+        src_slot: &NodeSlot,
+        key: (u64, u64, u32),
+        index: Option<&BlockIndex>,
+        guard: &Guard,
+    ) -> Vec<(u64, f64)> {
+        let (src, dst, ty) = key;
         let r = csr.range(src as usize);
         let from = r.start + csr.targets[r.clone()].partition_point(|&t| t < dst);
         let mut rels: Vec<(u64, f64)> = (from..r.end)
@@ -220,16 +240,37 @@ impl GraphCore {
             .filter(|&i| csr.types[i] == ty)
             .map(|i| (csr.ids[i], csr.weights[i]))
             .collect();
-        if let Some(block) = delta::block(&src_slot.out_head, guard) {
-            let writes = block.entries().iter().filter(|e| e.other() == dst).map(|e| e.write());
-            for w in writes.filter(|w| w.ty == ty) {
-                rels.retain(|r| r.0 != w.id);
-                if !w.removed {
-                    rels.push((w.id, w.weight));
+        let mut replay = |(id, removed, weight): (u64, bool, f64)| {
+            rels.retain(|r| r.0 != id);
+            if !removed {
+                rels.push((id, weight));
+            }
+        };
+        match index {
+            Some(index) => index.get(&(dst, ty)).into_iter().flatten().copied().for_each(replay),
+            None => {
+                if let Some(block) = delta::block(&src_slot.out_head, guard) {
+                    let writes = block.entries().iter().filter(|e| e.other() == dst).map(|e| e.write());
+                    writes.filter(|w| w.ty == ty).for_each(|w| replay((w.id, w.removed, w.weight)));
                 }
             }
         }
         rels
+    }
+
+    /// The writes of `slot`'s out-block by key, if the block is long enough
+    /// that a batch asking about many of its keys is better served by one
+    /// pass over it than by one scan per key (a hub's).
+    fn block_index(slot: &NodeSlot, guard: &Guard) -> Option<BlockIndex> {
+        let entries = delta::block(&slot.out_head, guard).map_or(&[][..], |b| b.entries());
+        if entries.len() < INDEXED_BLOCK {
+            return None;
+        }
+        let mut index = BlockIndex::default();
+        for w in entries.iter().map(|e| e.write()) {
+            index.entry((w.other, w.ty)).or_default().push((w.id, w.removed, w.weight));
+        }
+        Some(index)
     }
 
     /// Applies `ops` atomically at one version and acknowledges it.
@@ -291,7 +332,20 @@ impl GraphCore {
             };
             let generation = self.generation.load();
             let out = &generation.view.out;
-            let live = |i: usize, src, dst, ty| self.live_rels(out, slots[at[2 * i] as usize], src, dst, ty, guard);
+            // A source asked about often gets its out-block indexed once.
+            let mut asked = vec![0u32; ends.len()];
+            let mut indexes: HashMap<u32, Option<BlockIndex>, RandomState> = HashMap::default();
+            let live = |i: usize, src, dst, ty| {
+                let end = at[2 * i];
+                let slot = slots[end as usize];
+                asked[end as usize] += 1;
+                let index = if asked[end as usize] < INDEX_AFTER {
+                    None
+                } else {
+                    indexes.entry(end).or_insert_with(|| Self::block_index(slot, guard)).as_ref()
+                };
+                self.live_rels(out, slot, (src, dst, ty), index, guard)
+            };
             let (planned, from) = plan(ops, live, fresh)?;
             drop(generation);
             applied.created += ops.iter().filter(|op| matches!(op, Op::Create { .. })).count() as u64;
