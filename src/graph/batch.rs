@@ -65,6 +65,9 @@ pub struct Batch {
     /// The version when the batch opened: indexes built later lack its
     /// earlier writes, so they do not answer it.
     opened_at: u64,
+    /// The edge type the batch interned last, with its id (ids never
+    /// change), so that a run of writes of one type looks it up once.
+    last_type: (String, u32),
 }
 
 impl Batch {
@@ -85,6 +88,7 @@ impl Batch {
             logged,
             stats,
             opened_at,
+            last_type: (String::new(), 0),
         }
     }
 
@@ -316,6 +320,15 @@ impl Batch {
         self.stats
     }
 
+    /// The interned id of edge type `name` (adding it if new).
+    fn type_id(&mut self, name: Option<&str>) -> u32 {
+        let name = name.unwrap_or("");
+        if name != self.last_type.0 {
+            self.last_type = (name.to_string(), self.core.types.intern(Some(name)));
+        }
+        self.last_type.1
+    }
+
     fn check_nodes(&self, src: u64, dst: u64) -> Result<()> {
         self.visible_slot(src)?;
         self.visible_slot(dst).map(|_| ())
@@ -325,7 +338,7 @@ impl Batch {
     pub fn add_edge(&mut self, src: u64, dst: u64, edge_type: Option<&str>, weight: f64) -> Result<()> {
         let weight = check_weight(weight)?;
         self.check_nodes(src, dst)?;
-        let ty = self.core.types.intern(edge_type);
+        let ty = self.type_id(edge_type);
         self.ops.push(Op::Upsert { src, dst, ty, weight });
         Ok(())
     }
@@ -345,7 +358,7 @@ impl Batch {
     pub fn create_relationship(&mut self, src: u64, dst: u64, rel_type: Option<&str>, weight: f64) -> Result<u64> {
         let weight = check_weight(weight)?;
         self.check_nodes(src, dst)?;
-        let ty = self.core.types.intern(rel_type);
+        let ty = self.type_id(rel_type);
         let id = self.core.rels.create(src);
         self.ops.push(Op::Create { src, dst, ty, weight, id });
         Ok(id)
