@@ -107,26 +107,31 @@ pub(crate) type Planned = (u64, Write);
 /// Sorts `keyed` by node id (the first field): a comparison sort for a few,
 /// else a radix sort over the bytes the largest id uses, so that a batch's
 /// ends cost a few passes, not a comparison sort of thousands.
-fn sort_by_node(keyed: &mut Vec<(u64, u32)>) {
+fn sort_by_node(keyed: &mut [(u64, u32)]) {
     if keyed.len() < 64 {
         keyed.sort_unstable_by_key(|k| k.0);
         return;
     }
     let max = keyed.iter().map(|k| k.0).max().unwrap_or(0);
     let bytes = (64 - max.leading_zeros() as usize).div_ceil(8);
-    let mut other = vec![(0, 0); keyed.len()];
+    let mut scratch = vec![(0, 0); keyed.len()];
+    let (mut from, mut to) = (keyed, &mut scratch[..]);
     for shift in (0..bytes).map(|b| 8 * b) {
         let digit = |k: &(u64, u32)| ((k.0 >> shift) & 0xff) as usize;
         let mut next = [0usize; 257];
-        keyed.iter().for_each(|k| next[digit(k) + 1] += 1);
+        from.iter().for_each(|k| next[digit(k) + 1] += 1);
         for d in 1..257 {
             next[d] += next[d - 1];
         }
-        for k in keyed.iter() {
-            other[next[digit(k)]] = *k;
+        for k in from.iter() {
+            to[next[digit(k)]] = *k;
             next[digit(k)] += 1;
         }
-        std::mem::swap(keyed, &mut other);
+        std::mem::swap(&mut from, &mut to);
+    }
+    if bytes % 2 == 1 {
+        // The last pass wrote the scratch copy.
+        to.copy_from_slice(from);
     }
 }
 
@@ -158,9 +163,9 @@ pub(crate) fn plan(
     ops: &[Op],
     mut live: impl FnMut(usize, u64, u64, u32) -> Vec<(u64, f64)>,
     mut fresh: impl FnMut(u64) -> u64,
-) -> Result<(Vec<Planned>, Vec<u32>)> {
+) -> Result<(Vec<Planned>, SmallVec<[u32; 2]>)> {
     let mut out = Vec::with_capacity(ops.len());
-    let mut from = Vec::with_capacity(ops.len());
+    let mut from = SmallVec::with_capacity(ops.len());
     // Keys written once need no state (the common case of a single write),
     // nor do batches of creates only.
     let creates_only = ops.iter().all(|op| matches!(op, Op::Create { .. }));
@@ -298,7 +303,7 @@ impl GraphCore {
         // batch's other nodes at none), sorted by id: the ends in id order,
         // and each op's ends by index.
         let positions = u32::try_from(ops.len() * 2).map_err(|_| Error::invalid("too many writes in one batch"))?;
-        let mut keyed: Vec<(u64, u32)> = ops
+        let mut keyed: SmallVec<[(u64, u32); 4]> = ops
             .iter()
             .flat_map(|op| <[u64; 2]>::from(op.ends()))
             .zip(0..positions)
@@ -306,7 +311,7 @@ impl GraphCore {
             .collect();
         sort_by_node(&mut keyed);
         let mut ends: Vec<u64> = Vec::with_capacity(keyed.len());
-        let mut at = vec![0u32; positions as usize];
+        let mut at: SmallVec<[u32; 2]> = smallvec::smallvec![0; positions as usize];
         for (id, position) in keyed {
             if ends.last() != Some(&id) {
                 ends.push(id);
@@ -333,7 +338,7 @@ impl GraphCore {
             let generation = self.generation.load();
             let out = &generation.view.out;
             // A source asked about often gets its out-block indexed once.
-            let mut asked = vec![0u32; ends.len()];
+            let mut asked: SmallVec<[u32; 2]> = smallvec::smallvec![0; ends.len()];
             let mut indexes: HashMap<u32, Option<BlockIndex>, RandomState> = HashMap::default();
             let live = |i: usize, src, dst, ty| {
                 let end = at[2 * i];
@@ -379,7 +384,8 @@ impl GraphCore {
             // Counted before they are published, so that a compaction that
             // absorbs them always finds them counted (else the count drifts up).
             let pending = self.delta_len.fetch_add(planned.len() as u64, Ordering::Relaxed) + planned.len() as u64;
-            let blocks: Vec<[u32; 2]> = from.iter().map(|&i| [at[2 * i as usize], at[2 * i as usize + 1]]).collect();
+            let blocks: SmallVec<[[u32; 2]; 1]> =
+                from.iter().map(|&i| [at[2 * i as usize], at[2 * i as usize + 1]]).collect();
             let version = self.publish(&planned, &blocks, &slots, shared, guard);
             // Copied before the nodes unlock, so that a slot never holds two links.
             created.iter().chain(removed).for_each(|&n| slot(n).unlink(version));
