@@ -65,6 +65,9 @@ pub struct Batch {
     /// The version when the batch opened: indexes built later lack its
     /// earlier writes, so they do not answer it.
     opened_at: u64,
+    /// The edge type the batch interned last, with its id (ids never
+    /// change), so that a run of writes of one type looks it up once.
+    last_type: (String, u32),
 }
 
 impl Batch {
@@ -85,6 +88,7 @@ impl Batch {
             logged,
             stats,
             opened_at,
+            last_type: (String::new(), 0),
         }
     }
 
@@ -316,6 +320,15 @@ impl Batch {
         self.stats
     }
 
+    /// The interned id of edge type `name` (adding it if new).
+    fn type_id(&mut self, name: Option<&str>) -> u32 {
+        let name = name.unwrap_or("");
+        if name != self.last_type.0 {
+            self.last_type = (name.to_string(), self.core.types.intern(Some(name)));
+        }
+        self.last_type.1
+    }
+
     fn check_nodes(&self, src: u64, dst: u64) -> Result<()> {
         self.visible_slot(src)?;
         self.visible_slot(dst).map(|_| ())
@@ -325,7 +338,7 @@ impl Batch {
     pub fn add_edge(&mut self, src: u64, dst: u64, edge_type: Option<&str>, weight: f64) -> Result<()> {
         let weight = check_weight(weight)?;
         self.check_nodes(src, dst)?;
-        let ty = self.core.types.intern(edge_type);
+        let ty = self.type_id(edge_type);
         self.ops.push(Op::Upsert { src, dst, ty, weight });
         Ok(())
     }
@@ -345,7 +358,7 @@ impl Batch {
     pub fn create_relationship(&mut self, src: u64, dst: u64, rel_type: Option<&str>, weight: f64) -> Result<u64> {
         let weight = check_weight(weight)?;
         self.check_nodes(src, dst)?;
-        let ty = self.core.types.intern(rel_type);
+        let ty = self.type_id(rel_type);
         let id = self.core.rels.create(src);
         self.ops.push(Op::Create { src, dst, ty, weight, id });
         Ok(id)
@@ -375,14 +388,14 @@ impl Batch {
         let snap = self.core.snapshot();
         let mut edges = if self.created.contains(&node) { Vec::new() } else { snap.edges(node, dir)? };
         let types = &self.core.types;
-        let live = |src: u64, dst: u64, ty: u32| {
+        let live = |_, src: u64, dst: u64, ty: u32| {
             let name = types.name(ty).unwrap_or_default();
             let rels = snap.relationships(src, Direction::Out, Some(&name)).unwrap_or_default();
             rels.into_iter().filter(|e| e.dst == dst).map(|e| (e.id, e.weight)).collect()
         };
         // Keys at `node` are written only by ops with `node` as an end.
         let ops: Vec<Op> = self.ops.iter().filter(|op| <[u64; 2]>::from(op.ends()).contains(&node)).copied().collect();
-        for (src, w) in plan(&ops, live, |_| PENDING_ID)? {
+        for (src, w) in plan(&ops, live, |_| PENDING_ID)?.0 {
             for (out, touches) in [(true, src == node), (false, w.other == node)] {
                 let wanted = match dir {
                     Direction::Out => out,
@@ -538,5 +551,88 @@ mod tests {
         }
         reader.join().unwrap();
         assert_eq!(g.snapshot().nodes_with_label("Leaf"), [previous.unwrap()]);
+    }
+
+    /// A batch with many edges at one node, whose blocks already hold
+    /// entries: each block takes the batch's run in one append that grows
+    /// it several sizes, committed while another thread reads snapshots
+    /// (all of the batch or none of it, in both directions), and the batch
+    /// reads its own writes before it commits.
+    #[test]
+    fn a_long_run_at_one_node_commits_whole_under_snapshot_readers() {
+        use crate::graph::Direction;
+        let engine = Arc::new(Engine::new());
+        let g = engine.graph();
+        let first = g.add_nodes(300, None).unwrap();
+        let hub = first;
+        for k in 1..4 {
+            g.add_edge(hub, first + k, None, 1.0).unwrap();
+            g.add_edge(first + k, hub, None, 1.0).unwrap();
+        }
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let reader = {
+            let (engine, done) = (Arc::clone(&engine), Arc::clone(&done));
+            std::thread::spawn(move || {
+                let mut seen_after = false;
+                while !seen_after {
+                    seen_after = done.load(std::sync::atomic::Ordering::Acquire);
+                    let snap = engine.graph().snapshot();
+                    let out = snap.edges(hub, Direction::Out).unwrap().len();
+                    let inn = snap.edges(hub, Direction::In).unwrap().len();
+                    assert!((out, inn) == (3, 3) || (out, inn) == (203, 203), "{out} out, {inn} in");
+                    let leaf = snap.edges(first + 299, Direction::In).unwrap().len();
+                    assert_eq!(leaf, usize::from(out == 203), "the leaf's in-edge goes with the hub's");
+                }
+            })
+        };
+        let mut b = g.batch();
+        for k in 100..300 {
+            b.add_edge(hub, first + k, Some("T"), k as f64).unwrap();
+            b.create_relationship(first + k, hub, None, 2.0).unwrap();
+        }
+        assert_eq!(b.edges(hub, Direction::Out).unwrap().len(), 203);
+        assert_eq!(b.edges(hub, Direction::In).unwrap().len(), 203);
+        b.commit().unwrap();
+        done.store(true, std::sync::atomic::Ordering::Release);
+        reader.join().unwrap();
+        let snap = g.snapshot();
+        let out = snap.edges(hub, Direction::Out).unwrap();
+        assert_eq!(out.len(), 203);
+        assert!(out.iter().filter(|e| e.edge_type == "T").all(|e| e.weight == (e.dst - first) as f64));
+        assert_eq!(snap.edges(hub, Direction::In).unwrap().len(), 203);
+    }
+
+    /// A batch with many writes from a hub whose out-block is long: the
+    /// plan indexes the block once and answers every key from it as a scan
+    /// would (weights updated in place, parallel relationships, a key
+    /// removed before and written again, a removal in the batch).
+    #[test]
+    fn many_writes_from_a_hub_with_a_long_block_plan_as_scans_would() {
+        use crate::graph::Direction;
+        let engine = Engine::new();
+        let g = engine.graph();
+        let first = g.add_nodes(500, None).unwrap();
+        let hub = first;
+        for k in 1..=300 {
+            g.add_edge(hub, first + k, None, 1.0).unwrap();
+        }
+        let parallel = g.create_relationship(hub, first + 5, None, 7.0).unwrap();
+        g.remove_edge(hub, first + 6, None).unwrap();
+        let mut b = g.batch();
+        for k in 1..400 {
+            b.add_edge(hub, first + k, None, 2.0).unwrap();
+        }
+        b.remove_edge(hub, first + 7, None).unwrap();
+        b.commit().unwrap();
+        let mut out = g.snapshot().edges(hub, Direction::Out).unwrap();
+        out.sort_by_key(|e| (e.dst, e.id));
+        let keys: Vec<u64> = out.iter().map(|e| e.dst - first).collect();
+        let mut expected: Vec<u64> = (1..400).filter(|&k| k != 7).collect();
+        expected.insert(4, 5);
+        assert_eq!(keys, expected);
+        for e in &out {
+            let weight = if e.id == parallel { 7.0 } else { 2.0 };
+            assert_eq!(e.weight, weight, "{e:?}");
+        }
     }
 }

@@ -5,11 +5,11 @@
 //!
 //! - **Append.** Writers of a block are serialised by its node's writer lock
 //!   (an edge write holds the locks of both ends). A writer fills the next
-//!   free entry and publishes it by storing the block's new length
-//!   (`Release`); readers load the length (`Acquire`) and never look past it.
-//! - **Growth.** A full block is copied into one of twice the capacity, the
-//!   new entry written there, and the new block published with one store of
-//!   the head; the old one is retired to the epoch collector. Readers that
+//!   free entry (a batch: the next run of them) and publishes it by storing
+//!   the block's new length (`Release`); readers load the length (`Acquire`) and never look past it.
+//! - **Growth.** A full block is copied into one of twice the capacity (or
+//!   more, to fit a batch's run of entries), the new entries written there,
+//!   and the new block published with one store of the head; the old one is retired to the epoch collector. Readers that
 //!   still hold the old block read a prefix of the new one's entries.
 //! - **Stamps.** The out-entry holds the write's stamp (the protocol of
 //!   [`super::stamp`]); the in-entry links to that stamp cell and gets a
@@ -81,6 +81,11 @@ impl Entry {
         }
     }
 
+    /// The node at the other end.
+    pub fn other(&self) -> u64 {
+        self.other.load(Ordering::Relaxed)
+    }
+
     fn fill(&self, w: Write, stamp: u64, link: *const Stamp) {
         self.other.store(w.other, Ordering::Relaxed);
         self.ty.store(w.ty, Ordering::Relaxed);
@@ -138,37 +143,57 @@ pub(crate) fn push<'g>(
     mem: &MemoryManager,
     guard: &'g Guard,
 ) -> &'g Entry {
+    let (block, at) = append(head, std::iter::once(w), stamp, link, mem, guard);
+    &block.entries[at]
+}
+
+/// Appends the run `writes` to the block at `head`, every entry with stamp
+/// `stamp` and `link`, and publishes the run with one store of the length
+/// (or, if the block must grow, once, of the head). Returns the block that
+/// holds the run and the index of its first entry. The caller holds the
+/// writer lock of `head`'s node, as for [`push`].
+pub(crate) fn append<'g>(
+    head: &DeltaHead,
+    writes: impl ExactSizeIterator<Item = Write>,
+    stamp: u64,
+    link: *const Stamp,
+    mem: &MemoryManager,
+    guard: &'g Guard,
+) -> (&'g Block, usize) {
+    let run = writes.len();
     let current = head.load(Ordering::Acquire, guard);
     // SAFETY: as in `block`.
     let old = unsafe { current.as_ref() };
     let len = old.map_or(0, |b| b.len.load(Ordering::Relaxed) as usize);
-    let target = match old {
-        Some(b) if len < b.entries.len() => b,
-        _ => {
-            let grown = Block::with_capacity((len * 2).max(FIRST_CAPACITY));
-            if let Some(b) = old {
-                for (to, from) in grown.entries.iter().zip(b.entries()) {
-                    from.copy_to(to);
-                }
-            }
-            grown.len.store(len as u64, Ordering::Relaxed);
-            let grown = grown.into_shared(guard);
-            // SAFETY: just allocated, not yet shared.
-            let g = unsafe { grown.deref() };
-            g.entries[len].fill(w, stamp, link);
-            g.len.store(len as u64 + 1, Ordering::Release);
-            head.store(grown, Ordering::Release);
-            if let Some(b) = old {
-                // SAFETY: `current` is unlinked (the head now points past it),
-                // only this writer could have replaced it, and it does so once.
-                unsafe { mem.retire(guard, current, b.bytes()) };
-            }
-            return &g.entries[len];
+    if let Some(b) = old
+        && len + run <= b.entries.len()
+    {
+        b.entries[len..].iter().zip(writes).for_each(|(e, w)| e.fill(w, stamp, link));
+        b.len.store((len + run) as u64, Ordering::Release);
+        return (b, len);
+    }
+    let mut cap = (len * 2).max(FIRST_CAPACITY);
+    while cap < len + run {
+        cap *= 2;
+    }
+    let grown = Block::with_capacity(cap);
+    if let Some(b) = old {
+        for (to, from) in grown.entries.iter().zip(b.entries()) {
+            from.copy_to(to);
         }
-    };
-    target.entries[len].fill(w, stamp, link);
-    target.len.store(len as u64 + 1, Ordering::Release);
-    &target.entries[len]
+    }
+    grown.entries[len..].iter().zip(writes).for_each(|(e, w)| e.fill(w, stamp, link));
+    grown.len.store((len + run) as u64, Ordering::Relaxed);
+    let grown = grown.into_shared(guard);
+    head.store(grown, Ordering::Release);
+    if let Some(b) = old {
+        // SAFETY: `current` is unlinked (the head now points past it),
+        // only this writer could have replaced it, and it does so once.
+        unsafe { mem.retire(guard, current, b.bytes()) };
+    }
+    // SAFETY: just published by this writer, under `guard`; blocks are
+    // retired, never freed in place.
+    (unsafe { grown.deref() }, len)
 }
 
 impl Entry {

@@ -31,6 +31,9 @@ impl Names {
     /// The id of `name`, adding it if new; `None` is id 0.
     pub fn intern(&self, name: Option<&str>) -> u32 {
         let name = name.unwrap_or("");
+        if name.is_empty() {
+            return 0;
+        }
         if let Some(&id) = self.table.load().ids.get(name) {
             return id;
         }
@@ -48,6 +51,9 @@ impl Names {
 
     /// The id of `name` if known; `None` is id 0.
     pub fn find(&self, name: Option<&str>) -> Option<u32> {
+        if name.is_none_or(str::is_empty) {
+            return Some(0);
+        }
         self.table.load().ids.get(name.unwrap_or("")).copied()
     }
 
