@@ -68,6 +68,21 @@ macro_rules! on_graph {
 /// A node's merged adjacency entry: other end, type, weight, relationship id.
 pub(crate) type Adj = (u64, u32, f64, u64);
 
+/// An edge as [`Snapshot::edges_typed`] gives it: its type as an interned id.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TypedEdge {
+    /// The relationship id.
+    pub id: u64,
+    /// Start node.
+    pub src: u64,
+    /// End node.
+    pub dst: u64,
+    /// Interned type (`Snapshot::type_name` gives its name).
+    pub ty: u32,
+    /// Weight.
+    pub weight: f64,
+}
+
 impl Snapshot {
     /// A snapshot of `core` at version `version` over `generation`, with ids below `node_count`.
     pub(crate) fn new(core: Arc<GraphCore>, generation: Arc<Generation>, version: u64, node_count: u64) -> Self {
@@ -146,17 +161,39 @@ impl Snapshot {
 
     /// The edges at `id` in direction `dir` (out-edges first for `Both`).
     pub fn edges(&self, id: u64, dir: Direction) -> Result<Vec<Edge>> {
+        Ok(self
+            .edges_typed(id, dir)?
+            .into_iter()
+            .map(|e| Edge {
+                id: e.id,
+                src: e.src,
+                dst: e.dst,
+                edge_type: self.core.types.name(e.ty).unwrap_or_default(),
+                weight: e.weight,
+            })
+            .collect())
+    }
+
+    /// [`edges`](Self::edges) with interned type ids instead of names (no
+    /// string per edge): what the query engine expands along.
+    pub(crate) fn edges_typed(&self, id: u64, dir: Direction) -> Result<Vec<TypedEdge>> {
         self.check(id)?;
         let mut out = Vec::new();
+        let mut adj = Vec::new();
         for &side in dir.sides() {
-            let mut adj = Vec::new();
+            adj.clear();
             self.adjacency(id, side, &|v| self.contains_node(v), false, &mut adj);
-            out.extend(adj.into_iter().map(|(other, ty, weight, rel)| {
+            out.extend(adj.iter().map(|&(other, ty, weight, rel)| {
                 let (src, dst) = if side == Side::Out { (id, other) } else { (other, id) };
-                Edge { id: rel, src, dst, edge_type: self.core.types.name(ty).unwrap_or_default(), weight }
+                TypedEdge { id: rel, src, dst, ty, weight }
             }));
         }
         Ok(out)
+    }
+
+    /// The interned id of relationship type `name`, if any relationship had it.
+    pub(crate) fn type_id(&self, name: &str) -> Option<u32> {
+        self.core.types.find(Some(name))
     }
 
     /// The relationships at `id` in direction `dir` of type `rel_type` (any

@@ -33,6 +33,8 @@ pub struct Store<'g> {
     deleted: BTreeSet<u64>,
     /// Relationships deleted by this query.
     deleted_rels: BTreeSet<u64>,
+    /// Relationship type names by interned id, as read so far.
+    type_names: Vec<Option<Arc<str>>>,
 }
 
 impl<'g> Store<'g> {
@@ -45,6 +47,7 @@ impl<'g> Store<'g> {
             stats: WriteStats::default(),
             deleted: BTreeSet::new(),
             deleted_rels: BTreeSet::new(),
+            type_names: Vec::new(),
         }
     }
 
@@ -169,22 +172,39 @@ impl<'g> Store<'g> {
     /// The relationships at `node` in direction `dir` whose type is one of
     /// `types` (any if empty); a loop appears once.
     pub fn rels(&mut self, node: u64, dir: Direction, types: &[String]) -> Vec<RelRef> {
-        let edges = match &self.batch {
-            Some(b) => b.edges(node, dir),
-            None => self.snap.edges(node, dir),
+        let mut out: Vec<RelRef> = Vec::new();
+        // A loop is listed on both sides for `Both`: keep it once.
+        let fresh = |out: &[RelRef], src: u64, dst: u64, id: u64| {
+            dir != Direction::Both || src != dst || out.iter().all(|r| r.id != id)
         };
-        let Ok(edges) = edges else { return Vec::new() };
-        let mut out: Vec<RelRef> = Vec::with_capacity(edges.len());
+        if let Some(b) = &self.batch {
+            for e in b.edges(node, dir).unwrap_or_default() {
+                if (types.is_empty() || types.contains(&e.edge_type)) && fresh(&out, e.src, e.dst, e.id) {
+                    out.push(rel_ref(e));
+                }
+            }
+            return out;
+        }
+        let Ok(edges) = self.snap.edges_typed(node, dir) else { return out };
+        let wanted: Vec<u32> = types.iter().filter_map(|t| self.snap.type_id(t)).collect();
+        out.reserve(edges.len());
         for e in edges {
-            if !types.is_empty() && !types.contains(&e.edge_type) {
-                continue;
+            if (types.is_empty() || wanted.contains(&e.ty)) && fresh(&out, e.src, e.dst, e.id) {
+                let ty = self.type_name(e.ty);
+                out.push(RelRef { id: e.id, src: e.src, dst: e.dst, ty });
             }
-            if dir == Direction::Both && e.src == e.dst && out.iter().any(|r| r.id == e.id) {
-                continue;
-            }
-            out.push(rel_ref(e));
         }
         out
+    }
+
+    /// The name of interned relationship type `ty`, shared: looked up once per query.
+    fn type_name(&mut self, ty: u32) -> Arc<str> {
+        let at = ty as usize;
+        if self.type_names.len() <= at {
+            self.type_names.resize(at + 1, None);
+        }
+        let snap = &self.snap;
+        Arc::clone(self.type_names[at].get_or_insert_with(|| Arc::from(snap.type_name(ty))))
     }
 
     /// Every relationship, by start node.
