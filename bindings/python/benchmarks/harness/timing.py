@@ -202,3 +202,24 @@ def record_once(rec: Recorder, row: str, fn: Callable[[], Any], check: Callable[
     rec.rows[row] = entry
     rec.save()
     return result
+
+
+class Reloader:
+    """A timed load that frees what its previous run made first (so that
+    repeated runs do not pile up memory); ``value`` is what the last run made."""
+
+    def __init__(self, make: Callable[[], Any], free: Callable[[Any], None]) -> None:
+        self.make, self.free = make, free
+        self.value: Any = None
+
+    def __call__(self) -> Any:
+        self.drop()
+        self.value = self.make()
+        return self.value
+
+    def drop(self) -> None:
+        """Frees the last run's value, if any."""
+        if self.value is not None:
+            self.free(self.value)
+            self.value = None
+            gc.collect()

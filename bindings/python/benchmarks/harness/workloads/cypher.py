@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 from ..data import GraphData, people
 from ..peers import PEERS
 from ..peers.cypher import CypherRows
-from ..timing import Recorder, fof_names
+from ..timing import Recorder, Reloader, fof_names
 
 def prepared(rec: Recorder, rows: Sequence[str], make: Callable[[], Any]) -> Optional[Any]:
     """``make()`` (an untimed load), or None after recording ``rows`` as errors."""
@@ -81,16 +81,9 @@ def social(k: CypherRows, args: argparse.Namespace, rec: Recorder) -> None:
                                                                           replace=False)]
     rec.extra["picks"] = picks
     after = [r for r in ("lookup", "twohop") if r in k.rows]
-    state: Dict[str, Any] = {}
+    load = Reloader(lambda: k.load(p), k.free)
     if "load" in k.rows:
         sample = p.sample()
-
-        def load() -> Any:
-            if "db" in state:
-                k.free(state.pop("db"))
-                gc.collect()
-            state["db"] = k.load(p)
-            return state["db"]
 
         rec.measure("cypher_load", load, check=k.counts, warmup=lambda: k.free(k.load(sample)), note=k.notes["load"])
         if rec.rows["cypher_load"].get("status") == "error":
@@ -98,8 +91,8 @@ def social(k: CypherRows, args: argparse.Namespace, rec: Recorder) -> None:
                 rec.skip(f"cypher_{row}", "error", "", why="load failed")
             return
     else:
-        state["db"] = prepared(rec, after, lambda: k.load(p))
-    db = state.get("db")
+        load.value = prepared(rec, after, lambda: k.load(p))
+    db = load.value
     if db is None:
         return
 

@@ -4,13 +4,12 @@ iterations), WCC and 2-hop neighbourhood sizes."""
 from __future__ import annotations
 
 import argparse
-import gc
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 from ..data import GraphData
 from ..peers import PEERS
-from ..timing import Recorder, normalise_topk
+from ..timing import Recorder, Reloader, normalise_topk
 from . import social
 
 
@@ -22,24 +21,17 @@ def worker(system: str, args: argparse.Namespace, rec: Recorder) -> None:
     k = kernels(g, args, rec.ref)
     rec.extra["threads"] = k.threads
     rec.extra["pagerank_note"] = k.pagerank_note
-    state: Dict[str, Any] = {}
-
-    def load() -> Any:
-        if "g" in state:
-            k.free(state.pop("g"))
-            gc.collect()
-        state["g"] = k.load(True)
-        return state["g"]
+    load = Reloader(lambda: k.load(True), k.free)
 
     def warm_load() -> None:
         k.free(k.load(False))
 
     rec.measure("load", load, check=lambda st: k.counts(st), warmup=warm_load, note=k.load_note)
-    if "g" not in state or rec.rows["load"].get("status") == "error":
+    if load.value is None or rec.rows["load"].get("status") == "error":
         for row in ("bfs", "pagerank", "wcc", "twohop"):
             rec.skip(row, "error", "load failed")
     else:
-        st = state["g"]
+        st = load.value
         if system == "kvgraph":
             rec.ref["_pagerank_tol"] = k.pagerank_tolerance(st)
             rec.extra["pagerank_tol"] = rec.ref["_pagerank_tol"]
@@ -51,8 +43,7 @@ def worker(system: str, args: argparse.Namespace, rec: Recorder) -> None:
         nodes = [int(x) for x in g.hop]
         rec.measure("twohop", lambda: k.twohop(st, nodes), check=lambda r: {"sizes": [int(x) for x in r]},
                     note=k.notes.get("twohop", ""))
-        k.free(state.pop("g"))
         del st
-        gc.collect()
+        load.drop()
 
     social.run(k, g, args, rec)

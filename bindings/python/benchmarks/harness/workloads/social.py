@@ -4,28 +4,20 @@ the friends of friends of one person (who are not already friends)."""
 from __future__ import annotations
 
 import argparse
-import gc
-from typing import Any, Dict
+from typing import Any
 
 from ..data import GraphData
-from ..timing import Recorder, fof_names
+from ..timing import Recorder, Reloader, fof_names
 
 
 def run(k: Any, g: GraphData, args: argparse.Namespace, rec: Recorder) -> None:
     """The social-graph rows with the peer's kernels ``k``."""
     # friends of friends
-    fstate: Dict[str, Any] = {}
-
-    def fof_load() -> Any:
-        if "g" in fstate:
-            k.free(fstate.pop("g"))
-            gc.collect()
-        fstate["g"] = k.fof_load()
-        return fstate["g"]
+    fof_load = Reloader(k.fof_load, k.free)
 
     rec.measure("fof_load", fof_load, check=lambda st: k.fof_counts(st), note=k.fof_load_note)
-    if "g" in fstate:
-        st = fstate["g"]
+    if fof_load.value is not None:
+        st = fof_load.value
         q = args.fof_queries
 
         def fof_many() -> Any:
@@ -35,6 +27,6 @@ def run(k: Any, g: GraphData, args: argparse.Namespace, rec: Recorder) -> None:
 
         rec.measure("fof", fof_many, check=lambda r: {"names": fof_names(r)}, ops=q,
                     note=f"{k.notes.get('fof', '')} ({q} queries timed together, time per query)")
-        k.free(fstate.pop("g"))
+        fof_load.drop()
     else:
         rec.skip("fof", "error", "load failed")
