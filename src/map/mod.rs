@@ -357,6 +357,11 @@ impl ByteMap {
         };
         loop {
             let slots = rev.slots();
+            // The loop below prefetches `SCAN_PREFETCH` entries ahead; start
+            // this revision's first ones now, so that they load in parallel.
+            for slot in slots.iter().skip(i).take(SCAN_PREFETCH) {
+                slot.prefetch(guard);
+            }
             while i < rev.len() {
                 if let Some(ahead) = slots.get(i + SCAN_PREFETCH) {
                     ahead.prefetch(guard);

@@ -226,27 +226,32 @@ impl Rev {
     }
 
     /// Number of keys.
+    #[inline]
     pub(super) fn len(&self) -> usize {
         self.head.len as usize
     }
 
     /// The value slots, one per key.
+    #[inline]
     pub(super) fn slots(&self) -> &[Slot] {
         self.area(SLOTS as u32, self.len())
     }
 
     /// The keys' bytes, concatenated.
+    #[inline]
     fn key_bytes(&self) -> &[u8] {
         let len = self.ends().last().map_or(0, |&e| e as usize);
         self.area(self.head.keys, len)
     }
 
     /// The end offset of each key in the key bytes.
+    #[inline]
     fn ends(&self) -> &[u32] {
         self.area(self.head.ends, self.len())
     }
 
     /// Key `i`.
+    #[inline]
     pub(super) fn key(&self, i: usize) -> &[u8] {
         let ends = self.ends();
         let start = if i == 0 { 0 } else { ends[i - 1] as usize };
@@ -283,6 +288,7 @@ impl Rev {
     }
 
     /// The level-0 successor, if any.
+    #[inline]
     pub(super) fn next(&self) -> Option<&Node> {
         // SAFETY: as in `Node::up`: nodes live as long as the map.
         unsafe { self.head.next.as_ref() }
@@ -300,6 +306,7 @@ impl Rev {
 }
 
 /// The current revision of `node` under `guard`.
+#[inline]
 pub(super) fn current<'g>(node: &Node, guard: &'g Guard) -> (Shared<'g, Rev>, &'g Rev) {
     let p = node.rev.load(Ordering::SeqCst, guard);
     // SAFETY: a node's revision is never null; a replaced revision is retired

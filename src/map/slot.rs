@@ -91,26 +91,31 @@ pub(crate) struct Value(Raw);
 
 impl Value {
     /// Views a published allocation as a value.
+    #[inline]
     pub(crate) fn from_raw(raw: &Raw) -> &Value {
         // SAFETY: `Value` is a `repr(transparent)` wrapper of `Raw`.
         unsafe { &*(raw as *const Raw as *const Value) }
     }
 
+    #[inline]
     fn init_bytes(&self) -> &[u8] {
         // SAFETY: `Value::new` initialises every byte of the allocation.
         unsafe { &*(&self.0.0 as *const [MaybeUninit<u8>] as *const [u8]) }
     }
 
+    #[inline]
     fn header(&self) -> usize {
         if self.init_bytes()[0] == HAS_EXPIRY { 9 } else { 1 }
     }
 
     /// The value's bytes.
+    #[inline]
     pub fn bytes(&self) -> &[u8] {
         &self.init_bytes()[self.header()..]
     }
 
     /// Unix milliseconds after which the value is gone; 0 never expires.
+    #[inline]
     pub fn expires_at(&self) -> u64 {
         match self.header() {
             1 => 0,
@@ -119,6 +124,7 @@ impl Value {
     }
 
     /// Whether the value has expired at `now_ms`.
+    #[inline]
     pub fn is_expired(&self, now_ms: u64) -> bool {
         let at = self.expires_at();
         at != 0 && at <= now_ms
@@ -166,6 +172,7 @@ impl std::ops::Deref for NewValue {
 const FROZEN: usize = 1;
 
 /// The value behind a slot pointer loaded under a guard, if any.
+#[inline]
 pub(super) fn value_of<'g>(p: Shared<'g, Raw>) -> Option<&'g Value> {
     // SAFETY: slot pointers are loaded under a guard; a value is retired
     // (never freed in place) only after it left its slot, so it outlives
@@ -185,6 +192,7 @@ impl Slot {
     }
 
     /// The current value pointer (untagged) and whether the slot is frozen.
+    #[inline]
     pub(super) fn load<'g>(&self, guard: &'g Guard) -> (Shared<'g, Raw>, bool) {
         let p = self.ptr.load(Ordering::SeqCst, guard);
         (p.with_tag(0), p.tag() == FROZEN)
@@ -228,6 +236,7 @@ impl Slot {
     /// Asks the CPU to start loading this slot's value, so that the value
     /// misses of a scan overlap instead of queueing. A hint only: it reads
     /// nothing through the pointer and changes no result.
+    #[inline]
     pub(super) fn prefetch(&self, guard: &Guard) {
         #[cfg(all(target_arch = "x86_64", not(miri), not(loom)))]
         {
@@ -236,7 +245,11 @@ impl Slot {
             let p = self.ptr.load(Ordering::Relaxed, guard).with_tag(0).into_usize();
             // SAFETY: SSE is part of x86_64's baseline, and a prefetch is a
             // hint that never faults and never dereferences, whatever the address.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(p as *const i8) };
+            // Two lines: a 100-byte value with its header spans two.
+            unsafe {
+                _mm_prefetch::<_MM_HINT_T0>(p as *const i8);
+                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64) as *const i8);
+            }
         }
         #[cfg(not(all(target_arch = "x86_64", not(miri), not(loom))))]
         let _ = guard;
