@@ -163,21 +163,21 @@ fn encode(out: &mut Out, kv: &Kv, snap: &Snapshot, graph: &Graph) -> std::io::Re
     for first in (0..node_count).step_by(NODES_PER_BLOCK as usize) {
         let count = NODES_PER_BLOCK.min(node_count - first);
         let mut block = Vec::new();
-        for (id, node) in (first..).zip(snap.node_images(first, first + count - 1)) {
+        snap.node_images(first, first + count - 1, |id, node| {
             if !snap.contains_node(id) {
                 block.u8(0);
-                continue;
+                return;
             }
             block.u8(1);
             block.bytes(node.created.as_bytes());
             block.var(node.labels.len() as u64);
             node.labels.iter().for_each(|l| block.bytes(l.as_bytes()));
             block.var(node.properties.len() as u64);
-            for (name, value) in &node.properties {
+            for (name, value) in node.properties {
                 block.bytes(name.as_bytes());
-                block.bytes(&value.encode());
+                block.bytes(value);
             }
-        }
+        });
         out.block(|o| {
             o.u8(NODES);
             o.var(first);

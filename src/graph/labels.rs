@@ -12,6 +12,9 @@ use super::{Graph, GraphCore, GraphWrite, Snapshot};
 use crate::error::{Error, Result};
 use std::sync::atomic::Ordering;
 
+/// The label ids of one node: inline for the usual one or two.
+pub(super) type LabelIds = smallvec::SmallVec<[u32; 2]>;
+
 /// The payload of a node's label entry for a label it has.
 const HAS: &[u8] = &[1];
 /// The payload for a label it lost (a tombstone would mean "as created").
@@ -43,16 +46,16 @@ impl GraphCore {
 
     /// The label ids of node `id` as read by `read`, in id order.
     pub(super) fn labels_at(&self, id: u64, read: ReadAt) -> Vec<u32> {
-        self.labels_in(id, id, read).pop().unwrap_or_default()
+        self.labels_in(id, id, read).pop().unwrap_or_default().into_vec()
     }
 
     /// The label ids of each node `first..=last` as read by `read`, in id
     /// order, from one scan of their label entries: a label entry `HAS`, or
     /// the label the node was created with unless an entry says `LOST`
     /// (as [`has_label_at`](Self::has_label_at) decides).
-    pub(super) fn labels_in(&self, first: u64, last: u64, read: ReadAt) -> Vec<Vec<u32>> {
+    pub(super) fn labels_in(&self, first: u64, last: u64, read: ReadAt) -> Vec<LabelIds> {
         let n = (last - first) as usize + 1;
-        let (mut labels, mut lost) = (vec![Vec::new(); n], vec![false; n]);
+        let (mut labels, mut lost) = (vec![LabelIds::new(); n], vec![false; n]);
         let lo = key(tag::NODE_LABEL, &[&first.to_be_bytes()]);
         let hi = prefix_end(&key(tag::NODE_LABEL, &[&last.to_be_bytes()]));
         self.model.scan(self, &lo, &hi, read, |k, payload| {
@@ -114,7 +117,7 @@ impl GraphCore {
         let mut runs: Vec<(u64, u64)> = Vec::new();
         self.model.scan(self, &lo, &prefix_end(&lo), read, |k, count| {
             let first = u64::from_be_bytes(k[5..13].try_into().expect("label range key"));
-            let count = u64::from_le_bytes(count.as_slice().try_into().unwrap_or_default());
+            let count = u64::from_le_bytes(count.try_into().unwrap_or_default());
             let Some(last) = count.checked_sub(1).map(|c| first.saturating_add(c)) else { return };
             match runs.last_mut() {
                 Some(run) if run.1.checked_add(1) == Some(first) => run.1 = last,

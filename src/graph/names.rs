@@ -6,8 +6,9 @@ use arc_swap::ArcSwap;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+/// One version of a [`Names`] set (see [`Names::table`]).
 #[derive(Default, Clone)]
-struct Table {
+pub(crate) struct Table {
     ids: HashMap<String, u32>,
     names: Vec<String>,
 }
@@ -60,5 +61,17 @@ impl Names {
     /// The name of `id` (empty for id 0), if known.
     pub fn name(&self, id: u32) -> Option<String> {
         self.table.load().names.get(id as usize).cloned()
+    }
+
+    /// The current names, for many lookups without a copy of each.
+    pub fn table(&self) -> Arc<Table> {
+        self.table.load_full()
+    }
+}
+
+impl Table {
+    /// The name of `id` (empty for id 0), if known.
+    pub fn get(&self, id: u32) -> Option<&str> {
+        self.names.get(id as usize).map(String::as_str)
     }
 }

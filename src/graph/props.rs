@@ -81,24 +81,26 @@ impl GraphCore {
 
     /// All properties of entity `id` as read by `read`, in name order.
     pub(super) fn props_at(&self, tag: u8, id: u64, read: ReadAt) -> Vec<(String, Value)> {
-        self.props_in(tag, id, id, read).pop().unwrap_or_default()
+        let mut props = Vec::new();
+        self.props_each(tag, id, id, read, |_, name, bytes| {
+            if let (Some(name), Ok(v)) = (self.model.prop_names.name(name), Value::decode(bytes)) {
+                props.push((name, v));
+            }
+        });
+        props.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        props
     }
 
-    /// The properties of each entity `first..=last` as read by `read`, in
-    /// name order, from one scan.
-    pub(super) fn props_in(&self, tag: u8, first: u64, last: u64, read: ReadAt) -> Vec<Vec<(String, Value)>> {
-        let mut out = vec![Vec::new(); (last - first) as usize + 1];
+    /// Calls `f(id, name, encoded value)` for each property of the entities
+    /// `first..=last` as read by `read`, from one scan, in key order (by id,
+    /// then by name id).
+    pub(super) fn props_each(&self, tag: u8, first: u64, last: u64, read: ReadAt, mut f: impl FnMut(u64, u32, &[u8])) {
         let lo = key(tag, &[&first.to_be_bytes()]);
         let hi = prefix_end(&key(tag, &[&last.to_be_bytes()]));
         self.model.scan(self, &lo, &hi, read, |k, bytes| {
-            let i = (u64::from_be_bytes(k[1..9].try_into().expect("property key")) - first) as usize;
-            let name = u32::from_be_bytes(k[9..13].try_into().expect("property key"));
-            if let (Some(name), Ok(v)) = (self.model.prop_names.name(name), Value::decode(&bytes)) {
-                out[i].push((name, v));
-            }
+            let id = u64::from_be_bytes(k[1..9].try_into().expect("property key"));
+            f(id, u32::from_be_bytes(k[9..13].try_into().expect("property key")), bytes);
         });
-        out.iter_mut().for_each(|props| props.sort_unstable_by(|a, b| a.0.cmp(&b.0)));
-        out
     }
 
     /// Property `name` (by string) of entity `id` as read by `read`.

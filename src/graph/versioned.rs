@@ -130,14 +130,26 @@ fn decode(bytes: &[u8]) -> Vec<Entry<'_>> {
     entries(bytes).collect()
 }
 
-/// What a chain holds at a version.
-enum Seen {
+/// What a chain holds at a version, with the payload borrowed (`P = &[u8]`)
+/// or owned.
+enum Seen<P> {
     /// An entry is visible: its payload (`None`: tombstone).
-    Entry(Option<Vec<u8>>),
+    Entry(Option<P>),
     /// No entry is visible.
     Nothing,
     /// A ticket was retired meanwhile: read the key again.
     Retry,
+}
+
+impl Seen<&[u8]> {
+    /// The same, with the payload copied out of the map.
+    fn owned(self) -> Seen<Vec<u8>> {
+        match self {
+            Seen::Entry(p) => Seen::Entry(p.map(<[u8]>::to_vec)),
+            Seen::Nothing => Seen::Nothing,
+            Seen::Retry => Seen::Retry,
+        }
+    }
 }
 
 /// The state of the labels, properties and indexes on top of the map.
@@ -241,12 +253,12 @@ impl DataModel {
 
     /// What `chain` holds as read by `read`: the entry of the newest version
     /// at or below `read.at` (or the reader's own).
-    fn seen(&self, core: &GraphCore, chain: &[u8], read: ReadAt) -> Seen {
+    fn seen<'c>(&self, core: &GraphCore, chain: &'c [u8], read: ReadAt) -> Seen<&'c [u8]> {
         let mut best: Option<(u64, Entry<'_>)> = None;
         for e in entries(chain) {
             let v = if e.ticket {
                 if read.own == Some(e.stamp) {
-                    return Seen::Entry(e.payload.map(<[u8]>::to_vec));
+                    return Seen::Entry(e.payload);
                 }
                 match self.ticket_version(core, e.stamp) {
                     Some(v) => v,
@@ -259,7 +271,7 @@ impl DataModel {
                 best = Some((v, e));
             }
         }
-        best.map_or(Seen::Nothing, |(_, e)| Seen::Entry(e.payload.map(<[u8]>::to_vec)))
+        best.map_or(Seen::Nothing, |(_, e)| Seen::Entry(e.payload))
     }
 
     /// The payload `key` holds as read by `read` (`None`: absent or tombstone).
@@ -271,7 +283,7 @@ impl DataModel {
     /// from no visible entry (`None`).
     pub fn read_entry(&self, core: &GraphCore, key: &[u8], read: ReadAt) -> Option<Option<Vec<u8>>> {
         loop {
-            match core.props.get(key, 0, |v| self.seen(core, v.bytes(), read)).unwrap_or(Seen::Nothing) {
+            match core.props.get(key, 0, |v| self.seen(core, v.bytes(), read).owned()).unwrap_or(Seen::Nothing) {
                 Seen::Entry(p) => return Some(p),
                 Seen::Nothing => return None,
                 Seen::Retry => continue,
@@ -282,16 +294,17 @@ impl DataModel {
     /// Calls `f` with every key in `[lo, hi)` and the payload it holds as read
     /// by `read` (tombstones and invisible keys skipped), in key order, as
     /// the map is visited (`f` may read the graph; it runs pinned).
-    pub fn scan(&self, core: &GraphCore, lo: &[u8], hi: &[u8], read: ReadAt, mut f: impl FnMut(&[u8], Vec<u8>)) {
+    pub fn scan(&self, core: &GraphCore, lo: &[u8], hi: &[u8], read: ReadAt, mut f: impl FnMut(&[u8], &[u8])) {
         core.props.visit(Bound::Included(lo), Bound::Excluded(hi), 0, |k, v| {
-            let payload = match self.seen(core, v.bytes(), read) {
-                Seen::Entry(p) => p,
-                Seen::Nothing => None,
+            match self.seen(core, v.bytes(), read) {
+                Seen::Entry(Some(p)) => f(k, p),
+                Seen::Entry(None) | Seen::Nothing => {}
                 // A ticket retired meanwhile: its entries are settled, read the key again.
-                Seen::Retry => self.read(core, k, read),
-            };
-            if let Some(p) = payload {
-                f(k, p);
+                Seen::Retry => {
+                    if let Some(p) = self.read(core, k, read) {
+                        f(k, &p);
+                    }
+                }
             }
             ControlFlow::Continue(())
         });
