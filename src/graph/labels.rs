@@ -38,8 +38,8 @@ impl GraphCore {
     /// Whether node `id` has label `label` as read by `read`.
     pub(super) fn has_label_at(&self, id: u64, label: u32, read: ReadAt) -> bool {
         let k = key(tag::NODE_LABEL, &[&id.to_be_bytes(), &label.to_be_bytes()]);
-        match self.model.read_entry(self, &k, read) {
-            Some(Some(payload)) => payload == HAS,
+        match self.model.read_with(self, &k, read, |p| p.map(|p| p == HAS)) {
+            Some(Some(has)) => has,
             Some(None) | None => label != 0 && self.created_label(id) == label,
         }
     }

@@ -75,8 +75,7 @@ impl GraphCore {
 
     /// Property `name` of entity `id` as read by `read`.
     pub(super) fn prop_at(&self, tag: u8, id: u64, name: u32, read: ReadAt) -> Option<Value> {
-        let bytes = self.model.read(self, &prop_key(tag, id, name), read)?;
-        Value::decode(&bytes).ok()
+        self.model.read_with(self, &prop_key(tag, id, name), read, |p| p.and_then(|b| Value::decode(b).ok())).flatten()
     }
 
     /// All properties of entity `id` as read by `read`, in name order.

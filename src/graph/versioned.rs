@@ -130,26 +130,14 @@ fn decode(bytes: &[u8]) -> Vec<Entry<'_>> {
     entries(bytes).collect()
 }
 
-/// What a chain holds at a version, with the payload borrowed (`P = &[u8]`)
-/// or owned.
-enum Seen<P> {
+/// What a chain holds at a version.
+enum Seen<'a> {
     /// An entry is visible: its payload (`None`: tombstone).
-    Entry(Option<P>),
+    Entry(Option<&'a [u8]>),
     /// No entry is visible.
     Nothing,
     /// A ticket was retired meanwhile: read the key again.
     Retry,
-}
-
-impl Seen<&[u8]> {
-    /// The same, with the payload copied out of the map.
-    fn owned(self) -> Seen<Vec<u8>> {
-        match self {
-            Seen::Entry(p) => Seen::Entry(p.map(<[u8]>::to_vec)),
-            Seen::Nothing => Seen::Nothing,
-            Seen::Retry => Seen::Retry,
-        }
-    }
 }
 
 /// The state of the labels, properties and indexes on top of the map.
@@ -253,7 +241,7 @@ impl DataModel {
 
     /// What `chain` holds as read by `read`: the entry of the newest version
     /// at or below `read.at` (or the reader's own).
-    fn seen<'c>(&self, core: &GraphCore, chain: &'c [u8], read: ReadAt) -> Seen<&'c [u8]> {
+    fn seen<'c>(&self, core: &GraphCore, chain: &'c [u8], read: ReadAt) -> Seen<'c> {
         let mut best: Option<(u64, Entry<'_>)> = None;
         for e in entries(chain) {
             let v = if e.ticket {
@@ -276,17 +264,23 @@ impl DataModel {
 
     /// The payload `key` holds as read by `read` (`None`: absent or tombstone).
     pub fn read(&self, core: &GraphCore, key: &[u8], read: ReadAt) -> Option<Vec<u8>> {
-        self.read_entry(core, key, read).flatten()
+        self.read_with(core, key, read, |p| p.map(<[u8]>::to_vec)).flatten()
     }
 
-    /// Like [`read`](Self::read), but tells a visible tombstone (`Some(None)`)
-    /// from no visible entry (`None`).
-    pub fn read_entry(&self, core: &GraphCore, key: &[u8], read: ReadAt) -> Option<Option<Vec<u8>>> {
+    /// Calls `f` on the payload `key` holds as read by `read` (`None`: a
+    /// visible tombstone), lent from the map; `None` if no entry is visible.
+    pub fn read_with<T>(&self, core: &GraphCore, key: &[u8], read: ReadAt, f: impl Fn(Option<&[u8]>) -> T) -> Option<T> {
         loop {
-            match core.props.get(key, 0, |v| self.seen(core, v.bytes(), read).owned()).unwrap_or(Seen::Nothing) {
-                Seen::Entry(p) => return Some(p),
-                Seen::Nothing => return None,
-                Seen::Retry => continue,
+            let found = core.props.get(key, 0, |v| match self.seen(core, v.bytes(), read) {
+                Seen::Entry(p) => Ok(Some(f(p))),
+                Seen::Nothing => Ok(None),
+                // A ticket retired meanwhile: its entries are settled, read the key again.
+                Seen::Retry => Err(()),
+            });
+            match found {
+                None => return None,
+                Some(Ok(t)) => return t,
+                Some(Err(())) => continue,
             }
         }
     }
