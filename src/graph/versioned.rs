@@ -269,7 +269,13 @@ impl DataModel {
 
     /// Calls `f` on the payload `key` holds as read by `read` (`None`: a
     /// visible tombstone), lent from the map; `None` if no entry is visible.
-    pub fn read_with<T>(&self, core: &GraphCore, key: &[u8], read: ReadAt, f: impl Fn(Option<&[u8]>) -> T) -> Option<T> {
+    pub fn read_with<T>(
+        &self,
+        core: &GraphCore,
+        key: &[u8],
+        read: ReadAt,
+        f: impl Fn(Option<&[u8]>) -> T,
+    ) -> Option<T> {
         loop {
             let found = core.props.get(key, 0, |v| match self.seen(core, v.bytes(), read) {
                 Seen::Entry(p) => Ok(Some(f(p))),
