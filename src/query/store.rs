@@ -35,6 +35,10 @@ pub struct Store<'g> {
     deleted_rels: BTreeSet<u64>,
     /// Relationship type names by interned id, as read so far.
     type_names: Vec<Option<Arc<str>>>,
+    /// The last [`rels`](Self::rels) answer read from the snapshot, with
+    /// its question: a pattern predicate such as `NOT (p)-[:FRIEND]->(f)`
+    /// asks the same one for every candidate `f`.
+    last_rels: Option<(u64, Direction, Vec<String>, Vec<RelRef>)>,
 }
 
 impl<'g> Store<'g> {
@@ -48,6 +52,7 @@ impl<'g> Store<'g> {
             deleted: BTreeSet::new(),
             deleted_rels: BTreeSet::new(),
             type_names: Vec::new(),
+            last_rels: None,
         }
     }
 
@@ -185,6 +190,11 @@ impl<'g> Store<'g> {
             }
             return out;
         }
+        if let Some((n, d, t, rels)) = &self.last_rels
+            && (*n, *d, t.as_slice()) == (node, dir, types)
+        {
+            return rels.clone();
+        }
         let Ok(edges) = self.snap.edges_typed(node, dir) else { return out };
         let wanted: Vec<u32> = types.iter().filter_map(|t| self.snap.type_id(t)).collect();
         out.reserve(edges.len());
@@ -194,6 +204,7 @@ impl<'g> Store<'g> {
                 out.push(RelRef { id: e.id, src: e.src, dst: e.dst, ty });
             }
         }
+        self.last_rels = Some((node, dir, types.to_vec(), out.clone()));
         out
     }
 
