@@ -200,15 +200,22 @@ impl QueryResult {
 /// no engine state; index availability is checked when it runs).
 type Planned = Arc<(Plan, Mode)>;
 
-fn cached_plan(text: &str) -> Result<Planned> {
-    const CAP: usize = 4096;
+/// The process's plans by query text (at most 4,096; then it starts over).
+fn plans() -> &'static Mutex<HashMap<String, Planned>> {
     static CACHE: OnceLock<Mutex<HashMap<String, Planned>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    if let Some(p) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(text) {
-        return Ok(Arc::clone(p));
-    }
+    CACHE.get_or_init(Default::default)
+}
+
+/// The cached plan of `text`, if any (only shallow queries are cached).
+fn cached_plan(text: &str) -> Option<Planned> {
+    plans().lock().unwrap_or_else(|e| e.into_inner()).get(text).map(Arc::clone)
+}
+
+/// Plans `text` (a shallow query) and caches the plan.
+fn plan_and_cache(text: &str) -> Result<Planned> {
+    const CAP: usize = 4096;
     let plan = Arc::new(lower::lower(text)?);
-    let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
+    let mut c = plans().lock().unwrap_or_else(|e| e.into_inner());
     if c.len() >= CAP {
         c.clear();
     }
@@ -230,9 +237,13 @@ pub fn run_with_timeout(
     timeout: Option<std::time::Duration>,
 ) -> Result<QueryResult> {
     let deadline = timeout.map(|t| (std::time::Instant::now() + t, t));
+    // A cached plan is a shallow query's: its nesting was checked when it was planned.
+    if let Some(plan) = cached_plan(text) {
+        return execute(graph, &plan, params, deadline);
+    }
     let depth = limits::check_depth(text, 0)?;
     if depth <= limits::SHALLOW {
-        return execute(graph, &*cached_plan(text)?, params, deadline);
+        return execute(graph, &*plan_and_cache(text)?, params, deadline);
     }
     // A deep query: planned, run and dropped (never cached, so that no other
     // thread drops it) on a thread with a stack sized for it.
