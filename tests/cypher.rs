@@ -625,3 +625,18 @@ fn subquery_variables_stay_inside_and_unsupported_forms_say_so() {
         assert!(m.contains(want), "{text}: {m}");
     }
 }
+
+#[test]
+fn a_relationship_lookup_repeated_by_a_pattern_predicate_sees_the_query_s_own_writes() {
+    let e = Engine::new();
+    q(&e, "CREATE (a:A)-[:R]->(:B), (a)-[:R]->(:B), (:C), (:C)");
+    // The predicate asks for a's R relationships once per candidate c.
+    let r = q(&e, "MATCH (a:A), (c) WHERE NOT (a)-[:R]->(c) RETURN count(c)");
+    assert_eq!(r.rows, [[QueryValue::Int(3)]], "a itself and the two C nodes");
+    // Read before the query's first write, then again after it: the second
+    // read must see the new relationship.
+    let text = "MATCH (a:A) WHERE NOT (a)-[:R]->(:C) CREATE (a)-[:R]->(:C) \
+                WITH a MATCH (a)-[:R]->(x) RETURN count(x)";
+    assert_eq!(q(&e, text).rows, [[QueryValue::Int(3)]]);
+    assert_eq!(q(&e, "MATCH (a:A)-[:R]->(x) RETURN count(x)").rows, [[QueryValue::Int(3)]]);
+}
