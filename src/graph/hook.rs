@@ -313,7 +313,6 @@ impl Snapshot {
         let mut props = props.iter().peekable();
         let (mut names, mut image_props) = (Vec::new(), Vec::new());
         for (id, ids) in (first..=last).zip(labels) {
-            let created = core.nodes.get(id).map_or(0, |s| s.label.load(std::sync::atomic::Ordering::Relaxed));
             names.clear();
             names.extend(ids.iter().filter_map(|&l| label_names.get(l)));
             names.sort_unstable();
@@ -322,7 +321,7 @@ impl Snapshot {
                 image_props.push((*name, &values[range.clone()]));
             }
             image_props.sort_unstable_by(|a, b| a.0.cmp(b.0));
-            let created = label_names.get(created).unwrap_or_default();
+            let created = label_names.get(core.created_label(id)).unwrap_or_default();
             f(id, NodeImage { created, labels: &names, properties: &image_props });
         }
     }

@@ -31,7 +31,7 @@ impl GraphCore {
     }
 
     /// The label node `id` was created with (0: none).
-    fn created_label(&self, id: u64) -> u32 {
+    pub(super) fn created_label(&self, id: u64) -> u32 {
         self.nodes.get(id).map_or(0, |s| s.label.load(Ordering::Relaxed))
     }
 
@@ -79,12 +79,7 @@ impl GraphCore {
 
     /// The label names of node `id` as read by `read`, in name order.
     pub(super) fn label_names_at(&self, id: u64, read: ReadAt) -> Vec<String> {
-        self.label_names(self.labels_at(id, read))
-    }
-
-    /// The names of label ids `labels`, in name order.
-    pub(super) fn label_names(&self, labels: Vec<u32>) -> Vec<String> {
-        let mut names: Vec<String> = labels.into_iter().filter_map(|l| self.labels.name(l)).collect();
+        let mut names: Vec<String> = self.labels_at(id, read).into_iter().filter_map(|l| self.labels.name(l)).collect();
         names.sort_unstable();
         names
     }

@@ -243,9 +243,9 @@ impl Slot {
             use crossbeam_epoch::Pointer;
             use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
             let p = self.ptr.load(Ordering::Relaxed, guard).with_tag(0).into_usize();
+            // Two lines: a 100-byte value with its header spans two.
             // SAFETY: SSE is part of x86_64's baseline, and a prefetch is a
             // hint that never faults and never dereferences, whatever the address.
-            // Two lines: a 100-byte value with its header spans two.
             unsafe {
                 _mm_prefetch::<_MM_HINT_T0>(p as *const i8);
                 _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64) as *const i8);
