@@ -96,8 +96,8 @@ impl Parser {
                         other => return Ok(other),
                     }
                 }
-                let Some(line) = take_line(buf, "too big mbulk count string")? else { return Ok(None) };
-                let n = parse_len(&line[1..]).ok_or_else(|| ProtocolError("invalid multibulk length".into()))?;
+                let Some((n, line_len)) = take_line(buf, "too big mbulk count string")? else { return Ok(None) };
+                let n = n.ok_or_else(|| ProtocolError("invalid multibulk length".into()))?;
                 if n <= 0 {
                     continue; // `*0` and `*-1` are empty requests, ignored.
                 }
@@ -111,7 +111,7 @@ impl Parser {
                 }
                 self.remaining = n as usize;
                 self.args = Vec::with_capacity(self.remaining.min(1024));
-                self.taken = line.len();
+                self.taken = line_len;
             }
             while self.remaining > 0 {
                 let len = match self.bulk {
@@ -123,14 +123,14 @@ impl Parser {
                         if buf[0] != b'$' {
                             return err(format!("expected '$', got '{}'", printable(buf[0])));
                         }
-                        let Some(line) = take_line(buf, "too big bulk count string")? else { return Ok(None) };
+                        let Some((n, line_len)) = take_line(buf, "too big bulk count string")? else { return Ok(None) };
                         let max = if authenticated { limits.max_bulk } else { UNAUTH_MAX_BULK };
-                        let len = match parse_len(&line[1..]) {
+                        let len = match n {
                             Some(n) if n >= 0 && n as u64 <= max as u64 => n as usize,
                             Some(n) if n >= 0 && !authenticated => return err("unauthenticated bulk length"),
                             _ => return err("invalid bulk length"),
                         };
-                        self.taken += line.len();
+                        self.taken += line_len;
                         if self.taken.saturating_add(len) > limits.max_query {
                             return err("request exceeds client-query-buffer-limit");
                         }
@@ -179,21 +179,21 @@ impl Parser {
     }
 }
 
-/// Takes a CRLF-terminated header line (with its prefix byte, without the
-/// CRLF) out of `buf`, or `None` if it is not complete yet.
-fn take_line(buf: &mut BytesMut, too_big: &str) -> Result<Option<Vec<u8>>, ProtocolError> {
+/// Takes a CRLF-terminated header line (a prefix byte and a decimal
+/// length) out of `buf`: `Some((length, line length without the CRLF))`,
+/// the length `None` if it is not a valid one; `None` if the line is not
+/// complete yet. The line is parsed in place, never copied.
+fn take_line(buf: &mut BytesMut, too_big: &str) -> Result<Option<(Option<i64>, usize)>, ProtocolError> {
     let Some(nl) = memchr::memchr(b'\n', &buf[..buf.len().min(MAX_LINE + 1)]) else {
         if buf.len() > MAX_LINE {
             return err(too_big);
         }
         return Ok(None);
     };
-    let mut line = buf.split_to(nl + 1).to_vec();
-    line.pop();
-    if line.last() == Some(&b'\r') {
-        line.pop();
-    }
-    Ok(Some(line))
+    let end = if nl > 0 && buf[nl - 1] == b'\r' { nl - 1 } else { nl };
+    let len = parse_len(buf.get(1..end).unwrap_or_default());
+    buf.advance(nl + 1);
+    Ok(Some((len, end)))
 }
 
 /// A decimal length as Redis reads it (an optional `-`, digits, at most 18 of them).

@@ -45,6 +45,7 @@
 
 use kvgraph::{Engine, Kv};
 use parking_lot::{Mutex, MutexGuard, RwLock, RwLockReadGuard};
+use smallvec::SmallVec;
 use std::collections::{HashMap, VecDeque};
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -144,9 +145,12 @@ impl Entry {
     }
 }
 
+/// An engine key or record built per command, on the stack when short.
+pub type Record = SmallVec<[u8; 64]>;
+
 /// The engine key of `key`'s record.
-pub fn key_record(key: &[u8]) -> Vec<u8> {
-    let mut k = Vec::with_capacity(key.len() + 1);
+pub fn key_record(key: &[u8]) -> Record {
+    let mut k = Record::with_capacity(key.len() + 1);
     k.push(b'k');
     k.extend_from_slice(key);
     k
@@ -211,7 +215,7 @@ pub enum Held<'a> {
     Nothing,
     /// The keyspace shared and the stripes of the command's keys (held
     /// until dropped).
-    Keys { _shared: RwLockReadGuard<'a, ()>, _stripes: Vec<MutexGuard<'a, ()>> },
+    Keys { _shared: RwLockReadGuard<'a, ()>, _stripes: SmallVec<[MutexGuard<'a, ()>; 4]> },
     /// The keyspace exclusively (held until dropped).
     All { _exclusive: parking_lot::RwLockWriteGuard<'a, ()> },
 }
@@ -307,7 +311,7 @@ impl Store {
     /// Locks the stripes of `keys` (the keyspace exclusively beyond
     /// [`MAX_STRIPES`] stripes).
     pub fn lock_keys<'a>(&'a self, keys: impl Iterator<Item = &'a [u8]>) -> Held<'a> {
-        let mut idx: Vec<usize> = keys.map(|k| fnv(k) as usize % STRIPES).collect();
+        let mut idx: SmallVec<[usize; 4]> = keys.map(|k| fnv(k) as usize % STRIPES).collect();
         idx.sort_unstable();
         idx.dedup();
         if idx.len() > MAX_STRIPES {
@@ -367,7 +371,7 @@ impl Store {
         if self.tag(key).is_some_and(|t| t != b's') {
             self.delete(key); // a collection: its element records go too
         }
-        let mut rec = Vec::with_capacity(value.len() + 1);
+        let mut rec = Record::with_capacity(value.len() + 1);
         rec.push(b's');
         rec.extend_from_slice(value);
         self.kv().set_with_expiry_at(&key_record(key), &rec, expires_at);
