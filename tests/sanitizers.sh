@@ -55,7 +55,7 @@ tsan() {
     # The std of the build is instrumented too (-Zbuild-std); crossbeam turns
     # its fences into acquire loads TSAN understands (cfg crossbeam_sanitize_thread).
     RUSTFLAGS="-Zsanitizer=thread -Cforce-frame-pointers=yes $shrink" \
-        TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:${TSAN_OPTIONS:-}" \
+        TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp:${TSAN_OPTIONS:-}" \
         CARGO_TARGET_DIR=target/tsan \
         cargo +nightly test -Zbuild-std --target "$host" --release --lib --test stress --test regressions \
         --test graph_data_model
