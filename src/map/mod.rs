@@ -45,6 +45,22 @@ pub(crate) enum Decision<R> {
     Remove(R),
 }
 
+/// Where a full node that `key` is being inserted into at position `at` of
+/// its sorted `live` keys splits when the insert continues a run of keys
+/// rather than falling among them: after every key (the new key alone goes
+/// to the new node), or sharing at least two more leading bytes with its
+/// predecessor than with its successor, as a new id under a common prefix
+/// does and random keys rarely do (the keys after it go). `None`: split in
+/// half.
+fn run_split<T>(live: &[(&[u8], T)], at: usize, key: &[u8]) -> Option<usize> {
+    let common = |i: usize| live.get(i).map(|(k, _)| k.iter().zip(key).take_while(|(a, b)| a == b).count());
+    match (at.checked_sub(1).and_then(common), common(at)) {
+        (Some(_), None) => Some(at),
+        (Some(before), Some(after)) if before > after + 1 => Some(at + 1),
+        _ => None,
+    }
+}
+
 /// Ordered map from byte strings to [`Value`]s.
 pub(crate) struct ByteMap {
     /// The first node: empty low key, full tower; never replaced.
@@ -203,15 +219,24 @@ impl ByteMap {
             // Already replaced: nothing to build (an inserted value is dropped).
             return false;
         }
+        let mut split_at = None;
         let inserted = insert.map(|(key, value)| {
             let v = value.into_shared(guard);
             let at = live.partition_point(|(k, _)| *k < key);
+            if live.len() >= self.node_size {
+                split_at = run_split(&live, at, key);
+            }
             live.insert(at, (key, v));
             v
         });
-        // The upper half goes to a new node (unpublished until the CAS).
+        // The upper part goes to a new node (unpublished until the CAS): the
+        // upper half, or the keys after a run the new key continues (see
+        // `run_split`), so that ascending inserts (bulk loads, new ids) leave
+        // full nodes behind them and copy short revisions, as a B-tree's
+        // rightmost split does.
         let upper = (live.len() > self.node_size).then(|| {
-            let half = live.split_off(live.len() / 2);
+            let at = split_at.filter(|&at| at < live.len()).unwrap_or(live.len() / 2);
+            let half = live.split_off(at);
             let levels = self.levels(half[0].0);
             Box::into_raw(Node::new(half[0].0, Rev::build(&half, rev.next_ptr()), levels))
         });

@@ -84,6 +84,58 @@ fn splits_keep_every_key_in_order() {
     assert_eq!(m.filled(), n as usize);
 }
 
+/// The number of keys in each node, along level 0.
+fn node_lens(m: &ByteMap) -> Vec<usize> {
+    let guard = &m.mem.pin();
+    let mut lens = Vec::new();
+    let mut node = &*m.head;
+    loop {
+        let (_, rev) = current(node, guard);
+        lens.push(rev.len());
+        match rev.next() {
+            Some(n) => node = n,
+            None => return lens,
+        }
+    }
+}
+
+/// Ascending inserts, alone or as two interleaved runs under different
+/// prefixes (a graph's new ids in two key ranges), leave full nodes behind
+/// them; random-order inserts split in half.
+#[test]
+fn ascending_inserts_leave_full_nodes() {
+    let n = if cfg!(miri) { 200 } else { 5_000u64 };
+    let m = map(16);
+    for i in 0..n {
+        set(&m, &i.to_be_bytes(), b"v");
+    }
+    check_structure(&m);
+    let lens = node_lens(&m);
+    assert!(lens[..lens.len() - 1].iter().all(|&l| l == 16), "{lens:?}");
+
+    let m = map(16);
+    for i in 0..n {
+        for prefix in [b'a', b'b'] {
+            let mut k = vec![prefix];
+            k.extend_from_slice(&i.to_be_bytes());
+            set(&m, &k, b"v");
+        }
+    }
+    check_structure(&m);
+    assert_eq!(entries(&m, Bound::Unbounded, Bound::Unbounded).len(), 2 * n as usize);
+    let lens = node_lens(&m);
+    let full = lens.iter().filter(|&&l| l == 16).count();
+    assert!(full + 4 >= lens.len(), "{lens:?}");
+
+    let m = map(16);
+    for i in 0..n {
+        set(&m, &(i.wrapping_mul(0x9e37_79b9_7f4a_7c15)).to_be_bytes(), b"v");
+    }
+    check_structure(&m);
+    let lens = node_lens(&m);
+    assert!(lens.iter().filter(|&&l| l == 16).count() * 2 < lens.len(), "random inserts fill nodes: {lens:?}");
+}
+
 /// Lookups and scans through a shortcut built before most of the nodes
 /// existed (so that most lookups fall back to the towers) find every key.
 #[test]
