@@ -66,7 +66,7 @@ pub fn describe(c: &Clause) -> String {
                             "Argument".to_string()
                         }
                         Step::Start { seeks, .. } => match seeks.first() {
-                            Some(Seek::Index(l, p, _)) => format!("NodeIndexSeek(:{l}({p})) or NodeByLabelScan"),
+                            Some(Seek::Index(l, p, ..)) => format!("NodeIndexSeek(:{l}({p})) or NodeByLabelScan"),
                             Some(Seek::Range(l, p, ..)) => {
                                 format!("NodeIndexSeekByRange(:{l}({p})) or NodeByLabelScan")
                             }

@@ -204,8 +204,10 @@ pub struct PathPat {
 pub enum Seek {
     /// The slot is bound already.
     Bound,
-    /// Seek the (label, property) index for the value, if there is one.
-    Index(String, String, Expr),
+    /// Seek the (label, property) index for the value, if there is one;
+    /// `true` when the value is the pattern's own property map entry (not a
+    /// `WHERE` equality), which an exact seek then needs no check of.
+    Index(String, String, Expr, bool),
     /// Seek the (label, property) index for a range, if there is one: lower
     /// and upper bounds with inclusiveness.
     Range(String, String, Option<(Expr, bool)>, Option<(Expr, bool)>),

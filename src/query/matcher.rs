@@ -12,6 +12,18 @@ use std::collections::HashMap;
 use std::ops::Bound;
 use std::sync::Arc;
 
+/// What the seek that found start-node candidates established for all of
+/// them, so that matching need not check it again (no write runs while a
+/// clause matches).
+#[derive(Clone, Copy, Default)]
+struct Known<'a> {
+    /// A label scan found them: they exist and carry this label.
+    label: Option<&'a str>,
+    /// An exact index seek for the pattern's own entry of this property
+    /// found them: it equals the pattern's.
+    prop: Option<&'a str>,
+}
+
 fn direction(d: Dir) -> Direction {
     match d {
         Dir::Out => Direction::Out,
@@ -92,7 +104,9 @@ impl Exec<'_> {
         Ok(true)
     }
 
-    fn props_match(&mut self, props: &Option<Expr>, entity: &Val, row: &[Val]) -> Result<bool> {
+    /// Whether `entity` has the properties of pattern map `props` (but
+    /// `known`, which an exact index seek established).
+    fn props_match(&mut self, props: &Option<Expr>, entity: &Val, known: Option<&str>, row: &[Val]) -> Result<bool> {
         let Some(p) = props else { return Ok(true) };
         let m = match self.eval(p, row)? {
             Val::Map(m) => m,
@@ -101,7 +115,7 @@ impl Exec<'_> {
                 return Err(type_error(format!("a pattern's properties must be a map, got {}", other.type_name())));
             }
         };
-        for (k, v) in m.iter() {
+        for (k, v) in m.iter().filter(|(k, _)| Some(k.as_str()) != known) {
             let have = self.property(entity, k)?;
             if have.equals(v) != Some(true) {
                 return Ok(false);
@@ -110,25 +124,23 @@ impl Exec<'_> {
         Ok(true)
     }
 
-    /// Whether node `id` has `n`'s labels (but `scanned`, known already)
-    /// and properties.
-    fn node_ok(&mut self, n: &NodePat, id: u64, scanned: Option<&str>, row: &[Val]) -> Result<bool> {
+    /// Whether node `id` has `n`'s labels and properties (but what `known`
+    /// says it has).
+    fn node_ok(&mut self, n: &NodePat, id: u64, known: Known<'_>, row: &[Val]) -> Result<bool> {
         for l in &n.labels {
-            if Some(l.as_str()) != scanned && !self.store.has_label(id, l) {
+            if Some(l.as_str()) != known.label && !self.store.has_label(id, l) {
                 return Ok(false);
             }
         }
-        self.props_match(&n.props, &Val::Node(id), row)
+        self.props_match(&n.props, &Val::Node(id), known.prop, row)
     }
 
-    /// The candidates for a start node, and the label they were found by
-    /// if a label scan found them (then they exist and carry it: no write
-    /// runs while a clause matches).
-    fn start_candidates<'s>(&mut self, seeks: &'s [Seek], row: &[Val]) -> Result<(Vec<u64>, Option<&'s str>)> {
-        let unchecked = |ids| Ok((ids, None));
+    /// The candidates for a start node, and what they are known to have.
+    fn start_candidates<'s>(&mut self, seeks: &'s [Seek], row: &[Val]) -> Result<(Vec<u64>, Known<'s>)> {
+        let unchecked = |ids| Ok((ids, Known::default()));
         for s in seeks {
             match s {
-                Seek::Index(l, p, e) => {
+                Seek::Index(l, p, e, from_pattern) => {
                     if !self.store.has_index(l, p) {
                         continue;
                     }
@@ -137,7 +149,8 @@ impl Exec<'_> {
                     if matches!(v, Value::Null) {
                         return unchecked(Vec::new());
                     }
-                    return unchecked(self.store.index_lookup(l, p, &v)?);
+                    let (ids, exact) = self.store.index_lookup(l, p, &v)?;
+                    return Ok((ids, Known { label: None, prop: (exact && *from_pattern).then_some(p.as_str()) }));
                 }
                 Seek::Range(l, p, lo, hi) => {
                     if !self.store.has_index(l, p) {
@@ -155,7 +168,7 @@ impl Exec<'_> {
                     let (Some(lo), Some(hi)) = (bound(lo)?, bound(hi)?) else { return unchecked(Vec::new()) };
                     return unchecked(self.store.index_range(l, p, lo.as_ref(), hi.as_ref())?);
                 }
-                Seek::Label(l) => return Ok((self.store.nodes_with_label(l), Some(l))),
+                Seek::Label(l) => return Ok((self.store.nodes_with_label(l), Known { label: Some(l), prop: None })),
                 Seek::All => return unchecked(self.store.all_nodes()),
                 Seek::Bound => {}
             }
@@ -181,18 +194,18 @@ impl Exec<'_> {
         };
         match step {
             Step::Start { node, seeks, bound } => {
-                let (candidates, scanned) = if *bound {
+                let (candidates, known) = if *bound {
                     match &row[node.slot] {
-                        Val::Node(n) => (vec![*n], None),
-                        Val::Null => (Vec::new(), None),
+                        Val::Node(n) => (vec![*n], Known::default()),
+                        Val::Null => (Vec::new(), Known::default()),
                         other => return Err(type_error(format!("{} used as a node", other.type_name()))),
                     }
                 } else {
                     self.start_candidates(seeks, row)?
                 };
                 for c in candidates {
-                    let exists = scanned.is_some() || self.store.node_exists(c);
-                    if !exists || !self.node_ok(node, c, scanned, row)? {
+                    let exists = known.label.is_some() || self.store.node_exists(c);
+                    if !exists || !self.node_ok(node, c, known, row)? {
                         continue;
                     }
                     row[node.slot] = Val::Node(c);
@@ -245,7 +258,7 @@ impl Exec<'_> {
                         continue;
                     }
                     let rv = Val::Rel(Arc::new(r.clone()));
-                    if !self.props_match(&rel.props, &rv, row)? {
+                    if !self.props_match(&rel.props, &rv, None, row)? {
                         continue;
                     }
                     row[rel.slot] = rv;
@@ -312,9 +325,11 @@ impl Exec<'_> {
     /// Binds (or checks) the target node of an expansion.
     fn bind_target(&mut self, to: &NodePat, to_bound: bool, other: u64, row: &mut [Val]) -> Result<bool> {
         if to_bound {
-            return Ok(matches!(row[to.slot], Val::Node(x) if x == other) && self.node_ok(to, other, None, row)?);
+            return Ok(
+                matches!(row[to.slot], Val::Node(x) if x == other) && self.node_ok(to, other, Known::default(), row)?
+            );
         }
-        if !self.node_ok(to, other, None, row)? {
+        if !self.node_ok(to, other, Known::default(), row)? {
             return Ok(false);
         }
         row[to.slot] = Val::Node(other);
@@ -360,7 +375,7 @@ impl Exec<'_> {
             if used.contains(&r.id) || path.iter().any(|p| p.id == r.id) {
                 continue;
             }
-            if !self.props_match(&c.rel.props, &Val::Rel(Arc::new(r.clone())), row)? {
+            if !self.props_match(&c.rel.props, &Val::Rel(Arc::new(r.clone())), None, row)? {
                 continue;
             }
             let next = far(&r, cur, c.rel.dir);
@@ -395,7 +410,7 @@ impl Exec<'_> {
         } else {
             None
         };
-        if min == 0 && (target == Some(src) || target.is_none()) && self.node_ok(to, src, None, row)? {
+        if min == 0 && (target == Some(src) || target.is_none()) && self.node_ok(to, src, Known::default(), row)? {
             return Ok(vec![(vec![src], Vec::new())]);
         }
         // BFS layers with every shortest predecessor.
@@ -410,7 +425,7 @@ impl Exec<'_> {
             for &u in &frontier {
                 self.tick()?;
                 for r in self.store.rels(u, direction(rel.dir), &rel.types) {
-                    if !self.props_match(&rel.props, &Val::Rel(Arc::new(r.clone())), row)? {
+                    if !self.props_match(&rel.props, &Val::Rel(Arc::new(r.clone())), None, row)? {
                         continue;
                     }
                     let v = far(&r, u, rel.dir);
@@ -429,7 +444,7 @@ impl Exec<'_> {
                 for &v in &next {
                     let hit = match target {
                         Some(t) => v == t,
-                        None => self.node_ok(to, v, None, row)?,
+                        None => self.node_ok(to, v, Known::default(), row)?,
                     };
                     if hit {
                         found.push(v);

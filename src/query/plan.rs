@@ -114,7 +114,7 @@ fn seeks(n: &NodePat, filters: &[Expr], start: usize, width: usize) -> Vec<Seek>
         for (k, v) in entries {
             if constant_for(v, start, width) {
                 for l in &n.labels {
-                    out.push(Seek::Index(l.clone(), k.clone(), v.clone()));
+                    out.push(Seek::Index(l.clone(), k.clone(), v.clone(), true));
                 }
             }
         }
@@ -140,7 +140,7 @@ fn seeks(n: &NodePat, filters: &[Expr], start: usize, width: usize) -> Vec<Seek>
         for l in &n.labels {
             let (l, p, v) = (l.clone(), prop.clone(), value.clone());
             match op {
-                BinOp::Eq => out.push(Seek::Index(l, p, v)),
+                BinOp::Eq => out.push(Seek::Index(l, p, v, false)),
                 BinOp::Lt => out.push(Seek::Range(l, p, None, Some((v, false)))),
                 BinOp::Le => out.push(Seek::Range(l, p, None, Some((v, true)))),
                 BinOp::Gt => out.push(Seek::Range(l, p, Some((v, false)), None)),

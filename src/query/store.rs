@@ -102,12 +102,25 @@ impl<'g> Store<'g> {
         self.graph.indexes().iter().any(|(l, p)| l == label && p == prop)
     }
 
-    /// Nodes with `label` whose `prop` equals `value`, through the index
-    /// (a superset: the caller checks the candidates).
-    pub fn index_lookup(&mut self, label: &str, prop: &str, value: &Value) -> Result<Vec<u64>> {
+    /// Nodes with `label` whose `prop` equals `value`, through the index,
+    /// and whether that is exactly the answer (`false`: a superset that
+    /// the caller checks — the batch's label when the index is younger than
+    /// the batch). The index holds each value's order key, so a seek is
+    /// exact for values that equal whatever shares their key: booleans,
+    /// integers, strings and floats but NaN (which [`IndexRead::lookup`]
+    /// never finds); lists and maps may hold nulls, which never compare equal.
+    pub fn index_lookup(&mut self, label: &str, prop: &str, value: &Value) -> Result<(Vec<u64>, bool)> {
+        let exact_kind = match value {
+            Value::Bool(_) | Value::Int(_) | Value::String(_) => true,
+            Value::Float(f) => !f.is_nan(),
+            _ => false,
+        };
         match &self.batch {
-            Some(b) => Ok(b.index_lookup(label, prop, value).unwrap_or_else(|_| b.nodes_with_label(label))),
-            None => self.snap.index_lookup(label, prop, value),
+            Some(b) => Ok(match b.index_lookup(label, prop, value) {
+                Ok(ids) => (ids, exact_kind),
+                Err(_) => (b.nodes_with_label(label), false),
+            }),
+            None => Ok((self.snap.index_lookup(label, prop, value)?, exact_kind)),
         }
     }
 
