@@ -235,7 +235,8 @@ typedef enum kvg_fsync {
  * usable: the caller decides whether to commit the rest or abort. End
  * every batch with exactly one `kvg_batch_commit` or `kvg_batch_abort`;
  * both release the handle. Thread-safe (calls on one batch serialise),
- * and it stays valid after its engine is closed.
+ * and it stays valid after its engine is closed (the commit of a batch of
+ * a durable engine then gives `KVG_IO_ERROR` and writes nothing).
  */
 typedef struct kvg_batch kvg_batch;
 
@@ -266,8 +267,11 @@ typedef struct kvg_engine kvg_engine;
  * - Always close it: `kvg_engine_save` (and the engine's automatic saves)
  *   wait for the groups open when they start, so an unclosed group makes
  *   them wait forever; `kvg_engine_save` on the thread that holds a group
- *   open fails with `KVG_INVALID_ARGUMENT`. Close groups before their
- *   engine. A thread that exits with groups open closes them.
+ *   open fails with `KVG_INVALID_ARGUMENT`. A thread that exits with
+ *   groups open closes them.
+ * - Close groups before their engine: closing one after `kvg_engine_close`
+ *   gives `KVG_IO_ERROR` and logs nothing (the directory may be another
+ *   engine's by then).
  * - An engine without a path logs nothing: groups cost nothing there.
  */
 typedef struct kvg_kv_group kvg_kv_group;

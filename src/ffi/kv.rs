@@ -386,8 +386,11 @@ pub extern "C" fn kvg_kv_iter_close(iter: *mut kvg_kv_iter) -> kvg_status {
 /// - Always close it: `kvg_engine_save` (and the engine's automatic saves)
 ///   wait for the groups open when they start, so an unclosed group makes
 ///   them wait forever; `kvg_engine_save` on the thread that holds a group
-///   open fails with `KVG_INVALID_ARGUMENT`. Close groups before their
-///   engine. A thread that exits with groups open closes them.
+///   open fails with `KVG_INVALID_ARGUMENT`. A thread that exits with
+///   groups open closes them.
+/// - Close groups before their engine: closing one after `kvg_engine_close`
+///   gives `KVG_IO_ERROR` and logs nothing (the directory may be another
+///   engine's by then).
 /// - An engine without a path logs nothing: groups cost nothing there.
 pub struct kvg_kv_group {
     _opaque: [u8; 0],

@@ -393,7 +393,18 @@ fn kv_write_group_handles_log_one_record_and_close_on_their_thread() {
     assert_eq!(e.recovery().unwrap().replayed, 2, "one record per group");
     assert_eq!(e.kv().len(), 4);
     assert_eq!(e.kv().get(b"n").as_deref(), Some(&b"3"[..]));
-    e.save().unwrap();
+    drop(e);
+    // A group that outlives its engine cannot be logged (the directory may
+    // be another engine's by now): its close is KVG_IO_ERROR.
+    let e = open_durable(dir.path());
+    assert_eq!(kvg_kv_group_open(e, &mut g), KVG_OK);
+    assert_eq!(kvg_kv_set(e, b"late".as_ptr(), 4, b"x".as_ptr(), 1), KVG_OK);
+    assert_eq!(kvg_engine_close(e), KVG_OK);
+    assert_eq!(kvg_kv_group_close(g), KVG_IO_ERROR);
+    assert!(last_error().contains("the engine is closed"), "{}", last_error());
+    let e = crate::Engine::open(dir.path()).unwrap();
+    assert_eq!(e.kv().get(b"late"), None);
+    assert_eq!(e.kv().len(), 4);
     // Without a path a group costs nothing and logs nothing.
     let m = open();
     assert_eq!(kvg_kv_group_open(m, &mut g), KVG_OK);

@@ -363,9 +363,10 @@ class WriteGroup:
     :class:`kvgraph.InvalidArgumentError` inside a group of its own thread.
     An engine without a path logs nothing; a group costs nothing there.
 
-    Exit the block on the thread that entered it. An error closing the group
-    (:class:`kvgraph.IoError`: its record could not be written, the writes
-    hold in memory only) is raised unless the block itself raised.
+    Exit the block on the thread that entered it, before closing the engine.
+    An error closing the group (:class:`kvgraph.IoError`: its record could
+    not be written, or the engine was closed meanwhile; the writes hold in
+    memory only) is raised unless the block itself raised.
     """
 
     __slots__ = ("_e", "_g")

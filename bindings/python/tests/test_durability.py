@@ -173,5 +173,13 @@ def test_kv_write_groups_survive_reopen(tmp_path: Path) -> None:
     with pytest.raises(kvgraph.InvalidArgumentError):
         with group:  # its engine is closed
             pass
+    # A group that outlives its engine logs nothing: closing it raises.
+    db = kvgraph.Engine(tmp_path)
+    with pytest.raises(kvgraph.IoError, match="the engine is closed"):
+        with db.kv.write_group():
+            db.kv.set(b"late", b"x")
+            db.close()
+    with kvgraph.Engine(tmp_path) as db:
+        assert db.kv.get(b"late") is None
     with kvgraph.Engine() as memory, memory.kv.write_group():
         memory.kv.set(b"k", b"v")  # no path: nothing to log
