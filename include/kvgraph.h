@@ -6,8 +6,8 @@
  * Conventions of every function:
  * - Fallible functions return a ::kvg_status. On anything but KVG_OK,
  *   kvg_last_error() holds a message for the calling thread.
- * - Handles (kvg_engine, kvg_snapshot, kvg_kv_iter, kvg_result, kvg_batch)
- *   are opaque. Every _open has a _close (a kvg_batch_open a
+ * - Handles (kvg_engine, kvg_snapshot, kvg_kv_iter, kvg_result, kvg_batch,
+ *   kvg_kv_group) are opaque. Every _open has a _close (a kvg_batch_open a
  *   kvg_batch_commit or kvg_batch_abort); _close(NULL) is a no-op; a closed,
  *   foreign or wrong-kind handle gives KVG_INVALID_ARGUMENT (it is never
  *   dereferenced).
@@ -235,7 +235,8 @@ typedef enum kvg_fsync {
  * usable: the caller decides whether to commit the rest or abort. End
  * every batch with exactly one `kvg_batch_commit` or `kvg_batch_abort`;
  * both release the handle. Thread-safe (calls on one batch serialise),
- * and it stays valid after its engine is closed.
+ * and it stays valid after its engine is closed (the commit of a batch of
+ * a durable engine then gives `KVG_IO_ERROR` and writes nothing).
  */
 typedef struct kvg_batch kvg_batch;
 
@@ -247,6 +248,33 @@ typedef struct kvg_batch kvg_batch;
  * allowed: they keep what they read alive.
  */
 typedef struct kvg_engine kvg_engine;
+
+/**
+ * A KV write group: every write the thread that opened it makes to its
+ * engine's KV map until `kvg_kv_group_close` is logged as one durability
+ * log record, which replay after a crash restores whole or not at all.
+ *
+ * Opaque. What a group does and does not do:
+ * - Not isolation: each write inside is applied and visible to every
+ *   thread at once, as outside a group. Writes of other threads are not
+ *   part of it; graph writes are not part of it either.
+ * - Same thread: only the writes of the opening thread join the group,
+ *   and only that thread can close it (`kvg_kv_group_close` on another
+ *   thread gives `KVG_INVALID_ARGUMENT` and leaves it open).
+ * - Nesting: a group opened while the thread has one open on the same
+ *   engine is part of it; the record is appended when the first one
+ *   opened closes (close them in reverse order).
+ * - Always close it: `kvg_engine_save` (and the engine's automatic saves)
+ *   wait for the groups open when they start, so an unclosed group makes
+ *   them wait forever; `kvg_engine_save` on the thread that holds a group
+ *   open fails with `KVG_INVALID_ARGUMENT`. A thread that exits with
+ *   groups open closes them.
+ * - Close groups before their engine: closing one after `kvg_engine_close`
+ *   gives `KVG_IO_ERROR` and logs nothing (the directory may be another
+ *   engine's by then).
+ * - An engine without a path logs nothing: groups cost nothing there.
+ */
+typedef struct kvg_kv_group kvg_kv_group;
 
 /**
  * A forward iterator over a range of the KV map, in key order.
@@ -1169,6 +1197,29 @@ enum kvg_status kvg_kv_iter_next(const struct kvg_kv_iter *iter,
  * Closes `iter`. NULL is a no-op; closing twice gives `KVG_INVALID_ARGUMENT`.
  */
 enum kvg_status kvg_kv_iter_close(struct kvg_kv_iter *iter);
+
+/**
+ * Opens a write group of the calling thread on the KV map of `engine` and
+ * stores its handle in `*out` (NULL on failure). Close it with
+ * `kvg_kv_group_close` on the same thread.
+ *
+ * Errors: `KVG_INVALID_ARGUMENT` for a NULL or closed engine or a NULL `out`.
+ */
+enum kvg_status kvg_kv_group_open(const struct kvg_engine *engine, struct kvg_kv_group **out);
+
+/**
+ * Closes `group`: appends its one log record (if it is the outermost
+ * group and holds writes) and waits for it as the engine's fsync policy
+ * asks (`KVG_FSYNC_ALWAYS`: synced before this returns), then releases the
+ * handle. NULL is a no-op.
+ *
+ * Errors: `KVG_IO_ERROR` if the record could not be written (the handle
+ * is released; the group's writes hold in memory only);
+ * `KVG_INVALID_ARGUMENT` for a closed or foreign handle, or if the calling
+ * thread is not the one that opened it (the group then stays open, for
+ * its opener to close).
+ */
+enum kvg_status kvg_kv_group_close(struct kvg_kv_group *group);
 
 /**
  * Adds label `label` to node `id`; `*out_added_or_null` (if not NULL)

@@ -701,6 +701,19 @@ class Snapshot : public detail::Handle<kvg_snapshot, kvg_snapshot_close> {
     }
 };
 
+/// A KV write group (kvg_kv_group_*): every write this thread makes to the
+/// engine's KV map until the group closes is one durability log record,
+/// replayed whole or not at all after a crash. Not isolation: the writes
+/// are visible at once. Groups nest (an inner one is part of the outer).
+/// RAII: destroying an open group closes it (ignoring errors); close()
+/// throws Error(KVG_IO_ERROR) if its record could not be written. Close
+/// it on the thread that opened it, and soon: Engine::save waits for open
+/// groups (and throws KVG_INVALID_ARGUMENT inside one of its own thread).
+class KvGroup : public detail::Handle<kvg_kv_group, kvg_kv_group_close> {
+  public:
+    explicit KvGroup(kvg_kv_group *g) noexcept : Handle(g) {}
+};
+
 /// The key-value map of an Engine (a non-owning view).
 class Kv {
   public:
@@ -805,6 +818,29 @@ class Kv {
         kvg_kv_iter *it = nullptr;
         detail::check(kvg_kv_scan_prefix_open(e_, detail::data(prefix), prefix.size(), &it));
         return KvIter(it);
+    }
+
+    /// Opens a write group of the calling thread (see KvGroup).
+    KvGroup write_group() const {
+        kvg_kv_group *g = nullptr;
+        detail::check(kvg_kv_group_open(e_, &g));
+        return KvGroup(g);
+    }
+
+    /// Runs `f()` inside a write group and returns its result; the group is
+    /// closed (its record logged) also when `f` throws, whose exception
+    /// then propagates.
+    template <typename F>
+    std::invoke_result_t<F> write_group(F &&f) const {
+        KvGroup group = write_group();
+        if constexpr (std::is_void_v<std::invoke_result_t<F>>) {
+            std::forward<F>(f)();
+            group.close();
+        } else {
+            std::invoke_result_t<F> r = std::forward<F>(f)();
+            group.close();
+            return r;
+        }
     }
 
   private:

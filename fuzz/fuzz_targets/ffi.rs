@@ -4,7 +4,8 @@
 //! handles, bogus handle values, huge and removed ids, invalid UTF-8 in
 //! names, short and misaligned buffers, NaN weights, out-of-range enums;
 //! relationships by id and write batches (node, edge and relationship writes,
-//! commit and abort, commit after the handle is gone).
+//! commit and abort, commit after the handle is gone), KV write groups
+//! (opened and closed in any order, closed twice, writes inside).
 //!
 //! The `extern "C"` functions are declared here as C sees them (statuses and
 //! enums as plain `int`) and called through their symbols, exactly as a C
@@ -165,6 +166,8 @@ unsafe extern "C" {
     fn kvg_batch_remove_node(b: H, id: u64) -> c_int;
     fn kvg_batch_commit(b: H) -> c_int;
     fn kvg_batch_abort(b: H) -> c_int;
+    fn kvg_kv_group_open(e: H, out: *mut H) -> c_int;
+    fn kvg_kv_group_close(g: H) -> c_int;
 }
 
 const OK: c_int = 0;
@@ -193,6 +196,7 @@ enum Kind {
     Snapshot,
     Iter,
     Batch,
+    Group,
 }
 
 /// Which handle to pass.
@@ -497,6 +501,8 @@ enum Op {
     SnapshotRelGet(HandleArg, IdArg, bool),
     Relationships(HandleArg, IdArg, c_int, NameArg, BufArg, bool),
     BatchBegin(HandleArg, bool),
+    /// `kvg_kv_group_open` (closed by `Close(Kind::Group, ..)`).
+    GroupOpen(HandleArg, bool),
     BatchAddEdge(HandleArg, IdArg, IdArg, NameArg, Option<i8>),
     BatchRemoveEdge(HandleArg, IdArg, IdArg, NameArg),
     BatchCreateRel(HandleArg, IdArg, IdArg, NameArg, Option<i8>, bool),
@@ -658,6 +664,7 @@ fuzz_target!(|ops: Vec<Op>| {
                 Kind::Snapshot => kvg_snapshot_close(h),
                 Kind::Iter => kvg_kv_iter_close(h),
                 Kind::Batch => kvg_batch_abort(h),
+                Kind::Group => kvg_kv_group_close(h),
             }
         };
         if open {
@@ -666,6 +673,31 @@ fuzz_target!(|ops: Vec<Op>| {
         assert_eq!(close(h), INVALID);
     }
 });
+
+/// Opens a handle of `kind` on engine `e` with `open` (NULL `out` if
+/// `null_out`) and adds it to the pool.
+///
+/// # Safety
+/// As [`run`]; `open` takes an engine and an out-pointer, as the header says.
+unsafe fn open_child(
+    pool: &mut Pool,
+    what: &str,
+    kind: Kind,
+    e: HandleArg,
+    null_out: bool,
+    open: unsafe extern "C" fn(H, *mut H) -> c_int,
+) {
+    let (e, x) = pool.get(Kind::Engine, e);
+    let mut h: H = std::ptr::dangling_mut();
+    // SAFETY: `out` is NULL or points to a live local; the engine is a plain token.
+    let s = unsafe { open(e, out_ptr(null_out, &mut h)) };
+    check(what, s, &[], all(&[x, bad(null_out)]));
+    if s == OK {
+        pool.add(kind, h);
+    } else if !null_out {
+        assert!(h.is_null(), "{what}: failure left a handle");
+    }
+}
 
 /// Runs one operation against the C ABI.
 ///
@@ -721,6 +753,7 @@ unsafe fn run(pool: &mut Pool, op: Op) {
                     Kind::Snapshot => kvg_snapshot_close(h),
                     Kind::Iter => kvg_kv_iter_close(h),
                     Kind::Batch => kvg_batch_abort(h),
+                    Kind::Group => kvg_kv_group_close(h),
                 };
                 // Closing NULL is a no-op.
                 let expect = if h.is_null() { Expect::Valid } else { expect };
@@ -1058,16 +1091,9 @@ unsafe fn run(pool: &mut Pool, op: Op) {
                     assert_eq!(s == OK, len <= cap, "relationships: len {len}, cap {cap}");
                 }
             }
-            Op::BatchBegin(e, null_out) => {
-                let (e, x) = pool.get(Kind::Engine, e);
-                let mut h: H = std::ptr::dangling_mut();
-                let s = kvg_batch_open(e, out_ptr(null_out, &mut h));
-                check("batch_open", s, &[], all(&[x, bad(null_out)]));
-                if s == OK {
-                    pool.add(Kind::Batch, h);
-                } else if !null_out {
-                    assert!(h.is_null());
-                }
+            Op::BatchBegin(e, null_out) => open_child(pool, "batch_open", Kind::Batch, e, null_out, kvg_batch_open),
+            Op::GroupOpen(e, null_out) => {
+                open_child(pool, "kv_group_open", Kind::Group, e, null_out, kvg_kv_group_open)
             }
             Op::BatchAddEdge(b, src, dst, ty, weight) => {
                 let (b, x) = pool.get(Kind::Batch, b);

@@ -85,6 +85,13 @@ impl Log {
         Err(Error::io(format!("the engine's log failed, writes are refused: {msg}")))
     }
 
+    /// Refuses every later append: the engine is closed, and its directory
+    /// may be another engine's by now (a KV write group or a batch that
+    /// outlived its engine ends with `ErrorKind::Io`).
+    pub(crate) fn close(&self) {
+        self.fail("the engine is closed".into());
+    }
+
     fn fail(&self, what: String) -> Error {
         let mut f = self.failure.lock().unwrap_or_else(|e| e.into_inner());
         f.get_or_insert(what.clone());

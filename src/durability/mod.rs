@@ -480,5 +480,6 @@ impl Drop for Durable {
             let _ = t.join();
         }
         let _ = self.inner.hooks.log.flush(self.inner.policy != Fsync::Never);
+        self.inner.hooks.log.close();
     }
 }

@@ -21,7 +21,8 @@ use std::sync::{Mutex, PoisonError};
 /// usable: the caller decides whether to commit the rest or abort. End
 /// every batch with exactly one `kvg_batch_commit` or `kvg_batch_abort`;
 /// both release the handle. Thread-safe (calls on one batch serialise),
-/// and it stays valid after its engine is closed.
+/// and it stays valid after its engine is closed (the commit of a batch of
+/// a durable engine then gives `KVG_IO_ERROR` and writes nothing).
 pub struct kvg_batch {
     _opaque: [u8; 0],
 }

@@ -2,9 +2,12 @@
 
 use super::engine::kvg_engine;
 use super::{Failure, FfiResult, PackedOut, boundary, bytes_out, kvg_bytes, kvg_status, out};
-use super::{buf_out, close_handle, fill, open_handle, opt_slice_in, packed_in, resolve, slice_in};
+use super::{buf_out, close_handle, fill, open_handle, opt_slice_in, packed_in, resolve, slice_in, take_handle};
+use crate::kv::WriteGroup;
 use crate::{Kv, KvIter};
+use std::cell::RefCell;
 use std::sync::{Mutex, PoisonError};
+use std::thread::ThreadId;
 use std::time::Duration;
 
 /// A forward iterator over a range of the KV map, in key order.
@@ -364,4 +367,93 @@ pub extern "C" fn kvg_kv_iter_next(iter: *const kvg_kv_iter, key: *mut kvg_bytes
 #[unsafe(no_mangle)]
 pub extern "C" fn kvg_kv_iter_close(iter: *mut kvg_kv_iter) -> kvg_status {
     boundary(|| close_handle(iter))
+}
+
+/// A KV write group: every write the thread that opened it makes to its
+/// engine's KV map until `kvg_kv_group_close` is logged as one durability
+/// log record, which replay after a crash restores whole or not at all.
+///
+/// Opaque. What a group does and does not do:
+/// - Not isolation: each write inside is applied and visible to every
+///   thread at once, as outside a group. Writes of other threads are not
+///   part of it; graph writes are not part of it either.
+/// - Same thread: only the writes of the opening thread join the group,
+///   and only that thread can close it (`kvg_kv_group_close` on another
+///   thread gives `KVG_INVALID_ARGUMENT` and leaves it open).
+/// - Nesting: a group opened while the thread has one open on the same
+///   engine is part of it; the record is appended when the first one
+///   opened closes (close them in reverse order).
+/// - Always close it: `kvg_engine_save` (and the engine's automatic saves)
+///   wait for the groups open when they start, so an unclosed group makes
+///   them wait forever; `kvg_engine_save` on the thread that holds a group
+///   open fails with `KVG_INVALID_ARGUMENT`. A thread that exits with
+///   groups open closes them.
+/// - Close groups before their engine: closing one after `kvg_engine_close`
+///   gives `KVG_IO_ERROR` and logs nothing (the directory may be another
+///   engine's by then).
+/// - An engine without a path logs nothing: groups cost nothing there.
+pub struct kvg_kv_group {
+    _opaque: [u8; 0],
+}
+
+/// The shared part of a write group handle: the thread that holds its
+/// guard (in [`GUARDS`]).
+pub(crate) struct GroupOwner {
+    thread: ThreadId,
+}
+
+handle_kind!(kvg_kv_group => Group(GroupOwner), "a KV write group");
+
+thread_local! {
+    /// The guards of the write group handles opened on this thread, by
+    /// handle address (the guards must close on this thread).
+    static GUARDS: RefCell<Vec<(usize, WriteGroup)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Opens a write group of the calling thread on the KV map of `engine` and
+/// stores its handle in `*out` (NULL on failure). Close it with
+/// `kvg_kv_group_close` on the same thread.
+///
+/// Errors: `KVG_INVALID_ARGUMENT` for a NULL or closed engine or a NULL `out`.
+#[unsafe(no_mangle)]
+pub extern "C" fn kvg_kv_group_open(engine: *const kvg_engine, out: *mut *mut kvg_kv_group) -> kvg_status {
+    boundary(|| {
+        let out = super::out(out, "out")?;
+        out.write(std::ptr::null_mut());
+        let guard = resolve(engine)?.kv().open_group();
+        let group = open_handle::<kvg_kv_group>(GroupOwner { thread: std::thread::current().id() });
+        GUARDS.with(|g| g.borrow_mut().push((group.addr(), guard)));
+        out.write(group);
+        Ok(())
+    })
+}
+
+/// Closes `group`: appends its one log record (if it is the outermost
+/// group and holds writes) and waits for it as the engine's fsync policy
+/// asks (`KVG_FSYNC_ALWAYS`: synced before this returns), then releases the
+/// handle. NULL is a no-op.
+///
+/// Errors: `KVG_IO_ERROR` if the record could not be written (the handle
+/// is released; the group's writes hold in memory only);
+/// `KVG_INVALID_ARGUMENT` for a closed or foreign handle, or if the calling
+/// thread is not the one that opened it (the group then stays open, for
+/// its opener to close).
+#[unsafe(no_mangle)]
+pub extern "C" fn kvg_kv_group_close(group: *mut kvg_kv_group) -> kvg_status {
+    boundary(|| {
+        if group.is_null() {
+            return Ok(());
+        }
+        if resolve(group)?.thread != std::thread::current().id() {
+            return Err(Failure::invalid("a KV write group must be closed on the thread that opened it"));
+        }
+        // Only this thread can release the handle: it is still live.
+        take_handle(group)?;
+        let guard = GUARDS.with(|g| {
+            let mut guards = g.borrow_mut();
+            let i = guards.iter().position(|(h, _)| *h == group.addr());
+            i.map(|i| guards.swap_remove(i).1)
+        });
+        Ok(guard.ok_or_else(|| Failure::invalid("a KV write group handle has no group"))?.close()?)
+    })
 }

@@ -8,7 +8,7 @@
 //! - Every exported function runs inside `boundary` (or `boundary_or`):
 //!   a Rust panic is caught and becomes [`kvg_status::KVG_PANIC`], and any
 //!   failure leaves its message in a per-thread slot read by `kvg_last_error`.
-//! - Handles (`kvg_engine`, `kvg_snapshot`, `kvg_kv_iter`) are opaque tokens,
+//! - Handles (`kvg_engine`, `kvg_snapshot`, `kvg_kv_iter`, …) are opaque tokens,
 //!   never dereferenced: a global registry maps each live token to the owned
 //!   Rust object, so a closed, foreign or wrong-kind handle is reported as
 //!   `KVG_INVALID_ARGUMENT` instead of being followed. Tokens are never
@@ -334,6 +334,7 @@ pub(crate) enum Object {
     Iter(Arc<Mutex<KvIter>>),
     Result(Arc<crate::query::QueryResult>),
     Batch(Arc<batch::BatchSlot>),
+    Group(Arc<kv::GroupOwner>),
 }
 
 impl Object {
@@ -344,6 +345,7 @@ impl Object {
             Object::Iter(_) => kv::kvg_kv_iter::KIND,
             Object::Result(_) => query::kvg_result::KIND,
             Object::Batch(_) => batch::kvg_batch::KIND,
+            Object::Group(_) => kv::kvg_kv_group::KIND,
         }
     }
 }

@@ -334,3 +334,80 @@ fn temporal_values_cross_as_iso_strings() {
     assert_eq!(list, crate::Value::List(vec![crate::Value::from("P1M2D")]));
     assert_eq!(kvg_engine_close(e), KVG_OK);
 }
+
+/// A durable engine at `dir` logging with `KVG_FSYNC_ALWAYS`.
+fn open_durable(dir: &std::path::Path) -> *mut kvg_engine {
+    let path = CString::new(dir.to_str().unwrap()).unwrap();
+    let mut config = MaybeUninit::uninit();
+    kvg_config_default(config.as_mut_ptr());
+    // SAFETY: `kvg_config_default` filled it.
+    let mut config = unsafe { config.assume_init() };
+    config.path = path.as_ptr();
+    config.fsync = CFsync(kvg_fsync::KVG_FSYNC_ALWAYS as c_int);
+    let mut e = null_mut();
+    assert_eq!(kvg_engine_open(&config, &mut e), KVG_OK, "{}", last_error());
+    e
+}
+
+#[test]
+fn kv_write_group_handles_log_one_record_and_close_on_their_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = open_durable(dir.path());
+    let mut g = null_mut();
+    assert_eq!(kvg_kv_group_open(e, &mut g), KVG_OK);
+    assert_eq!(kvg_kv_set(e, b"a".as_ptr(), 1, b"1".as_ptr(), 1), KVG_OK);
+    let mut inner = null_mut();
+    assert_eq!(kvg_kv_group_open(e, &mut inner), KVG_OK);
+    assert_eq!(kvg_kv_incr(e, b"n".as_ptr(), 1, 3, null_mut()), KVG_OK);
+    assert_eq!(kvg_kv_group_close(inner), KVG_OK);
+    assert_eq!(kvg_engine_save(e), KVG_INVALID_ARGUMENT, "a save inside a group would wait for it");
+    // Another thread cannot close it, and leaves it open.
+    let addr = g.addr();
+    let other = std::thread::spawn(move || {
+        let status = kvg_kv_group_close(std::ptr::without_provenance_mut::<kvg_kv_group>(addr));
+        (status, last_error())
+    });
+    let (status, message) = other.join().unwrap();
+    assert_eq!(status, KVG_INVALID_ARGUMENT);
+    assert!(message.contains("thread that opened it"), "{message}");
+    assert_eq!(kvg_kv_set(e, b"b".as_ptr(), 1, b"2".as_ptr(), 1), KVG_OK);
+    assert_eq!(kvg_kv_group_close(g), KVG_OK);
+    assert_eq!(kvg_kv_group_close(g), KVG_INVALID_ARGUMENT, "closed twice");
+    assert_eq!(kvg_kv_group_close(null_mut()), KVG_OK);
+    assert_eq!(kvg_kv_group_close(e.cast()), KVG_INVALID_ARGUMENT, "an engine is not a group");
+    assert_eq!(kvg_kv_group_open(null(), &mut g), KVG_INVALID_ARGUMENT);
+    assert!(g.is_null());
+    assert_eq!(kvg_kv_group_open(e, null_mut()), KVG_INVALID_ARGUMENT);
+    // A thread that exits with a group open closes it: a save does not wait for it.
+    let addr = e.addr();
+    std::thread::spawn(move || {
+        let e = std::ptr::without_provenance::<kvg_engine>(addr);
+        let mut g = null_mut();
+        assert_eq!(kvg_kv_group_open(e, &mut g), KVG_OK);
+        assert_eq!(kvg_kv_set(e, b"c".as_ptr(), 1, b"3".as_ptr(), 1), KVG_OK);
+    })
+    .join()
+    .unwrap();
+    assert_eq!(kvg_engine_close(e), KVG_OK);
+    let e = crate::Engine::open(dir.path()).unwrap();
+    assert_eq!(e.recovery().unwrap().replayed, 2, "one record per group");
+    assert_eq!(e.kv().len(), 4);
+    assert_eq!(e.kv().get(b"n").as_deref(), Some(&b"3"[..]));
+    drop(e);
+    // A group that outlives its engine cannot be logged (the directory may
+    // be another engine's by now): its close is KVG_IO_ERROR.
+    let e = open_durable(dir.path());
+    assert_eq!(kvg_kv_group_open(e, &mut g), KVG_OK);
+    assert_eq!(kvg_kv_set(e, b"late".as_ptr(), 4, b"x".as_ptr(), 1), KVG_OK);
+    assert_eq!(kvg_engine_close(e), KVG_OK);
+    assert_eq!(kvg_kv_group_close(g), KVG_IO_ERROR);
+    assert!(last_error().contains("the engine is closed"), "{}", last_error());
+    let e = crate::Engine::open(dir.path()).unwrap();
+    assert_eq!(e.kv().get(b"late"), None);
+    assert_eq!(e.kv().len(), 4);
+    // Without a path a group costs nothing and logs nothing.
+    let m = open();
+    assert_eq!(kvg_kv_group_open(m, &mut g), KVG_OK);
+    assert_eq!(kvg_kv_group_close(g), KVG_OK);
+    assert_eq!(kvg_engine_close(m), KVG_OK);
+}

@@ -10,6 +10,7 @@
 use super::{Kv, KvCore};
 use crate::error::{Error, Result};
 use std::cell::RefCell;
+use std::marker::PhantomData;
 use std::sync::{Arc, MutexGuard};
 
 /// Receives every acknowledged write of a [`Kv`] map as the state it left
@@ -110,47 +111,82 @@ fn add_to_group(core: &KvCore, hook: &dyn KvObserver, key: &[u8], state: Option<
     });
 }
 
-/// The outermost write group of this thread on one map, closed (its
-/// record appended) when dropped, also while unwinding: the log then holds
+/// A write group held open by its owner instead of by a closure (the
+/// engine of [`Kv::write_group`], and of the bindings' group handles):
+/// [`close`](Self::close) appends the group's record and waits for it as
+/// the engine's `Fsync` policy asks; dropping it unclosed (also while
+/// unwinding) appends the record without waiting, so that the log holds
 /// exactly the writes the map applied.
-struct Group<'a> {
-    core: &'a KvCore,
-    hook: &'a dyn KvObserver,
-    token: usize,
-    done: bool,
+///
+/// Only the outermost group of a thread on a map holds anything: one
+/// opened inside another, or on a map without an observer, is a no-op.
+/// Group state is per thread, so the guard is `!Send`: it closes on the
+/// thread that opened it.
+pub(crate) struct WriteGroup {
+    /// The map and the observer's token of the outermost group, if this is it.
+    open: Option<(Arc<KvCore>, usize)>,
+    /// Keeps the guard on its thread.
+    _thread: PhantomData<*const ()>,
 }
 
-impl Group<'_> {
-    /// Takes the group off this thread's list and records it; returns the
-    /// ticket to wait for (`None`: nothing recorded).
-    fn close(&mut self) -> Result<Option<u64>> {
-        self.done = true;
-        let id = core_id(self.core);
-        let open = GROUPS.with(|g| {
-            let mut groups = g.borrow_mut();
-            let i = groups.iter().position(|o| o.core == id);
-            i.map(|i| groups.swap_remove(i))
+impl WriteGroup {
+    /// Opens a group on `core` for the calling thread.
+    fn open(core: &Arc<KvCore>) -> Self {
+        let open = core.hook.get().filter(|_| !grouped(core)).map(|hook| {
+            let token = hook.group_opened();
+            let body = SPARE.with(|b| std::mem::take(&mut *b.borrow_mut()));
+            GROUPS.with(|g| g.borrow_mut().push(Open { core: core_id(core), body, ..Open::default() }));
+            (Arc::clone(core), token)
         });
+        WriteGroup { open, _thread: PhantomData }
+    }
+
+    /// Closes the group, appending its record, and waits for the record as
+    /// the `Fsync` policy asks. Fails (`ErrorKind::Io`) if it could not be
+    /// recorded: its writes then hold in memory only.
+    pub(crate) fn close(mut self) -> Result<()> {
+        match self.end()? {
+            Some((hook, ticket)) => hook.wait(ticket),
+            None => Ok(()),
+        }
+    }
+
+    /// Takes the group off this thread's list, records it and unregisters
+    /// it; returns the observer and the ticket to wait for, if it recorded
+    /// anything.
+    fn end(&mut self) -> Result<Option<(Arc<dyn KvObserver>, u64)>> {
+        let Some((core, token)) = self.open.take() else { return Ok(None) };
+        let Some(hook) = core.hook.get().cloned() else { return Ok(None) };
+        let id = core_id(&core);
+        // `try_with`: a guard dropped while the thread's locals are torn
+        // down finds its list gone, and still unregisters (a save must not
+        // wait for it).
+        let open = GROUPS
+            .try_with(|g| {
+                let mut groups = g.borrow_mut();
+                let i = groups.iter().position(|o| o.core == id);
+                i.map(|i| groups.swap_remove(i))
+            })
+            .ok()
+            .flatten();
         let r = match open {
             Some(mut o) => {
-                o.record(self.hook);
+                o.record(&*hook);
                 if o.body.capacity() <= SPARE_MAX {
-                    SPARE.with(|b| *b.borrow_mut() = std::mem::take(&mut o.body));
+                    let _ = SPARE.try_with(|b| *b.borrow_mut() = std::mem::take(&mut o.body));
                 }
                 o.failed.map_or(Ok(o.ticket), Err)
             }
             None => Ok(None),
         };
-        self.hook.group_closed(self.token);
-        r
+        hook.group_closed(token);
+        Ok(r?.map(|ticket| (hook, ticket)))
     }
 }
 
-impl Drop for Group<'_> {
+impl Drop for WriteGroup {
     fn drop(&mut self) {
-        if !self.done {
-            let _ = self.close();
-        }
+        let _ = self.end();
     }
 }
 
@@ -244,19 +280,17 @@ impl Kv {
     /// # Ok::<(), kvgraph::Error>(())
     /// ```
     pub fn write_group<R>(&self, f: impl FnOnce() -> R) -> Result<R> {
-        let Some(hook) = self.core.hook.get().map(|h| &**h) else { return Ok(f()) };
-        if self.in_group() {
-            return Ok(f());
-        }
-        let token = hook.group_opened();
-        let body = SPARE.with(|b| std::mem::take(&mut *b.borrow_mut()));
-        GROUPS.with(|g| g.borrow_mut().push(Open { core: core_id(&self.core), body, ..Open::default() }));
-        let mut group = Group { core: &self.core, hook, token, done: false };
+        let group = self.open_group();
         let r = f();
-        if let Some(ticket) = group.close()? {
-            hook.wait(ticket)?;
-        }
+        group.close()?;
         Ok(r)
+    }
+
+    /// Opens a write group of the calling thread on this map, as
+    /// [`write_group`](Self::write_group) does around its closure: the
+    /// writes this thread makes until the guard closes are one log record.
+    pub(crate) fn open_group(&self) -> WriteGroup {
+        WriteGroup::open(&self.core)
     }
 
     /// Whether the calling thread is inside a [`write_group`](Self::write_group) on this map.

@@ -10,7 +10,7 @@ mod hook;
 mod iter;
 
 pub use clock::Clock;
-pub(crate) use hook::KvObserver;
+pub(crate) use hook::{KvObserver, WriteGroup};
 pub use iter::KvIter;
 
 use crate::error::{Error, Result};

@@ -1,13 +1,16 @@
 /*
  * C tests of a durable engine (kvg_config.path / .fsync, kvg_engine_save,
  * kvg_engine_sync): data survives close and reopen, the directory is locked,
- * a damaged log is KVG_IO_ERROR naming the file and offset.
+ * a damaged log is KVG_IO_ERROR naming the file and offset, KV write groups
+ * (kvg_kv_group_open / kvg_kv_group_close) are logged whole and close only
+ * on their thread.
  * Built and run by tests/c/run.sh. Exits non-zero if any check fails.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include "kvgraph.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +47,60 @@ static int has_value(kvg_engine *e, const char *key, const char *value) {
     int same = b.len == strlen(value) && memcmp(b.data, value, b.len) == 0;
     kvg_bytes_free(&b);
     return same;
+}
+
+/* A group and what closing it on another thread returned. */
+struct close_elsewhere {
+    kvg_kv_group *group;
+    kvg_status status;
+};
+
+static void *close_on_other_thread(void *arg) {
+    struct close_elsewhere *c = arg;
+    c->status = kvg_kv_group_close(c->group);
+    return NULL;
+}
+
+/* Writes in a group, nested groups, the thread rule, reopening sees all. */
+static void write_groups(void) {
+    char dir[] = "/tmp/kvgraph-c-group.XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    kvg_engine *e = open_at(dir, KVG_FSYNC_ALWAYS, KVG_OK);
+    kvg_kv_group *g = NULL;
+    OK(kvg_kv_group_open(e, &g));
+    CHECK(g != NULL);
+    OK(kvg_kv_set(e, KEY("g1"), KEY("1")));
+    CHECK(has_value(e, "g1", "1")); /* visible at once: not isolation */
+    kvg_kv_group *inner = NULL;
+    OK(kvg_kv_group_open(e, &inner)); /* nested: part of the outer group */
+    OK(kvg_kv_incr(e, KEY("gn"), 2, NULL));
+    OK(kvg_kv_group_close(inner));
+    /* A save would wait for this thread's own group. */
+    CHECK(kvg_engine_save(e) == KVG_INVALID_ARGUMENT);
+    /* Another thread cannot close it; it stays open for this one. */
+    struct close_elsewhere c = {g, KVG_OK};
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, close_on_other_thread, &c) == 0);
+    CHECK(pthread_join(t, NULL) == 0);
+    CHECK(c.status == KVG_INVALID_ARGUMENT);
+    OK(kvg_kv_set(e, KEY("g2"), KEY("2")));
+    OK(kvg_kv_group_close(g));
+    CHECK(kvg_kv_group_close(g) == KVG_INVALID_ARGUMENT); /* closed twice */
+    OK(kvg_kv_group_close(NULL));
+    CHECK(kvg_kv_group_close((kvg_kv_group *)e) == KVG_INVALID_ARGUMENT); /* wrong kind */
+    CHECK(kvg_kv_group_open(NULL, &g) == KVG_INVALID_ARGUMENT && g == NULL);
+    CHECK(kvg_kv_group_open(e, NULL) == KVG_INVALID_ARGUMENT);
+    OK(kvg_engine_close(e));
+    /* Reopening replays the group's one record: all of its writes. */
+    e = open_at(dir, KVG_FSYNC_ALWAYS, KVG_OK);
+    CHECK(has_value(e, "g1", "1") && has_value(e, "g2", "2") && has_value(e, "gn", "2"));
+    OK(kvg_kv_group_open(e, &g)); /* after the group: saves work again */
+    OK(kvg_kv_group_close(g));
+    OK(kvg_engine_save(e));
+    OK(kvg_engine_close(e));
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
 }
 
 int main(void) {
@@ -115,6 +172,8 @@ int main(void) {
     open_at(fresh, KVG_FSYNC_ALWAYS, KVG_IO_ERROR);
     CHECK(strstr(kvg_last_error(), "log-0000000000000001.kvgl") != NULL);
     CHECK(strstr(kvg_last_error(), "offset 16") != NULL);
+
+    write_groups();
 
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", dir, fresh);

@@ -401,6 +401,29 @@ static void test_durability() {
         kvgraph::Engine db{std::string(dir)};
         CHECK(db.kv().get("k") == std::optional<std::string>("v"));
         CHECK(db.graph().property_value(ada, "age") == kvgraph::Value(36));
+        // Write groups: RAII and callable forms, nested, visible at once.
+        std::int64_t n = db.kv().write_group([&] {
+            db.kv().set("g1", "1");
+            kvgraph::KvGroup inner = db.kv().write_group();
+            CHECK(db.kv().get("g1") == std::optional<std::string>("1"));
+            CHECK_THROWS(db.save(), KVG_INVALID_ARGUMENT);  // would wait for this thread's group
+            inner.close();
+            return db.kv().incr("gn", 2);
+        });
+        CHECK(n == 2);
+        {
+            kvgraph::KvGroup g = db.kv().write_group();
+            db.kv().set("g2", "2");
+        }  // closed here
+        db.kv().write_group([&] { db.kv().set("g3", "3"); });
+    }
+    {
+        kvgraph::Engine db{std::string(dir)};
+        CHECK(db.kv().get("g1") == std::optional<std::string>("1"));
+        CHECK(db.kv().get("g2") == std::optional<std::string>("2"));
+        CHECK(db.kv().get("g3") == std::optional<std::string>("3"));
+        CHECK(db.kv().get("gn") == std::optional<std::string>("2"));
+        db.save();
     }
     kvgraph::Engine memory;
     CHECK_THROWS(memory.save(), KVG_INVALID_ARGUMENT);

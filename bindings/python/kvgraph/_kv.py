@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, List, Mapping, Optional, Tuple, Type, Union
 
 from ._convert import I64_MAX, I64_MIN, U64_MAX, BytesLike, Output, integer, opt_bytes, packed, to_bytes, unpacked
-from ._errors import KVG_BUFFER_TOO_SMALL, KVG_CONFLICT, KVG_NOT_FOUND, NotFoundError
+from ._errors import KVG_BUFFER_TOO_SMALL, KVG_CONFLICT, KVG_NOT_FOUND, InvalidArgumentError, NotFoundError
 from ._handle import Handle
 from ._lib import check, ffi, lib
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._engine import Engine
 
-__all__ = ["Kv", "KvIterator"]
+__all__ = ["Kv", "KvIterator", "WriteGroup"]
 
 _GET_BUFFER_START = 4096
 """First size of a thread's :class:`_GetBuffer`."""
@@ -241,6 +242,18 @@ class Kv:
         check(lib.kvg_kv_scan_prefix_open(self._e, p, len(p), out))
         return KvIterator(self._engine, out[0])
 
+    def write_group(self) -> "WriteGroup":
+        """A write group, to use as a context manager: the writes this
+        thread makes to the map inside the ``with`` block are logged as one
+        record, which replay after a crash restores whole or not at all::
+
+            with db.kv.write_group():
+                db.kv.set(b"account:a", b"90")
+                db.kv.set(b"account:b", b"110")  # after a crash: both or neither
+
+        See :class:`WriteGroup`."""
+        return WriteGroup(self._e)
+
     def items(self) -> "KvIterator":
         """All ``(key, value)`` pairs in key order (``scan()``)."""
         return self.scan()
@@ -334,3 +347,59 @@ class KvIterator:
     def __exit__(self, *exc: object) -> None:
         """Close the iterator."""
         self.close()
+
+
+class WriteGroup:
+    """A KV write group (``with db.kv.write_group(): ...``) over
+    ``kvg_kv_group_open`` / ``kvg_kv_group_close``.
+
+    Every write this thread makes to the engine's KV map inside the block is
+    logged as one durability log record, appended (and synced as the
+    engine's ``fsync`` policy asks) when the block exits, also when it
+    raises. It is not isolation: each write is visible to everyone at once;
+    writes of other threads are not part of the group. Groups nest: a group
+    entered inside another is part of it. :meth:`kvgraph.Engine.save` waits
+    for the groups open when it starts, and raises
+    :class:`kvgraph.InvalidArgumentError` inside a group of its own thread.
+    An engine without a path logs nothing; a group costs nothing there.
+
+    Exit the block on the thread that entered it, before closing the engine.
+    An error closing the group (:class:`kvgraph.IoError`: its record could
+    not be written, or the engine was closed meanwhile; the writes hold in
+    memory only) is raised unless the block itself raised.
+    """
+
+    __slots__ = ("_e", "_g")
+
+    def __init__(self, engine_ptr: Any) -> None:
+        self._e = engine_ptr
+        self._g: Any = None
+
+    def __enter__(self) -> "WriteGroup":
+        """Open the group on this thread.
+
+        Raises:
+            InvalidArgumentError: the group is already open, or the engine is closed.
+        """
+        if self._g is not None:
+            raise InvalidArgumentError("the write group is already open")
+        out = _new("kvg_kv_group **")
+        check(lib.kvg_kv_group_open(self._e, out))
+        self._g = out[0]
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        """Close the group: log its record and wait for it as the fsync policy asks.
+
+        Raises:
+            Error: closing failed and the block did not raise.
+        """
+        group, self._g = self._g, None
+        status = lib.kvg_kv_group_close(group)
+        if exc_type is None:
+            check(status)

@@ -140,3 +140,46 @@ def test_relationships_and_batches_survive_reopen(tmp_path: Path) -> None:
         with g.snapshot() as s:
             assert s.relationships(a, direction="out", type="LOST") == []
         assert g.create_relationship(a, b, "NEW") > r3  # ids are never reused
+
+
+def test_kv_write_groups_survive_reopen(tmp_path: Path) -> None:
+    with kvgraph.Engine(tmp_path, fsync="always") as db:
+        with db.kv.write_group() as g:
+            assert isinstance(g, kvgraph.WriteGroup)
+            db.kv.set(b"a", b"1")
+            assert db.kv.get(b"a") == b"1", "visible at once"
+            with db.kv.write_group():  # nested: part of the outer group
+                assert db.kv.incr(b"n", 2) == 2
+            with pytest.raises(kvgraph.InvalidArgumentError):
+                db.save()  # would wait for this thread's own group
+            with pytest.raises(kvgraph.InvalidArgumentError):
+                g.__enter__()  # already open
+            db.kv.set(b"b", b"2")
+        # The body raises: the group is still closed and its writes logged.
+        with pytest.raises(RuntimeError, match="in the group"):
+            with db.kv.write_group():
+                db.kv.set(b"c", b"3")
+                raise RuntimeError("in the group")
+    with kvgraph.Engine(tmp_path) as db:
+        assert [db.kv.get(k) for k in (b"a", b"b", b"c", b"n")] == [b"1", b"2", b"3", b"2"]
+        db.save()  # no group is left open
+        with db.kv.write_group():
+            db.kv.delete(b"a")
+            db.kv.set(b"d", b"4")
+    with kvgraph.Engine(tmp_path) as db:
+        assert db.kv.get(b"a") is None
+        assert [db.kv.get(k) for k in (b"b", b"c", b"d", b"n")] == [b"2", b"3", b"4", b"2"]
+        group = db.kv.write_group()
+    with pytest.raises(kvgraph.InvalidArgumentError):
+        with group:  # its engine is closed
+            pass
+    # A group that outlives its engine logs nothing: closing it raises.
+    db = kvgraph.Engine(tmp_path)
+    with pytest.raises(kvgraph.IoError, match="the engine is closed"):
+        with db.kv.write_group():
+            db.kv.set(b"late", b"x")
+            db.close()
+    with kvgraph.Engine(tmp_path) as db:
+        assert db.kv.get(b"late") is None
+    with kvgraph.Engine() as memory, memory.kv.write_group():
+        memory.kv.set(b"k", b"v")  # no path: nothing to log
