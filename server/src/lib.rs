@@ -17,3 +17,4 @@ pub mod parse;
 pub mod persist;
 pub mod server;
 pub mod store;
+pub mod striped;

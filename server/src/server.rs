@@ -5,6 +5,7 @@ use crate::cmd::graph::Graphs;
 use crate::config::{Config, fsync_policy};
 use crate::persist::Persistence;
 use crate::store::Store;
+use crate::striped::Counter;
 use parking_lot::{Mutex, RwLock};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -14,14 +15,14 @@ use std::time::Instant;
 use tokio::sync::watch;
 
 /// Counters for `INFO stats`.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Stats {
     /// Connections accepted.
     pub connections: AtomicU64,
     /// Connections refused (`maxclients`, protected mode).
     pub rejected: AtomicU64,
     /// Requests processed.
-    pub commands: AtomicU64,
+    pub commands: Counter,
 }
 
 /// What `CLIENT LIST` shows about a connection.

@@ -43,8 +43,9 @@
 //! held, so a crash never leaves half of one (a count disagreeing with its
 //! fields, half an `MSET`).
 
+use crate::striped::{StripedRwLock, StripedWriteGuard};
 use kvgraph::{Engine, Kv};
-use parking_lot::{Mutex, MutexGuard, RwLock, RwLockReadGuard};
+use parking_lot::{Mutex, MutexGuard, RwLockReadGuard};
 use smallvec::SmallVec;
 use std::collections::{HashMap, VecDeque};
 use std::ops::ControlFlow;
@@ -217,7 +218,7 @@ pub enum Held<'a> {
     /// until dropped).
     Keys { _shared: RwLockReadGuard<'a, ()>, _stripes: SmallVec<[MutexGuard<'a, ()>; 4]> },
     /// The keyspace exclusively (held until dropped).
-    All { _exclusive: parking_lot::RwLockWriteGuard<'a, ()> },
+    All { _exclusive: StripedWriteGuard<'a> },
 }
 
 /// Remembered scan positions, so that a cursor can be an integer.
@@ -231,7 +232,7 @@ struct Cursors {
 /// The keyspace over the engine.
 pub struct Store {
     engine: Engine,
-    global: RwLock<()>,
+    global: StripedRwLock,
     stripes: Box<[Mutex<()>]>,
     versions: Box<[AtomicU64]>,
     generation: AtomicU64,
@@ -249,7 +250,7 @@ impl Store {
     /// A keyspace over `engine`'s KV map.
     pub fn new(engine: Engine) -> Self {
         Store {
-            global: RwLock::new(()),
+            global: StripedRwLock::new(),
             stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
             versions: (0..VERSION_SLOTS).map(|_| AtomicU64::new(0)).collect(),
             generation: AtomicU64::new(1),

@@ -106,7 +106,7 @@ fn section(ctx: &Ctx, name: &str, text: &mut String) {
             "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\n\
              evicted_keys:0\r\n",
             srv.stats.connections.load(Ordering::Relaxed),
-            srv.stats.commands.load(Ordering::Relaxed),
+            srv.stats.commands.get(),
             srv.stats.rejected.load(Ordering::Relaxed),
         ),
         "replication" => write!(text, "# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_repl_offset:0\r\n"),
@@ -132,7 +132,7 @@ fn section(ctx: &Ctx, name: &str, text: &mut String) {
         "commandstats" => {
             text.push_str("# Commandstats\r\n");
             for s in &COMMANDS {
-                let calls = s.calls.load(Ordering::Relaxed);
+                let calls = s.calls.get();
                 if calls > 0 {
                     let _ = write!(
                         text,
@@ -263,7 +263,7 @@ pub fn config(ctx: &mut Ctx, args: &[Vec<u8>]) -> CmdResult {
         }
         "resetstat" if args.len() == 2 => {
             for s in &COMMANDS {
-                s.calls.store(0, Ordering::Relaxed);
+                s.calls.reset();
             }
             ctx.out.ok();
         }

@@ -16,10 +16,10 @@ mod transactions;
 use crate::frame::Reply;
 use crate::server::{Server, Session};
 use crate::store::Held;
+use crate::striped::Counter;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::LazyLock;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A command's error reply (without the leading `-`).
 pub type Error = Cow<'static, str>;
@@ -73,12 +73,12 @@ pub struct Spec {
     /// The handler.
     pub handler: Handler,
     /// Calls so far (`INFO commandstats`).
-    pub calls: AtomicU64,
+    pub calls: Counter,
 }
 
 impl Spec {
     const fn new(name: &'static str, arity: i32, flags: u32, keys: (i32, i32, i32), handler: Handler) -> Self {
-        Spec { name, arity, flags, keys, handler, calls: AtomicU64::new(0) }
+        Spec { name, arity, flags, keys, handler, calls: Counter::new() }
     }
 
     /// The key arguments of `args`, by the key positions.
@@ -267,7 +267,7 @@ pub fn arity_error(name: &str) -> Error {
 /// Runs one request of a client: checks, queues inside `MULTI`, or locks
 /// and executes it.
 pub fn dispatch(srv: &Server, sess: &mut Session, out: &mut Reply, args: &[Vec<u8>]) {
-    srv.stats.commands.fetch_add(1, Ordering::Relaxed);
+    srv.stats.commands.incr();
     let Some(spec) = lookup(&args[0]) else {
         if !sess.authenticated {
             return out.error("NOAUTH Authentication required.");
@@ -298,7 +298,7 @@ pub fn dispatch(srv: &Server, sess: &mut Session, out: &mut Reply, args: &[Vec<u
 /// Locks what `spec` needs (unless the context already holds everything)
 /// and runs it, writing its reply or error.
 pub fn run(ctx: &mut Ctx, spec: &Spec, args: &[Vec<u8>]) {
-    spec.calls.fetch_add(1, Ordering::Relaxed);
+    spec.calls.incr();
     let store = &ctx.srv.store;
     let _held = if ctx.exclusive {
         Held::Nothing
