@@ -51,7 +51,8 @@ pub(crate) enum Decision<R> {
 /// to the new node), or sharing at least two more leading bytes with its
 /// predecessor than with its successor, as a new id under a common prefix
 /// does and random keys rarely do (the keys after it go). `None`: split in
-/// half.
+/// half. A position it gives splits `live` with the new key inserted into
+/// two non-empty parts.
 fn run_split<T>(live: &[(&[u8], T)], at: usize, key: &[u8]) -> Option<usize> {
     let common = |i: usize| live.get(i).map(|(k, _)| k.iter().zip(key).take_while(|(a, b)| a == b).count());
     match (at.checked_sub(1).and_then(common), common(at)) {
@@ -235,8 +236,7 @@ impl ByteMap {
         // full nodes behind them and copy short revisions, as a B-tree's
         // rightmost split does.
         let upper = (live.len() > self.node_size).then(|| {
-            let at = split_at.filter(|&at| at < live.len()).unwrap_or(live.len() / 2);
-            let half = live.split_off(at);
+            let half = live.split_off(split_at.unwrap_or(live.len() / 2));
             let levels = self.levels(half[0].0);
             Box::into_raw(Node::new(half[0].0, Rev::build(&half, rev.next_ptr()), levels))
         });
