@@ -192,6 +192,49 @@ fn a_torn_last_record_is_cut_and_reported_a_damaged_one_is_an_error() {
     assert_eq!((file, cut), (log, 33 - 5), "records are 33 bytes; 28 of the last remained");
 }
 
+/// The layout a crash leaves while a save rotates the log: the save has
+/// created the next (empty) log and dies while flushing the current one.
+#[test]
+fn a_log_torn_while_a_save_rotated_it_is_cut_if_no_later_log_holds_a_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(0);
+    {
+        let e = Engine::try_with_config(config(dir.path(), Fsync::Always, &clock)).unwrap();
+        for i in 0..10u8 {
+            e.kv().set(&[i], &[i; 20]);
+        }
+    }
+    let log = only_log(dir.path());
+    let data = std::fs::read(&log).unwrap();
+    let next = dir.path().join("log-00000000000000ff.kvgl");
+    std::fs::write(&log, &data[..data.len() - 5]).unwrap();
+    std::fs::write(&next, &data[..16]).unwrap();
+    {
+        let e = Engine::try_with_config(config(dir.path(), Fsync::Always, &clock)).unwrap();
+        assert_eq!(e.kv().len(), 9);
+        let (file, _, cut) = e.recovery().unwrap().torn.clone().unwrap();
+        assert_eq!((file, cut), (log.clone(), 33 - 5), "the torn log is named, not the empty one after it");
+        e.kv().set(b"after", b"x");
+    }
+    let e = Engine::try_with_config(config(dir.path(), Fsync::Always, &clock)).unwrap();
+    assert_eq!(e.kv().len(), 10);
+    assert!(e.recovery().unwrap().torn.is_none());
+    drop(e);
+    // A torn log followed by one that holds records is damage, not a crash.
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let e = Engine::try_with_config(config(dir.path(), Fsync::Always, &clock)).unwrap();
+        e.kv().set(b"k", b"v");
+    }
+    let log = only_log(dir.path());
+    let data = std::fs::read(&log).unwrap();
+    std::fs::write(&log, &data[..data.len() - 1]).unwrap();
+    std::fs::write(dir.path().join("log-00000000000000ff.kvgl"), &data).unwrap();
+    let err = Engine::try_with_config(config(dir.path(), Fsync::Always, &clock)).err().unwrap();
+    assert_eq!(err.kind(), ErrorKind::Io);
+    assert!(err.message().contains(&log.display().to_string()) && err.message().contains("not the newest"), "{err}");
+}
+
 /// Relationships one by one (parallel ones too), their properties, removals,
 /// and batches mixing edges, relationships, labels and properties (one
 /// aborted); returns the ids created.

@@ -284,10 +284,15 @@ impl Durable {
             recovery.snapshot_counts = (got.kv, got.nodes, got.edges);
         }
         let replay: Vec<u64> = logs.iter().copied().filter(|&g| g >= base).collect();
+        // A save creates the next log before it flushes the current one, so
+        // a crash in that flush tears a log that is followed by an empty one:
+        // a torn tail is allowed in the newest log that holds any record.
+        let holds_records =
+            |g: u64| fs::metadata(dir.join(log_name(g))).map_or(true, |m| m.len() > codec::HEADER_LEN as u64);
+        let newest_used = replay.iter().rposition(|&g| holds_records(g)).unwrap_or(0);
         for (i, &g) in replay.iter().enumerate() {
             let path = dir.join(log_name(g));
-            let last = i + 1 == replay.len();
-            replay_log(&path, last, kv, graph, now, &mut recovery)?;
+            replay_log(&path, i >= newest_used, kv, graph, now, &mut recovery)?;
         }
         let next = snaps.iter().chain(&logs).max().map_or(1, |g| g + 1);
         let (file, path) = create_log(dir, next)?;
@@ -352,13 +357,13 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
     std::thread::Builder::new().name(name.into()).spawn(f).expect("spawning a durability thread")
 }
 
-/// Replays the log at `path`; a torn tail is allowed (and cut off) only in
-/// the `last` one.
+/// Replays the log at `path`; a torn tail is allowed (and cut off) only if
+/// it is `last`: no later log holds a record.
 fn replay_log(path: &Path, last: bool, kv: &Kv, graph: &Graph, now: u64, recovery: &mut Recovery) -> Result<()> {
     let data = fs::read(path).map_err(|e| io_err("cannot read", path, e))?;
     if data.len() < codec::HEADER_LEN && last {
         // Created but its header never reached the disk: holds nothing.
-        recovery.torn = Some((path.to_path_buf(), 0, data.len() as u64));
+        recovery.torn.get_or_insert((path.to_path_buf(), 0, data.len() as u64));
         return fs::remove_file(path).map_err(|e| io_err("cannot remove", path, e));
     }
     codec::check_header(path, &data, LOG_MAGIC)?;
