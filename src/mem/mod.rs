@@ -45,8 +45,13 @@ pub struct MemoryManager {
 thread_local! {
     /// This thread's registration with each live collector, keyed by the
     /// collector's `alive` token. Registering is costly, pinning is cheap.
+    /// Each entry also holds the collector, dropped after the handle (tuple
+    /// fields drop in order): the collector's last reference must not drop
+    /// inside crossbeam-epoch's `Local::finalize`, which would free the
+    /// `Local` it is running on (crossbeam-rs/crossbeam#545; Miri's Tree
+    /// Borrows reports it).
     #[allow(clippy::missing_const_for_thread_local)] // loom's thread_local! takes no const block
-    static HANDLES: RefCell<Vec<(Weak<()>, LocalHandle)>> = RefCell::new(Vec::new());
+    static HANDLES: RefCell<Vec<(Weak<()>, LocalHandle, Collector)>> = RefCell::new(Vec::new());
 }
 
 impl Default for MemoryManager {
@@ -71,14 +76,14 @@ impl MemoryManager {
     pub fn pin(&self) -> Guard {
         HANDLES.with(|cell| {
             let mut handles = cell.borrow_mut();
-            if let Some((_, h)) = handles.iter().find(|(w, _)| std::ptr::eq(w.as_ptr(), Arc::as_ptr(&self.alive))) {
+            if let Some((_, h, _)) = handles.iter().find(|(w, ..)| std::ptr::eq(w.as_ptr(), Arc::as_ptr(&self.alive))) {
                 return h.pin();
             }
             // First pin of this engine on this thread: forget handles of dropped engines.
-            handles.retain(|(w, _)| w.strong_count() > 0);
+            handles.retain(|(w, ..)| w.strong_count() > 0);
             let handle = self.collector.register();
             let guard = handle.pin();
-            handles.push((Arc::downgrade(&self.alive), handle));
+            handles.push((Arc::downgrade(&self.alive), handle, self.collector.clone()));
             guard
         })
     }
@@ -142,7 +147,7 @@ impl Drop for MemoryManager {
         let me = Arc::as_ptr(&self.alive);
         let _ = HANDLES.try_with(|cell| {
             if let Ok(mut handles) = cell.try_borrow_mut() {
-                handles.retain(|(w, _)| !std::ptr::eq(w.as_ptr(), me));
+                handles.retain(|(w, ..)| !std::ptr::eq(w.as_ptr(), me));
             }
         });
     }
