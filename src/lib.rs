@@ -33,6 +33,13 @@ pub mod value;
 #[cfg(all(test, loom))]
 mod loom_tests;
 
+/// With the `mimalloc` feature, the allocator of every Rust allocation in
+/// the program (the C library and the Python package build with it: glibc's
+/// malloc spends a third of a Cypher load's time consolidating free lists).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub use durability::{Fsync, Recovery, SavePolicy};
 pub use engine::{Config, Engine};
 pub use error::{Error, ErrorKind, Result};

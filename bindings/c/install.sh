@@ -6,7 +6,8 @@
 #
 # Usage: [PREFIX=/usr/local] [LIBDIR=$PREFIX/lib] [DESTDIR=] [CARGO_TARGET_DIR=target] \
 #        [KVGRAPH_NO_BUILD=1] bindings/c/install.sh
-# Builds the release library first (cargo build --release) unless
+# Builds the release library first (cargo build --release --lib --features
+# mimalloc: Rust allocations go to mimalloc, see README) unless
 # KVGRAPH_NO_BUILD=1. DESTDIR stages the files for packaging; the .pc file
 # records PREFIX, not DESTDIR.
 set -euo pipefail
@@ -19,7 +20,7 @@ destdir="${DESTDIR:-}"
 target="${CARGO_TARGET_DIR:-$root/target}"
 
 if [[ "${KVGRAPH_NO_BUILD:-0}" != 1 ]]; then
-    (cd "$root" && cargo build --release --lib)
+    (cd "$root" && cargo build --release --lib --features mimalloc)
 fi
 for f in "$target/release/libkvgraph.so" "$target/release/libkvgraph.a"; do
     [[ -f "$f" ]] || { echo "install.sh: $f is missing (run cargo build --release)" >&2; exit 1; }

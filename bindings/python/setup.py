@@ -1,7 +1,7 @@
 """Build the kvgraph package: cargo builds libkvgraph, cffi compiles the binding.
 
 ``pip install ./bindings/python`` (and ``pip wheel ./bindings/python``) run
-this. ``build_ext`` runs ``cargo build --release --lib`` at the repository
+this. ``build_ext`` runs ``cargo build --release --lib --features mimalloc`` at the repository
 root (two folders up; pip builds local folders in place), then compiles
 ``kvgraph._ffi``: a cffi extension in API mode whose declarations are read
 from ``include/kvgraph.h`` and which links ``libkvgraph.a`` statically, so
@@ -62,7 +62,7 @@ def _static_library() -> Path:
                 "kvgraph: building the package needs cargo (a Rust toolchain, https://rustup.rs) "
                 "or a built library: KVGRAPH_STATICLIB=path/to/libkvgraph.a"
             )
-        cmd = [cargo, "build", "--release", "--lib", "--manifest-path", str(REPO / "Cargo.toml")]
+        cmd = [cargo, "build", "--release", "--lib", "--features", "mimalloc", "--manifest-path", str(REPO / "Cargo.toml")]
         sys.stderr.write("kvgraph: " + " ".join(cmd) + "\n")
         subprocess.run(cmd, check=True)
     if not lib.is_file():
