@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 import os
-from typing import TYPE_CHECKING, Any, Dict, Optional, Union
+from typing import Any, Dict, Optional, Union
 
 from ._convert import U64_MAX, integer, number
 from ._errors import Error, InvalidArgumentError
@@ -12,9 +12,7 @@ from ._graph import Graph
 from ._handle import Handle
 from ._kv import Kv
 from ._lib import check, ffi, lib
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ._query import Result
+from ._query import Result, run_query
 
 __all__ = ["Engine", "GraphStats", "MemoryStats"]
 
@@ -221,8 +219,6 @@ class Engine:
                 names the openCypher error: ``"TypeError"``, ...).
             TypeError: a parameter Python cannot send.
         """
-        from ._query import run_query
-
         return run_query(self, text, params, kw)
 
     def query_with_timeout(
@@ -237,8 +233,6 @@ class Engine:
         Raises:
             ValueError: ``timeout`` is not a positive number of seconds.
         """
-        from ._query import run_query
-
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
             raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
         return run_query(self, text, params, kw, max(1, int(min(float(timeout), 1e15) * 1000)))

@@ -44,6 +44,10 @@ _STATS = (
 # kvg_cell_type
 _CELL_FLOAT, _CELL_BYTES, _CELL_MAP, _CELL_NODE, _CELL_RELATIONSHIP, _CELL_PATH = 3, 5, 7, 8, 9, 10
 _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+_PLAIN = frozenset((int, float, bool, type(None)))
+"""Types of JSON cells that mean themselves (no cell type to ask for)."""
+_PARAMS = json.JSONEncoder(allow_nan=False)
+"""Encodes parameters (one encoder: ``json.dumps`` with options makes one per call)."""
 _NODE_KEYS = frozenset(("id", "labels", "properties"))
 _REL_KEYS = frozenset(("id", "type", "start", "end", "properties"))
 _PATH_KEYS = frozenset(("nodes", "relationships"))
@@ -455,7 +459,7 @@ def run_query(
     for k in merged:
         if not isinstance(k, str):
             raise TypeError(f"parameter names must be str, not {type(k).__name__}")
-    blob = json.dumps({k: _param(v) for k, v in merged.items()}, allow_nan=False).encode("utf-8") if merged else ffi.NULL
+    blob = _PARAMS.encode({k: _param(v) for k, v in merged.items()}).encode("utf-8") if merged else ffi.NULL
     raw_text = text.encode("utf-8", "surrogatepass")
     if b"\0" in raw_text:
         raise QueryError("query text must not contain NUL characters")
@@ -471,7 +475,10 @@ def run_query(
             doc = json.loads(ffi.buffer(raw.data, raw.len)[:].decode("utf-8"))
         finally:
             lib.kvg_bytes_free(raw)
-        rows = [[_cell(result, r, c, v) for c, v in enumerate(row)] for r, row in enumerate(doc["rows"])]
+        rows = [
+            [v if type(v) in _PLAIN or (type(v) is str and v not in _NON_FINITE) else _cell(result, r, c, v) for c, v in enumerate(row)]
+            for r, row in enumerate(doc["rows"])
+        ]
         stats_doc = doc.get("stats", {})
         stats = {k: int(stats_doc.get(k, 0)) for k in _STATS}
         return Result(list(doc["columns"]), rows, stats, list(doc.get("plan", [])))
