@@ -27,7 +27,7 @@ use crate::sync::{AtomicBool, AtomicU64, Ordering};
 use crossbeam_epoch::{Atomic, Guard, Owned, Shared};
 use node::{MAX_LEVELS, Node, Rev, current, prefix};
 use shortcut::Shortcut;
-use slot::{Raw, value_of};
+use slot::{Raw, Slot, value_of};
 use std::ops::{Bound, ControlFlow};
 use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
@@ -210,6 +210,7 @@ impl ByteMap {
         // SAFETY: `p` was loaded under `guard` (see `current`).
         let rev = unsafe { p.deref() };
         let mut live: Vec<(&[u8], Shared<'_, Raw>)> = Vec::with_capacity(rev.len() + 1);
+        Slot::prefetch_all(rev.slots());
         for (i, slot) in rev.slots().iter().enumerate() {
             let v = slot.freeze(guard);
             if !v.is_null() {

@@ -180,6 +180,19 @@ pub(super) fn value_of<'g>(p: Shared<'g, Raw>) -> Option<&'g Value> {
     unsafe { p.as_ref() }.map(Value::from_raw)
 }
 
+/// Asks the CPU to start loading the cache line at `addr` (any address).
+#[inline]
+fn prefetch_line(addr: usize) {
+    #[cfg(all(target_arch = "x86_64", not(miri), not(loom)))]
+    // SAFETY: SSE is part of x86_64's baseline, and a prefetch is a hint
+    // that never faults and never dereferences, whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(addr as *const i8);
+    }
+    #[cfg(not(all(target_arch = "x86_64", not(miri), not(loom))))]
+    let _ = addr;
+}
+
 /// A map entry's value cell.
 pub(crate) struct Slot {
     ptr: Atomic<Raw>,
@@ -238,21 +251,25 @@ impl Slot {
     /// nothing through the pointer and changes no result.
     #[inline]
     pub(super) fn prefetch(&self, guard: &Guard) {
-        #[cfg(all(target_arch = "x86_64", not(miri), not(loom)))]
-        {
-            use crossbeam_epoch::Pointer;
-            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-            let p = self.ptr.load(Ordering::Relaxed, guard).with_tag(0).into_usize();
-            // Two lines: a 100-byte value with its header spans two.
-            // SAFETY: SSE is part of x86_64's baseline, and a prefetch is a
-            // hint that never faults and never dereferences, whatever the address.
-            unsafe {
-                _mm_prefetch::<_MM_HINT_T0>(p as *const i8);
-                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64) as *const i8);
-            }
+        use crossbeam_epoch::Pointer;
+        let p = self.ptr.load(Ordering::Relaxed, guard).with_tag(0).into_usize();
+        // Two lines: a 100-byte value with its header spans two.
+        prefetch_line(p);
+        prefetch_line(p.wrapping_add(64));
+    }
+
+    /// Asks the CPU to load the cache lines of `slots` themselves before a
+    /// pass of atomic read-modify-writes over them (as a freeze makes): each
+    /// is a full barrier that keeps the next slot's load from starting
+    /// early, so cold lines would otherwise miss one after another. A hint
+    /// only.
+    #[inline]
+    pub(super) fn prefetch_all(slots: &[Slot]) {
+        let start = slots.as_ptr() as usize;
+        let end = start + size_of_val(slots);
+        for line in (start & !63..end).step_by(64) {
+            prefetch_line(line);
         }
-        #[cfg(not(all(target_arch = "x86_64", not(miri), not(loom))))]
-        let _ = guard;
     }
 
     /// The value pointer, for dropping the map (no concurrent access).
