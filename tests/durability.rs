@@ -165,18 +165,24 @@ fn only_log(dir: &Path) -> std::path::PathBuf {
     logs.pop().unwrap()
 }
 
-#[test]
-fn a_torn_last_record_is_cut_and_reported_a_damaged_one_is_an_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Clock::manual(0);
+/// Ten 33-byte records logged by an engine at `dir`: its log and its bytes.
+fn ten_logged_records(dir: &Path, clock: &Clock) -> (std::path::PathBuf, Vec<u8>) {
     {
-        let e = Engine::try_with_config(config(dir.path(), Fsync::Always, &clock)).unwrap();
+        let e = Engine::try_with_config(config(dir, Fsync::Always, clock)).unwrap();
         for i in 0..10u8 {
             e.kv().set(&[i], &[i; 20]);
         }
     }
-    let log = only_log(dir.path());
+    let log = only_log(dir);
     let data = std::fs::read(&log).unwrap();
+    (log, data)
+}
+
+#[test]
+fn a_torn_last_record_is_cut_and_reported_a_damaged_one_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Clock::manual(0);
+    let (log, data) = ten_logged_records(dir.path(), &clock);
     // Flip a bit in the middle: an error naming the file and offset.
     let mut bad = data.clone();
     bad[16 + 8 + 3] ^= 0x10;
@@ -198,14 +204,7 @@ fn a_torn_last_record_is_cut_and_reported_a_damaged_one_is_an_error() {
 fn a_log_torn_while_a_save_rotated_it_is_cut_if_no_later_log_holds_a_record() {
     let dir = tempfile::tempdir().unwrap();
     let clock = Clock::manual(0);
-    {
-        let e = Engine::try_with_config(config(dir.path(), Fsync::Always, &clock)).unwrap();
-        for i in 0..10u8 {
-            e.kv().set(&[i], &[i; 20]);
-        }
-    }
-    let log = only_log(dir.path());
-    let data = std::fs::read(&log).unwrap();
+    let (log, data) = ten_logged_records(dir.path(), &clock);
     let next = dir.path().join("log-00000000000000ff.kvgl");
     std::fs::write(&log, &data[..data.len() - 5]).unwrap();
     std::fs::write(&next, &data[..16]).unwrap();
@@ -222,12 +221,7 @@ fn a_log_torn_while_a_save_rotated_it_is_cut_if_no_later_log_holds_a_record() {
     drop(e);
     // A torn log followed by one that holds records is damage, not a crash.
     let dir = tempfile::tempdir().unwrap();
-    {
-        let e = Engine::try_with_config(config(dir.path(), Fsync::Always, &clock)).unwrap();
-        e.kv().set(b"k", b"v");
-    }
-    let log = only_log(dir.path());
-    let data = std::fs::read(&log).unwrap();
+    let (log, data) = ten_logged_records(dir.path(), &clock);
     std::fs::write(&log, &data[..data.len() - 1]).unwrap();
     std::fs::write(dir.path().join("log-00000000000000ff.kvgl"), &data).unwrap();
     let err = Engine::try_with_config(config(dir.path(), Fsync::Always, &clock)).err().unwrap();
