@@ -180,6 +180,10 @@ pub(super) fn value_of<'g>(p: Shared<'g, Raw>) -> Option<&'g Value> {
     unsafe { p.as_ref() }.map(Value::from_raw)
 }
 
+/// Whether prefetch hints are issued: on x86_64, and not where an
+/// interpreter or model checker would only see extra loads (Miri, loom).
+const PREFETCH: bool = cfg!(all(target_arch = "x86_64", not(miri), not(loom)));
+
 /// Asks the CPU to start loading the cache line at `addr` (any address).
 #[inline]
 fn prefetch_line(addr: usize) {
@@ -251,11 +255,13 @@ impl Slot {
     /// nothing through the pointer and changes no result.
     #[inline]
     pub(super) fn prefetch(&self, guard: &Guard) {
-        use crossbeam_epoch::Pointer;
-        let p = self.ptr.load(Ordering::Relaxed, guard).with_tag(0).into_usize();
-        // Two lines: a 100-byte value with its header spans two.
-        prefetch_line(p);
-        prefetch_line(p.wrapping_add(64));
+        if PREFETCH {
+            use crossbeam_epoch::Pointer;
+            let p = self.ptr.load(Ordering::Relaxed, guard).with_tag(0).into_usize();
+            // Two lines: a 100-byte value with its header spans two.
+            prefetch_line(p);
+            prefetch_line(p.wrapping_add(64));
+        }
     }
 
     /// Asks the CPU to load the cache lines of `slots` themselves before a
@@ -265,6 +271,9 @@ impl Slot {
     /// only.
     #[inline]
     pub(super) fn prefetch_all(slots: &[Slot]) {
+        if !PREFETCH {
+            return;
+        }
         let start = slots.as_ptr() as usize;
         let end = start + size_of_val(slots);
         for line in (start & !63..end).step_by(64) {
