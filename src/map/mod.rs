@@ -2,13 +2,15 @@
 //! store: a lock-free skiplist of our own whose nodes hold many entries.
 //!
 //! Each node covers a key range and holds an immutable sorted *revision* of
-//! its keys (see [`node`]), each with an atomic value slot. Overwriting,
-//! deleting or re-inserting a key the revision holds is one CAS on its slot;
-//! adding a key, dropping tombstones or splitting a full node freezes every
-//! slot of the revision and swaps in a new one (two, on a split) by one CAS
-//! on the node. Any writer that meets a frozen revision replaces it itself,
-//! so no operation waits for another; readers never write. See
-//! docs/safety.md, "KV map".
+//! its keys (see [`node`]), each with an atomic value slot, and a few append
+//! positions. Overwriting, deleting or re-inserting a key the revision holds
+//! is one CAS on its slot; adding a key is one CAS on the first empty append
+//! position; once those are full, the next insert (or dropping tombstones,
+//! or splitting a full node) freezes every slot and append position of the
+//! revision and swaps in a new one (two, on a split) with the appended keys
+//! merged in, by one CAS on the node. Any writer that meets a frozen
+//! revision replaces it itself, so no operation waits for another; readers
+//! never write. See docs/safety.md, "KV map".
 
 mod node;
 mod shortcut;
@@ -22,12 +24,13 @@ mod tests;
 pub(crate) use slot::{NewValue, Value};
 
 use crate::mem::MemoryManager;
-use crate::sync::tuning::{MAP_NODE, SHORTCUT_FIRST, SHORTCUT_HOPS, SHORTCUT_STALENESS};
+use crate::sync::tuning::{MAP_APPENDS, MAP_NODE, SHORTCUT_FIRST, SHORTCUT_HOPS, SHORTCUT_STALENESS};
 use crate::sync::{AtomicBool, AtomicU64, Ordering};
 use crossbeam_epoch::{Atomic, Guard, Owned, Shared};
-use node::{MAX_LEVELS, Node, Rev, current, prefix};
+use node::{AppendSearch, Appended, MAX_LEVELS, Node, Rev, current, prefix};
 use shortcut::Shortcut;
-use slot::{Raw, Slot, value_of};
+use slot::{Raw, Slot, prefetch_line, value_of};
+use smallvec::SmallVec;
 use std::ops::{Bound, ControlFlow};
 use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
@@ -69,6 +72,8 @@ pub(crate) struct ByteMap {
     mem: Arc<MemoryManager>,
     /// Most keys a revision holds before it splits.
     node_size: usize,
+    /// Append positions of each revision.
+    appends: usize,
     /// Slots holding a value (expired or not).
     filled: AtomicI64,
     /// Seed of the tower heights.
@@ -86,17 +91,22 @@ pub(crate) struct ByteMap {
 impl ByteMap {
     /// An empty map on the engine's memory manager.
     pub fn new(mem: Arc<MemoryManager>) -> Self {
-        Self::with_node_size(mem, MAP_NODE)
+        Self::with_node_size(mem, MAP_NODE, MAP_APPENDS)
     }
 
-    /// An empty map whose nodes split beyond `node_size` keys (at least 2).
-    pub fn with_node_size(mem: Arc<MemoryManager>, node_size: usize) -> Self {
-        let head = Node::new(&[], Rev::build(&[], std::ptr::null()), MAX_LEVELS);
+    /// An empty map whose nodes split beyond `node_size` keys (at least 2)
+    /// and take up to `appends` keys (fewer than `node_size`) by appending
+    /// before an insert rebuilds them.
+    pub fn with_node_size(mem: Arc<MemoryManager>, node_size: usize, appends: usize) -> Self {
+        let node_size = node_size.max(2);
+        let appends = appends.min(node_size - 1);
+        let head = Node::new(&[], Rev::build(&[], std::ptr::null(), appends), MAX_LEVELS);
         let seed = if cfg!(loom) { 0 } else { std::hash::BuildHasher::hash_one(&std::hash::RandomState::new(), 0u8) };
         ByteMap {
             head,
             mem,
-            node_size: node_size.max(2),
+            node_size,
+            appends,
             filled: AtomicI64::new(0),
             seed,
             shortcut: Atomic::null(),
@@ -154,13 +164,25 @@ impl ByteMap {
         loop {
             let (n, p, rev) = self.walk(node, key, guard);
             node = n;
-            let i = match rev.find(key) {
-                Ok(i) => i,
-                // Absent: a new revision only if `f` wants a value here.
-                Err(_) => match f(None) {
+            let (search, at) = match rev.find(key) {
+                Ok(i) => (AppendSearch::Found(&rev.slots()[i]), i),
+                Err(at) => (rev.find_appended(key, guard), at),
+            };
+            let slot = match search {
+                AppendSearch::Found(slot) => slot,
+                AppendSearch::Closed => {
+                    self.restructure(node, p, None, guard);
+                    continue;
+                }
+                // Absent: an append, or a new revision, only if `f` wants a value here.
+                AppendSearch::Free(_) | AppendSearch::Full => match f(None) {
                     Decision::Keep(r) | Decision::Remove(r) => return r,
                     Decision::Replace(value, r) => {
-                        if self.restructure(node, p, Some((key, value)), guard) {
+                        let done = match search {
+                            AppendSearch::Free(j) => rev.append(j, at, key, value.into_shared(guard), guard),
+                            _ => self.restructure(node, p, Some((key, value)), guard),
+                        };
+                        if done {
                             self.filled.fetch_add(1, Ordering::Relaxed);
                             return r;
                         }
@@ -168,7 +190,6 @@ impl ByteMap {
                     }
                 },
             };
-            let slot = &rev.slots()[i];
             let (current, frozen) = slot.load(guard);
             if frozen {
                 // Finish the replacement someone started (or stalled in), then retry.
@@ -193,7 +214,7 @@ impl ByteMap {
             if delta != 0 {
                 self.filled.fetch_add(delta, Ordering::Relaxed);
             }
-            if emptied && tombstones(rev, guard) * 2 > rev.len() {
+            if emptied && tombstones(rev, guard) * 2 > rev.len() + rev.appended(guard).count() {
                 // Mostly tombstones: drop them (if this fails, someone else
                 // replaced the revision, which drops them too).
                 self.restructure(node, p, None, guard);
@@ -203,20 +224,36 @@ impl ByteMap {
     }
 
     /// Replaces revision `p` of `node` by one without its tombstones, with
-    /// `insert` added (a key `p` lacks) and split in two if too large.
-    /// Freezes every slot of `p` first, so no write to `p` can be lost.
-    /// Returns whether this call's CAS installed the replacement.
+    /// its appended keys merged in, `insert` added (a key `p` lacks) and
+    /// split in two if too large. Closes the append area and freezes every
+    /// slot of `p` first, so no write to `p` can be lost. Returns whether
+    /// this call's CAS installed the replacement.
     fn restructure(&self, node: &Node, p: Shared<'_, Rev>, insert: Option<(&[u8], NewValue)>, guard: &Guard) -> bool {
         // SAFETY: `p` was loaded under `guard` (see `current`).
         let rev = unsafe { p.deref() };
-        let mut live: Vec<(&[u8], Shared<'_, Raw>)> = Vec::with_capacity(rev.len() + 1);
         Slot::prefetch_all(rev.slots());
+        let entries = rev.close_appends(guard);
+        let mut appended: SmallVec<[(&[u8], Shared<'_, Raw>); 8]> = entries
+            .iter()
+            .map(|e| {
+                // SAFETY: loaded under `guard`; entries are retired through the epoch.
+                let e = unsafe { e.deref() };
+                (e.key.as_slice(), e.slot.freeze(guard))
+            })
+            .filter(|(_, v)| !v.is_null())
+            .collect();
+        appended.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut appended = appended.into_iter().peekable();
+        let mut live: Vec<(&[u8], Shared<'_, Raw>)> = Vec::with_capacity(rev.len() + entries.len() + 1);
         for (i, slot) in rev.slots().iter().enumerate() {
             let v = slot.freeze(guard);
+            let key = rev.key(i);
+            live.extend(std::iter::from_fn(|| appended.next_if(|(k, _)| *k < key)));
             if !v.is_null() {
-                live.push((rev.key(i), v));
+                live.push((key, v));
             }
         }
+        live.extend(appended);
         if node.rev.load(Ordering::SeqCst, guard) != p {
             // Already replaced: nothing to build (an inserted value is dropped).
             return false;
@@ -236,17 +273,27 @@ impl ByteMap {
         // `run_split`), so that ascending inserts (bulk loads, new ids) leave
         // full nodes behind them and copy short revisions, as a B-tree's
         // rightmost split does.
+        // Either part holds at most `node_size` keys (the merge can bring in
+        // up to `appends` < `node_size` more keys than a full node holds).
         let upper = (live.len() > self.node_size).then(|| {
-            let half = live.split_off(split_at.unwrap_or(live.len() / 2));
+            let at = split_at.unwrap_or(live.len() / 2).clamp(live.len() - self.node_size, self.node_size);
+            let half = live.split_off(at);
             let levels = self.levels(half[0].0);
-            Box::into_raw(Node::new(half[0].0, Rev::build(&half, rev.next_ptr()), levels))
+            Box::into_raw(Node::new(half[0].0, Rev::build(&half, rev.next_ptr(), self.appends), levels))
         });
-        let lower = Rev::build(&live, upper.map_or(rev.next_ptr(), |n| n as *const Node));
+        let lower = Rev::build(&live, upper.map_or(rev.next_ptr(), |n| n as *const Node), self.appends);
         match node.rev.compare_exchange(p, lower, Ordering::SeqCst, Ordering::SeqCst, guard) {
             Ok(_) => {
-                // SAFETY: our CAS unlinked `p`; only the CAS's winner retires it,
-                // and its values live on in the new revision(s).
-                unsafe { self.mem.retire(guard, p, rev.heap_bytes()) };
+                // SAFETY: our CAS unlinked `p` and with it its appended
+                // entries (closed above: their list is final); only the CAS's
+                // winner retires them, and their values live on in the new
+                // revision(s).
+                unsafe {
+                    self.mem.retire(guard, p, rev.heap_bytes());
+                    for e in entries {
+                        self.mem.retire(guard, e, e.deref().heap_bytes());
+                    }
+                }
                 if let Some(n) = upper {
                     // SAFETY: the new node is published and never freed before the map.
                     self.link(unsafe { &*n });
@@ -350,8 +397,14 @@ impl ByteMap {
         let mut node = self.locate(key, guard);
         loop {
             let (n, p, rev) = self.walk(node, key, guard);
-            let i = rev.find(key).ok()?;
-            let (v, frozen) = rev.slots()[i].load(guard);
+            let slot = match rev.find(key) {
+                Ok(i) => &rev.slots()[i],
+                Err(_) => match rev.find_appended(key, guard) {
+                    AppendSearch::Found(slot) => slot,
+                    _ => return None,
+                },
+            };
+            let (v, frozen) = slot.load(guard);
             // A frozen slot holds the key's value only while its revision is current.
             if frozen && n.rev.load(Ordering::SeqCst, guard) != p {
                 node = n;
@@ -381,37 +434,83 @@ impl ByteMap {
             Bound::Excluded(k) => rev.find(k).map_or_else(|i| i, |i| i + 1),
             Bound::Unbounded => 0,
         };
+        let above_lower = |key: &[u8]| match lower {
+            Bound::Included(k) => key >= k,
+            Bound::Excluded(k) => key > k,
+            Bound::Unbounded => true,
+        };
+        // Calls `f` on one entry; whether the scan ends there.
+        let mut emit = |key: &[u8], slot: &Slot| {
+            let beyond = match upper {
+                Bound::Included(u) => key > u,
+                Bound::Excluded(u) => key >= u,
+                Bound::Unbounded => false,
+            };
+            // Frozen or not, a slot of a revision we loaded holds a value
+            // the key had at some instant since the load.
+            beyond
+                || value_of(slot.load(guard).0).filter(|v| !v.is_expired(now_ms)).is_some_and(|v| f(key, v).is_break())
+        };
         loop {
             let slots = rev.slots();
+            // The successor's node, then (below) its revision's first lines,
+            // load while this revision is read, instead of one after another
+            // at the crossing.
+            let next = rev.next();
+            if let Some(n) = next {
+                n.prefetch();
+            }
+            // The keys appended to this revision when the scan reached it,
+            // merged in key order with the sorted ones (a key appended later
+            // was absent at that instant).
+            let entries: SmallVec<[&Appended; 8]> = rev.appended(guard).collect();
+            // Each entry is an allocation of its own: start all their misses at once.
+            for &e in &entries {
+                prefetch_line(e as *const Appended as usize);
+            }
+            // Each with the position among the sorted keys it goes before
+            // (recorded by its append: no search of this revision's keys
+            // here), so that the merge below compares positions, not keys.
+            let mut appended: SmallVec<[(usize, &[u8], &Slot); 8]> = entries
+                .iter()
+                .filter(|e| above_lower(&e.key))
+                .map(|e| (e.at as usize, e.key.as_slice(), &e.slot))
+                .collect();
+            appended.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
             // The loop below prefetches `SCAN_PREFETCH` entries ahead; start
             // this revision's first ones now, so that they load in parallel.
-            for slot in slots.iter().skip(i).take(SCAN_PREFETCH) {
+            for slot in appended.iter().map(|(_, _, s)| *s).chain(slots.iter().skip(i).take(SCAN_PREFETCH)) {
                 slot.prefetch(guard);
             }
+            let mut x = 0;
             while i < rev.len() {
-                if let Some(ahead) = slots.get(i + SCAN_PREFETCH) {
-                    ahead.prefetch(guard);
+                match slots.get(i + SCAN_PREFETCH) {
+                    Some(ahead) => ahead.prefetch(guard),
+                    None if i + SCAN_PREFETCH == rev.len() => {
+                        if let Some(n) = next {
+                            current(n, guard).1.prefetch();
+                        }
+                    }
+                    None => {}
                 }
-                let key = rev.key(i);
-                let beyond = match upper {
-                    Bound::Included(u) => key > u,
-                    Bound::Excluded(u) => key >= u,
-                    Bound::Unbounded => false,
-                };
-                if beyond {
-                    return;
-                }
-                // Frozen or not, a slot of a revision we loaded holds a value
-                // the key had at some instant since the load.
-                if let Some(v) = value_of(slots[i].load(guard).0).filter(|v| !v.is_expired(now_ms))
-                    && f(key, v).is_break()
+                while let Some(&(at, k, slot)) = appended.get(x)
+                    && at <= i
                 {
+                    if emit(k, slot) {
+                        return;
+                    }
+                    x += 1;
+                }
+                if emit(rev.key(i), &slots[i]) {
                     return;
                 }
                 i += 1;
             }
+            if appended[x..].iter().any(|&(_, k, slot)| emit(k, slot)) {
+                return;
+            }
             // The successor's keys all lie above this revision's.
-            let Some(next) = rev.next() else { return };
+            let Some(next) = next else { return };
             rev = current(next, guard).1;
             i = 0;
         }
@@ -446,7 +545,7 @@ impl ByteMap {
     pub fn fill_sorted(&mut self, entries: Vec<(&[u8], NewValue)>) -> Result<(), String> {
         let guard = &self.mem.pin();
         let (p, rev) = current(&self.head, guard);
-        if rev.len() > 0 || rev.next().is_some() {
+        if rev.len() > 0 || rev.appended(guard).next().is_some() || rev.next().is_some() {
             return Err("the map is not empty".into());
         }
         if let Some(i) = entries.windows(2).position(|w| w[0].0 >= w[1].0) {
@@ -464,12 +563,12 @@ impl ByteMap {
         let mut next: *const Node = std::ptr::null();
         let mut nodes = Vec::with_capacity(count.div_ceil(per_node));
         for run in values.chunks(per_node).skip(1).rev() {
-            let node = Box::into_raw(Node::new(run[0].0, Rev::build(run, next), self.levels(run[0].0)));
+            let node = Box::into_raw(Node::new(run[0].0, Rev::build(run, next, self.appends), self.levels(run[0].0)));
             nodes.push(node);
             next = node;
         }
         let first = &values[..per_node.min(count)];
-        let old = self.head.rev.swap(Rev::build(first, next), Ordering::SeqCst, guard);
+        let old = self.head.rev.swap(Rev::build(first, next, self.appends), Ordering::SeqCst, guard);
         debug_assert_eq!(old, p);
         // SAFETY: `&mut self`: nobody else can have loaded the head's old
         // (empty, value-less) revision.
@@ -497,9 +596,10 @@ impl ByteMap {
     }
 }
 
-/// Slots of `rev` without a value.
+/// Slots of `rev` without a value, appended ones included.
 fn tombstones(rev: &Rev, guard: &Guard) -> usize {
-    rev.slots().iter().filter(|s| s.load(guard).0.is_null()).count()
+    let slots = rev.slots().iter().chain(rev.appended(guard).map(|e| &e.slot));
+    slots.filter(|s| s.load(guard).0.is_null()).count()
 }
 
 impl Drop for ByteMap {
@@ -527,18 +627,25 @@ impl Drop for ByteMap {
     }
 }
 
-/// Frees the values of a revision being dropped with the map; returns its successor.
+/// Frees the values and appended entries of a revision being dropped with
+/// the map; returns its successor.
 ///
 /// # Safety
-/// The caller owns the revision and its values.
+/// The caller owns the revision, its appended entries and their values.
 unsafe fn free_values(rev: crossbeam_epoch::Owned<Rev>) -> *const Node {
     let next = rev.next_ptr();
-    for slot in rev.slots() {
+    let free = |slot: &Slot| {
         let v = slot.take_raw();
         if !v.is_null() {
             // SAFETY: the caller owns the values of this revision.
             drop(unsafe { v.into_owned() });
         }
+    };
+    rev.slots().iter().for_each(free);
+    for e in rev.take_appended() {
+        // SAFETY: the caller owns the appended entries of this revision.
+        let e = unsafe { e.into_owned() };
+        free(&e.slot);
     }
     next
 }

@@ -3,10 +3,13 @@
 //! A [`Node`] covers the keys from its `low` key up to the `low` key of its
 //! level-0 successor. Its contents are one [`Rev`] (revision): the node's
 //! sorted keys, one value [`Slot`] per key and the level-0 successor, all
-//! fixed at creation except the slots' values. Index levels 1 and up are the
-//! node's `tower`, plain lock-free linked lists (nodes are never unlinked).
+//! fixed at creation except the slots' values, and a small *append area*:
+//! pointers to [`Appended`] entries, keys added since the revision was
+//! built, filled front to back by one CAS each. Index levels 1 and up are
+//! the node's `tower`, plain lock-free linked lists (nodes are never
+//! unlinked).
 
-use super::slot::{Raw, Slot};
+use super::slot::{FROZEN, Raw, Slot, prefetch_line};
 use crate::sync::{AtomicPtr, Ordering};
 use crossbeam_epoch::{Atomic, Guard, Owned, Pointable, Pointer, Shared};
 use smallvec::SmallVec;
@@ -47,6 +50,13 @@ impl Node {
         Box::new(Node { low: low.into(), prefix: prefix(low), rev: Atomic::from(rev), tower, levels })
     }
 
+    /// Asks the CPU to load the node's first cache line (its low key's
+    /// prefix and revision pointer). A hint only.
+    #[inline]
+    pub(super) fn prefetch(&self) {
+        prefetch_line(&self.rev as *const Atomic<Rev> as usize);
+    }
+
     /// The successor on index level `level` (1-based), if any.
     pub(super) fn up(&self, level: usize) -> Option<&Node> {
         // SAFETY: tower pointers are null or point to nodes of the same map,
@@ -74,8 +84,13 @@ struct Header {
     next_prefix: u64,
     /// Number of keys.
     len: u32,
+    /// Number of append positions.
+    appends: u32,
     /// Size of the whole block in bytes.
     size: u32,
+    /// Offset of the value slots (right after the append positions, which
+    /// start at [`APPENDS`]).
+    slots: u32,
     /// Offset of the `u32` key prefixes (the first 4 bytes of each key, big-endian).
     prefixes: u32,
     /// Offset of the `u32` end offsets of the keys within the key bytes.
@@ -84,17 +99,19 @@ struct Header {
     keys: u32,
 }
 
-/// Offset of the slots: right after the header, at the slots' alignment.
-const SLOTS: usize = size_of::<Header>().next_multiple_of(align_of::<Slot>());
+/// Offset of the append positions: right after the header, at their
+/// alignment, so that a reader finds them on the header's cache line.
+const APPENDS: usize = size_of::<Header>().next_multiple_of(align_of::<AppendPos>());
 
-/// An immutable node revision in one allocation: a [`Header`], one value
-/// [`Slot`] per key, the keys' 4-byte prefixes, their end offsets and their
-/// bytes. Replaced as a whole by one CAS on [`Node::rev`] after every slot
-/// is frozen.
+/// An immutable node revision in one allocation: a [`Header`], the append
+/// positions, one value [`Slot`] per key, the keys' 4-byte prefixes, their
+/// end offsets and their bytes. Replaced as a whole by one CAS on
+/// [`Node::rev`] after every slot and append position is frozen.
 ///
 /// The block after the header is a slice of `UnsafeCell` bytes, so that a
-/// `&Rev` covers the whole block and permits the slots' atomic writes; the
-/// other areas are written once, before the block is published.
+/// `&Rev` covers the whole block and permits the atomic writes of the slots
+/// and append positions; the other areas are written once, before the block
+/// is published.
 #[repr(C)]
 pub(super) struct Rev {
     head: Header,
@@ -110,23 +127,27 @@ unsafe impl Send for Rev {}
 unsafe impl Sync for Rev {}
 
 /// The allocation layout of a revision block and its area offsets
-/// (prefixes, ends, keys).
-fn layout(len: usize, keys_len: usize) -> (Layout, [usize; 3]) {
+/// (slots, prefixes, ends, keys).
+fn layout(len: usize, appends: usize, keys_len: usize) -> (Layout, [usize; 4]) {
     let too_large = "node revision too large";
     let array = |n: usize, size: usize, align| Layout::from_size_align(n * size, align).expect(too_large);
-    let head = Layout::from_size_align(SLOTS, Rev::ALIGN).expect(too_large);
-    let (l, _) = head.extend(array(len, size_of::<Slot>(), align_of::<Slot>())).expect(too_large);
+    let head = Layout::from_size_align(APPENDS, Rev::ALIGN).expect(too_large);
+    let (l, _) = head.extend(array(appends, size_of::<AppendPos>(), align_of::<AppendPos>())).expect(too_large);
+    let (l, slots) = l.extend(array(len, size_of::<Slot>(), align_of::<Slot>())).expect(too_large);
     let (l, prefixes) = l.extend(array(len, 4, 4)).expect(too_large);
     let (l, ends) = l.extend(array(len, 4, 4)).expect(too_large);
     let (l, keys) = l.extend(array(keys_len, 1, 1)).expect(too_large);
     let l = l.pad_to_align();
     assert!(u32::try_from(l.size()).is_ok(), "node revision exceeds 4 GiB");
-    (l, [prefixes, ends, keys])
+    (l, [slots, prefixes, ends, keys])
 }
 
 impl Pointable for Rev {
-    const ALIGN: usize =
-        if align_of::<Header>() > align_of::<Slot>() { align_of::<Header>() } else { align_of::<Slot>() };
+    const ALIGN: usize = {
+        let slots =
+            if align_of::<Slot>() > align_of::<AppendPos>() { align_of::<Slot>() } else { align_of::<AppendPos>() };
+        if align_of::<Header>() > slots { align_of::<Header>() } else { slots }
+    };
 
     /// Blocks are built by [`Rev::build`] only.
     type Init = std::convert::Infallible;
@@ -148,17 +169,20 @@ impl Pointable for Rev {
 
     unsafe fn drop(ptr: usize) {
         // SAFETY: the caller passes a live block from `Rev::build`, once; its
-        // slots were initialised there and are dropped here (not the values
-        // they point to, which a revision does not own once retired).
+        // slots and append positions were initialised there and are dropped
+        // here (not the values and entries they point to, which a revision
+        // does not own once retired).
         unsafe {
             let head = (ptr as *const Header).read();
-            let slots = (ptr as *mut u8).add(SLOTS).cast::<Slot>();
+            let slots = (ptr as *mut u8).add(head.slots as usize).cast::<Slot>();
             std::ptr::drop_in_place(std::ptr::slice_from_raw_parts_mut(slots, head.len as usize));
+            let appends = (ptr as *mut u8).add(APPENDS).cast::<AppendPos>();
+            std::ptr::drop_in_place(std::ptr::slice_from_raw_parts_mut(appends, head.appends as usize));
             let keys_len = match head.len {
                 0 => 0,
                 n => (ptr as *const u8).add(head.ends as usize).cast::<u32>().add(n as usize - 1).read(),
             };
-            let (layout, _) = layout(head.len as usize, keys_len as usize);
+            let (layout, _) = layout(head.len as usize, head.appends as usize, keys_len as usize);
             std::alloc::dealloc(ptr as *mut u8, layout);
         }
     }
@@ -176,11 +200,12 @@ impl Rev {
         std::ptr::slice_from_raw_parts_mut(ptr as *mut u8, tail) as *mut Rev
     }
 
-    /// A revision of `entries` (sorted, distinct keys) followed by `next`.
-    pub(super) fn build<'g>(entries: &[(&[u8], Shared<'g, Raw>)], next: *const Node) -> Owned<Rev> {
+    /// A revision of `entries` (sorted, distinct keys) followed by `next`,
+    /// with `appends` empty append positions.
+    pub(super) fn build<'g>(entries: &[(&[u8], Shared<'g, Raw>)], next: *const Node, appends: usize) -> Owned<Rev> {
         let len = entries.len();
         let keys_len: usize = entries.iter().map(|(k, _)| k.len()).sum();
-        let (layout, [prefixes, ends, keys]) = layout(len, keys_len);
+        let (layout, [slots, prefixes, ends, keys]) = layout(len, appends, keys_len);
         // SAFETY: `next` is null or a node of the same map, which lives as long as the map.
         let next_prefix = unsafe { next.as_ref() }.map_or(0, |n| n.prefix);
         let u32_of = |n: usize| u32::try_from(n).expect("node revision exceeds 4 GiB");
@@ -188,7 +213,9 @@ impl Rev {
             next,
             next_prefix,
             len: u32_of(len),
+            appends: u32_of(appends),
             size: u32_of(layout.size()),
+            slots: u32_of(slots),
             prefixes: u32_of(prefixes),
             ends: u32_of(ends),
             keys: u32_of(keys),
@@ -206,11 +233,14 @@ impl Rev {
             base.cast::<Header>().write(head);
             let mut end = 0usize;
             for (i, (k, v)) in entries.iter().enumerate() {
-                base.add(SLOTS).cast::<Slot>().add(i).write(Slot::new(*v));
+                base.add(slots).cast::<Slot>().add(i).write(Slot::new(*v));
                 base.add(prefixes).cast::<u32>().add(i).write((prefix(k) >> 32) as u32);
                 std::ptr::copy_nonoverlapping(k.as_ptr(), base.add(keys + end), k.len());
                 end += k.len();
                 base.add(ends).cast::<u32>().add(i).write(end as u32);
+            }
+            for j in 0..appends {
+                base.add(APPENDS).cast::<AppendPos>().add(j).write(Atomic::null());
             }
             // A live block from `build`, as `Owned::from_usize` requires.
             Owned::from_usize(base as usize)
@@ -225,6 +255,15 @@ impl Rev {
         unsafe { std::slice::from_raw_parts(base.add(off as usize).cast::<T>(), n) }
     }
 
+    /// Asks the CPU to load the revision's first two cache lines (header,
+    /// append positions, first slots). A hint only.
+    #[inline]
+    pub(super) fn prefetch(&self) {
+        let start = self as *const Rev as *const u8 as usize;
+        prefetch_line(start);
+        prefetch_line(start + 64);
+    }
+
     /// Number of keys.
     #[inline]
     pub(super) fn len(&self) -> usize {
@@ -234,7 +273,14 @@ impl Rev {
     /// The value slots, one per key.
     #[inline]
     pub(super) fn slots(&self) -> &[Slot] {
-        self.area(SLOTS as u32, self.len())
+        self.area(self.head.slots, self.len())
+    }
+
+    /// The append positions: a prefix of entries, then empty positions
+    /// (null), each tagged `FROZEN` once the revision is being replaced.
+    #[inline]
+    fn append_area(&self) -> &[AppendPos] {
+        self.area(APPENDS as u32, self.head.appends as usize)
     }
 
     /// The keys' bytes, concatenated.
@@ -299,10 +345,110 @@ impl Rev {
         self.head.next
     }
 
-    /// Bytes this revision occupies on the heap.
+    /// Bytes this revision occupies on the heap (not its appended entries).
     pub(super) fn heap_bytes(&self) -> usize {
         self.head.size as usize
     }
+
+    /// Where `key` stands in the append area.
+    pub(super) fn find_appended<'g>(&'g self, key: &[u8], guard: &'g Guard) -> AppendSearch<'g> {
+        for (j, pos) in self.append_area().iter().enumerate() {
+            let p = pos.load(Ordering::SeqCst, guard);
+            // SAFETY: an appended entry is retired through the epoch, after
+            // the revision holding it was replaced, so it outlives `guard`.
+            match unsafe { p.as_ref() } {
+                Some(e) if e.key.as_slice() == key => return AppendSearch::Found(&e.slot),
+                Some(_) => {}
+                None if p.tag() == FROZEN => return AppendSearch::Closed,
+                None => return AppendSearch::Free(j),
+            }
+        }
+        AppendSearch::Full
+    }
+
+    /// Appends `key` with `value` at position `j` if it is still empty and
+    /// open: one CAS, the insert's linearisation point. `at` is where the key
+    /// goes among the sorted keys (`find`'s `Err`). On failure (someone
+    /// appended there, or the revision is being replaced) drops both.
+    pub(super) fn append(&self, j: usize, at: usize, key: &[u8], value: Shared<'_, Raw>, guard: &Guard) -> bool {
+        let entry = Owned::new(Appended { slot: Slot::new(value), at: at as u32, key: key.into() });
+        match self.append_area()[j].compare_exchange(Shared::null(), entry, Ordering::SeqCst, Ordering::SeqCst, guard) {
+            Ok(_) => true,
+            Err(e) => {
+                let value = e.new.slot.take_raw();
+                if !value.is_null() {
+                    // SAFETY: the value was never published; we still own it.
+                    drop(unsafe { value.into_owned() });
+                }
+                false
+            }
+        }
+    }
+
+    /// Closes the append area (idempotent) and returns its entries, in
+    /// append order. After this no entry is appended to the revision.
+    /// Freezing stops at the first empty position: positions fill in order
+    /// (an append CASes the first empty one it saw), so once that one is
+    /// frozen none after it can ever fill.
+    pub(super) fn close_appends<'g>(&self, guard: &'g Guard) -> SmallVec<[Shared<'g, Appended>; 8]> {
+        self.append_area()
+            .iter()
+            .map(|pos| pos.fetch_or(FROZEN, Ordering::SeqCst, guard).with_tag(0))
+            .take_while(|p| !p.is_null())
+            .collect()
+    }
+
+    /// The entries appended so far, in append order.
+    pub(super) fn appended<'g>(&'g self, guard: &'g Guard) -> impl Iterator<Item = &'g Appended> + 'g {
+        self.append_area().iter().map_while(|pos| {
+            // SAFETY: as in `find_appended`.
+            unsafe { pos.load(Ordering::SeqCst, guard).as_ref() }
+        })
+    }
+
+    /// The appended entries, for dropping the map (no concurrent access).
+    pub(super) fn take_appended(&self) -> impl Iterator<Item = Shared<'static, Appended>> + '_ {
+        self.append_area().iter().map_while(|pos| {
+            // SAFETY: the caller owns the revision; no other thread accesses it.
+            let p = unsafe { pos.load(Ordering::Relaxed, crossbeam_epoch::unprotected()) }.with_tag(0);
+            (!p.is_null()).then_some(p)
+        })
+    }
+}
+
+/// A key appended to a revision after its build, with its value slot: one
+/// allocation, until the next replacement of the revision merges it into
+/// the sorted keys (and retires it).
+pub(super) struct Appended {
+    /// The value cell, frozen like the revision's own slots.
+    pub(super) slot: Slot,
+    /// The index among the revision's sorted keys that the key goes before,
+    /// so that a scan merges it without searching them.
+    pub(super) at: u32,
+    /// The key.
+    pub(super) key: Key,
+}
+
+impl Appended {
+    /// Bytes this entry occupies on the heap (its value not counted).
+    pub(super) fn heap_bytes(&self) -> usize {
+        size_of::<Appended>() + if self.key.spilled() { self.key.capacity() } else { 0 }
+    }
+}
+
+/// One append position of a revision.
+type AppendPos = Atomic<Appended>;
+
+/// Where a key stands in a revision's append area ([`Rev::find_appended`]).
+pub(super) enum AppendSearch<'g> {
+    /// Appended: its value slot.
+    Found(&'g Slot),
+    /// Absent; position `j` is the first empty one.
+    Free(usize),
+    /// Absent, and every position is taken.
+    Full,
+    /// Absent, and the area is closed: the revision is being replaced.
+    Closed,
 }
 
 /// The current revision of `node` under `guard`.

@@ -168,8 +168,8 @@ impl std::ops::Deref for NewValue {
     }
 }
 
-/// Tag of a frozen slot (its revision is being replaced).
-const FROZEN: usize = 1;
+/// Tag of a frozen slot or append position (its revision is being replaced).
+pub(super) const FROZEN: usize = 1;
 
 /// The value behind a slot pointer loaded under a guard, if any.
 #[inline]
@@ -186,7 +186,7 @@ const PREFETCH: bool = cfg!(all(target_arch = "x86_64", not(miri), not(loom)));
 
 /// Asks the CPU to start loading the cache line at `addr` (any address).
 #[inline]
-fn prefetch_line(addr: usize) {
+pub(super) fn prefetch_line(addr: usize) {
     #[cfg(all(target_arch = "x86_64", not(miri), not(loom)))]
     // SAFETY: SSE is part of x86_64's baseline, and a prefetch is a hint
     // that never faults and never dereferences, whatever the address.

@@ -6,8 +6,13 @@ use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::ops::RangeBounds;
 
+/// A map of nodes of `node_size` keys taking up to two keys by appending.
 fn map(node_size: usize) -> ByteMap {
-    ByteMap::with_node_size(Arc::new(MemoryManager::new()), node_size)
+    map_with(node_size, 2)
+}
+
+fn map_with(node_size: usize, appends: usize) -> ByteMap {
+    ByteMap::with_node_size(Arc::new(MemoryManager::new()), node_size, appends)
 }
 
 fn set(m: &ByteMap, k: &[u8], v: &[u8]) {
@@ -37,10 +42,16 @@ pub(super) fn check_structure(m: &ByteMap) {
         nodes += 1;
         let (_, rev) = current(node, guard);
         let next = rev.next();
+        let in_range = |key: &[u8]| key >= node.low.as_slice() && next.is_none_or(|n| key < n.low.as_slice());
         for i in 0..rev.len() {
-            assert!(rev.key(i) >= node.low.as_slice(), "key below its node's low key");
+            assert!(in_range(rev.key(i)), "key outside its node's range");
             assert!(i == 0 || rev.key(i - 1) < rev.key(i), "keys sorted and distinct");
-            assert!(next.is_none_or(|n| rev.key(i) < n.low.as_slice()), "key beyond its node's range");
+        }
+        let appended: Vec<&[u8]> = rev.appended(guard).map(|e| e.key.as_slice()).collect();
+        assert!(appended.len() <= m.appends);
+        for (j, key) in appended.iter().enumerate() {
+            assert!(in_range(key), "appended key outside its node's range");
+            assert!(rev.find(key).is_err() && !appended[..j].contains(key), "appended key held twice");
         }
         assert!(rev.len() <= m.node_size, "a full node splits");
         match next {
@@ -105,13 +116,15 @@ fn node_lens(m: &ByteMap) -> Vec<usize> {
 #[test]
 fn ascending_inserts_leave_full_nodes() {
     let n = if cfg!(miri) { 200 } else { 5_000u64 };
-    let m = map(16);
-    for i in 0..n {
-        set(&m, &i.to_be_bytes(), b"v");
+    for appends in [0, 2, 8] {
+        let m = map_with(16, appends);
+        for i in 0..n {
+            set(&m, &i.to_be_bytes(), b"v");
+        }
+        check_structure(&m);
+        let lens = node_lens(&m);
+        assert!(lens[..lens.len() - 1].iter().all(|&l| l == 16), "{appends} appends: {lens:?}");
     }
-    check_structure(&m);
-    let lens = node_lens(&m);
-    assert!(lens[..lens.len() - 1].iter().all(|&l| l == 16), "{lens:?}");
 
     let m = map(16);
     for i in 0..n {
@@ -194,7 +207,7 @@ fn a_bulk_fill_rejects_unsorted_keys_and_a_map_in_use() {
 #[test]
 fn deletes_leave_tombstones_that_compaction_drops() {
     let mem = Arc::new(MemoryManager::new());
-    let m = ByteMap::with_node_size(Arc::clone(&mem), 8);
+    let m = ByteMap::with_node_size(Arc::clone(&mem), 8, 2);
     for i in 0..64u8 {
         set(&m, &[i], &[i]);
     }
@@ -242,8 +255,8 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 /// Runs `ops` on a map bulk-filled with `initial` and on the model.
-fn run(node_size: usize, initial: BTreeMap<Vec<u8>, u8>, ops: Vec<Op>) {
-    let mut m = map(node_size);
+fn run(node_size: usize, appends: usize, initial: BTreeMap<Vec<u8>, u8>, ops: Vec<Op>) {
+    let mut m = map_with(node_size, appends);
     let mut model: BTreeMap<Vec<u8>, Vec<u8>> = initial.iter().map(|(k, &v)| (k.clone(), vec![v])).collect();
     m.fill_sorted(initial.iter().map(|(k, &v)| (&k[..], NewValue::new(&[v], 0))).collect()).unwrap();
     check_structure(&m);
@@ -295,12 +308,12 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: if cfg!(miri) { 2 } else { ProptestConfig::default().cases }, ..ProptestConfig::default() })]
 
     #[test]
-    fn tiny_nodes_match_a_btreemap(initial in filled(), ops in prop::collection::vec(op(), 1..SHORT), size in 2usize..5) {
-        run(size, initial, ops);
+    fn tiny_nodes_match_a_btreemap(initial in filled(), ops in prop::collection::vec(op(), 1..SHORT), size in 2usize..5, appends in 0usize..4) {
+        run(size, appends, initial, ops);
     }
 
     #[test]
     fn production_nodes_match_a_btreemap(initial in filled(), ops in prop::collection::vec(op(), 1..LONG)) {
-        run(crate::sync::tuning::MAP_NODE, initial, ops);
+        run(crate::sync::tuning::MAP_NODE, crate::sync::tuning::MAP_APPENDS, initial, ops);
     }
 }
