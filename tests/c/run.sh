@@ -89,7 +89,7 @@ for p in "${programs[@]}"; do step "run $p" "$work/plain/$p"; done
 echo "# valgrind"
 if command -v valgrind >/dev/null; then
     for p in "${programs[@]}"; do
-        step "valgrind $p" valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect \
+        step "valgrind $p" valgrind --fair-sched=yes --leak-check=full --errors-for-leak-kinds=definite,indirect \
             --show-possibly-lost=no --error-exitcode=1 "$work/plain/$p"
         grep -h -E "ERROR SUMMARY|definitely lost|indirectly lost" "$work"/log.$((passed + failed + skipped - 1)) |
             sed 's/^==[0-9]*== /       /'

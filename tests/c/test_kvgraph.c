@@ -978,11 +978,17 @@ static void *close_race_worker(void *arg) {
         kvg_status st = kvg_kv_incr(w->e, KEY("race"), 1, NULL);
         if (st == KVG_INVALID_ARGUMENT) break;
         if (st != KVG_OK || i > 10000000) {
+            fprintf(stderr, "close race worker %d: status %d after %ld calls (%s)\n", w->index, (int)st, i,
+                    last_error_or_none());
             w->failures++;
             break;
         }
     }
-    if (strstr(last_error_or_none(), "closed") == NULL) w->failures++;
+    if (strstr(last_error_or_none(), "closed") == NULL) {
+        fprintf(stderr, "close race worker %d: last error \"%s\", not the closed handle\n", w->index,
+                last_error_or_none());
+        w->failures++;
+    }
     return NULL;
 }
 
