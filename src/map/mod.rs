@@ -284,15 +284,13 @@ impl ByteMap {
         let lower = Rev::build(&live, upper.map_or(rev.next_ptr(), |n| n as *const Node), self.appends);
         match node.rev.compare_exchange(p, lower, Ordering::SeqCst, Ordering::SeqCst, guard) {
             Ok(_) => {
-                // SAFETY: our CAS unlinked `p` and with it its appended
-                // entries (closed above: their list is final); only the CAS's
-                // winner retires them, and their values live on in the new
-                // revision(s).
-                unsafe {
-                    self.mem.retire(guard, p, rev.heap_bytes());
-                    for e in entries {
-                        self.mem.retire(guard, e, e.deref().heap_bytes());
-                    }
+                // SAFETY: our CAS unlinked `p`; only the CAS's winner retires it,
+                // and its values live on in the new revision(s).
+                unsafe { self.mem.retire(guard, p, rev.heap_bytes()) };
+                for e in entries {
+                    // SAFETY: the CAS unlinked `p`'s appended entries with it (closed above:
+                    // their list is final); only the winner retires them, once each.
+                    unsafe { self.mem.retire(guard, e, e.deref().heap_bytes()) };
                 }
                 if let Some(n) = upper {
                     // SAFETY: the new node is published and never freed before the map.
