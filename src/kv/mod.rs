@@ -250,8 +250,10 @@ impl Kv {
         self.range((Bound::Included(prefix.to_vec()), upper))
     }
 
-    /// Reclaims every expired value now and lets the memory manager free
-    /// what no reader still uses. Optional: writes reclaim in passing.
+    /// Reclaims every expired value now, drops the map's tombstones and
+    /// merges its nodes' appended keys into their sorted runs, and lets the
+    /// memory manager free what no reader still uses. Optional: writes
+    /// reclaim in passing.
     pub fn maintain(&self) {
         self.sweep(usize::MAX);
         self.core.map.compact();

@@ -515,13 +515,15 @@ impl ByteMap {
     }
 
     /// Drops the tombstones (deleted keys) of every node, so that the memory
-    /// of deleted keys returns to the collector.
+    /// of deleted keys returns to the collector, and merges each node's
+    /// appended keys into its sorted run, so that scans and lookups read
+    /// every key from it (an appended entry is an allocation of its own).
     pub fn compact(&self) {
         let guard = &self.mem.pin();
         let mut node = &*self.head;
         loop {
             let (p, rev) = current(node, guard);
-            if tombstones(rev, guard) > 0 {
+            if rev.appended(guard).next().is_some() || tombstones(rev, guard) > 0 {
                 self.restructure(node, p, None, guard);
             }
             match current(node, guard).1.next() {

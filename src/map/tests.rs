@@ -205,14 +205,32 @@ fn a_bulk_fill_rejects_unsorted_keys_and_a_map_in_use() {
 }
 
 #[test]
-fn deletes_leave_tombstones_that_compaction_drops() {
+fn compaction_drops_tombstones_and_merges_appended_keys() {
     let mem = Arc::new(MemoryManager::new());
     let m = ByteMap::with_node_size(Arc::clone(&mem), 8, 2);
+    let appended = |m: &ByteMap| {
+        let guard = &m.mem.pin();
+        let (mut node, mut n) = (&*m.head, 0);
+        loop {
+            let rev = current(node, guard).1;
+            n += rev.appended(guard).count();
+            match rev.next() {
+                Some(next) => node = next,
+                None => return n,
+            }
+        }
+    };
+    // Keys in a scattered order, so that nodes take some by appending.
     for i in 0..64u8 {
-        set(&m, &[i], &[i]);
+        set(&m, &[i.wrapping_mul(37)], &[i.wrapping_mul(37)]);
     }
+    assert!(appended(&m) > 0, "the test's writes leave appended keys");
+    m.compact();
+    assert_eq!(appended(&m), 0, "compaction merges every appended key, tombstones or not");
+    check_structure(&m);
+    assert_eq!(entries(&m, Bound::Unbounded, Bound::Unbounded).len(), 64);
     for i in (0..64u8).step_by(3) {
-        assert!(m.update(&[i], 0, |cur| Decision::Remove(cur.is_some())));
+        assert!(m.update(&[i.wrapping_mul(37)], 0, |cur| Decision::Remove(cur.is_some())));
     }
     m.compact();
     let guard = &mem.pin();
