@@ -462,8 +462,9 @@ impl Exec<'_> {
             }
         } else {
             let mut ordered: BTreeMap<Key, usize> = BTreeMap::new();
-            // Per group: its first row and each aggregate's argument values.
-            let mut groups: Vec<(Vec<Val>, Rows)> = Vec::new();
+            // Per group: its first row and each aggregate's non-null
+            // arguments, kept unless only their number matters.
+            let mut groups: Vec<(Vec<Val>, Vec<Args>)> = Vec::new();
             for row in rows {
                 let mut key = Vec::with_capacity(p.keys.len());
                 for &k in &p.keys {
@@ -474,7 +475,7 @@ impl Exec<'_> {
                     Some(&g) => g,
                     None => {
                         ordered.insert(k, groups.len());
-                        groups.push((row.clone(), vec![Vec::new(); p.aggs.len()]));
+                        groups.push((row.clone(), vec![Args::default(); p.aggs.len()]));
                         groups.len() - 1
                     }
                 };
@@ -484,18 +485,18 @@ impl Exec<'_> {
                         Some(e) => self.eval(e, &row)?,
                     };
                     if !v.is_null() {
-                        groups[g].1[ai].push(v);
+                        groups[g].1[ai].add(a, v);
                     }
                 }
             }
             if groups.is_empty() && p.keys.is_empty() {
-                groups.push((vec![Val::Null; width], vec![Vec::new(); p.aggs.len()]));
+                groups.push((vec![Val::Null; width], vec![Args::default(); p.aggs.len()]));
             }
-            for (first, values) in groups {
+            for (first, args) in groups {
                 let mut aggs = Vec::with_capacity(p.aggs.len());
-                for (a, vals) in p.aggs.iter().zip(values) {
+                for (a, args) in p.aggs.iter().zip(args) {
                     let extra = a.extra.as_ref().map(|e| self.eval(e, &first)).transpose()?;
-                    aggs.push(finish(a, vals, extra)?);
+                    aggs.push(finish(a, args, extra)?);
                 }
                 self.aggs = aggs;
                 let mut o = Vec::with_capacity(n_out + first.len());
@@ -578,7 +579,26 @@ fn duration_sum(vals: &[Val]) -> Option<Result<(crate::Duration, usize)>> {
 }
 
 /// The value of aggregate `a` over its non-null argument values.
-fn finish(a: &AggSpec, mut vals: Vec<Val>, extra: Option<Val>) -> Result<Val> {
+/// The non-null arguments one aggregate of one group has seen.
+#[derive(Clone, Default)]
+struct Args {
+    /// How many.
+    count: usize,
+    /// The values, kept for every aggregate but a plain `count`.
+    vals: Vec<Val>,
+}
+
+impl Args {
+    fn add(&mut self, a: &AggSpec, v: Val) {
+        self.count += 1;
+        if a.distinct || !matches!(a.func, AggFn::CountStar | AggFn::Count) {
+            self.vals.push(v);
+        }
+    }
+}
+
+fn finish(a: &AggSpec, args: Args, extra: Option<Val>) -> Result<Val> {
+    let Args { count, mut vals } = args;
     if a.distinct {
         let mut seen = std::collections::BTreeSet::new();
         vals.retain(|v| seen.insert(Key(vec![v.clone()])));
@@ -595,7 +615,7 @@ fn finish(a: &AggSpec, mut vals: Vec<Val>, extra: Option<Val>) -> Result<Val> {
         return Ok(Val::temporal(d.into()));
     }
     Ok(match a.func {
-        AggFn::CountStar | AggFn::Count => Val::Int(vals.len() as i64),
+        AggFn::CountStar | AggFn::Count => Val::Int(if a.distinct { vals.len() } else { count } as i64),
         AggFn::Collect => Val::list(vals),
         AggFn::Sum => {
             if vals.iter().all(|v| matches!(v, Val::Int(_))) {
