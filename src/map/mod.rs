@@ -437,18 +437,6 @@ impl ByteMap {
             Bound::Excluded(k) => key > k,
             Bound::Unbounded => true,
         };
-        // Calls `f` on one entry; whether the scan ends there.
-        let mut emit = |key: &[u8], slot: &Slot| {
-            let beyond = match upper {
-                Bound::Included(u) => key > u,
-                Bound::Excluded(u) => key >= u,
-                Bound::Unbounded => false,
-            };
-            // Frozen or not, a slot of a revision we loaded holds a value
-            // the key had at some instant since the load.
-            beyond
-                || value_of(slot.load(guard).0).filter(|v| !v.is_expired(now_ms)).is_some_and(|v| f(key, v).is_break())
-        };
         loop {
             let slots = rev.slots();
             // The successor's node, then (below) its revision's first lines,
@@ -480,32 +468,46 @@ impl ByteMap {
             for slot in appended.iter().map(|(_, _, s)| *s).chain(slots.iter().skip(i).take(SCAN_PREFETCH)) {
                 slot.prefetch(guard);
             }
+            // One loop and one call of `f`, so that it compiles as one tight
+            // body (with the test in a closure called from two places, the
+            // closure stayed out of line: perf counted 17% more samples in
+            // the scan).
             let mut x = 0;
-            while i < rev.len() {
-                match slots.get(i + SCAN_PREFETCH) {
-                    Some(ahead) => ahead.prefetch(guard),
-                    None if i + SCAN_PREFETCH == rev.len() => {
-                        if let Some(n) = next {
-                            current(n, guard).1.prefetch();
+            loop {
+                let (key, slot) = match appended.get(x) {
+                    Some(&(at, k, s)) if at <= i || i == rev.len() => {
+                        x += 1;
+                        (k, s)
+                    }
+                    _ if i < rev.len() => {
+                        match slots.get(i + SCAN_PREFETCH) {
+                            Some(ahead) => ahead.prefetch(guard),
+                            None if i + SCAN_PREFETCH == rev.len() => {
+                                if let Some(n) = next {
+                                    current(n, guard).1.prefetch();
+                                }
+                            }
+                            None => {}
                         }
+                        i += 1;
+                        (rev.key(i - 1), &slots[i - 1])
                     }
-                    None => {}
-                }
-                while let Some(&(at, k, slot)) = appended.get(x)
-                    && at <= i
+                    _ => break,
+                };
+                let beyond = match upper {
+                    Bound::Included(u) => key > u,
+                    Bound::Excluded(u) => key >= u,
+                    Bound::Unbounded => false,
+                };
+                // Frozen or not, a slot of a revision we loaded holds a value
+                // the key had at some instant since the load.
+                if beyond
+                    || value_of(slot.load(guard).0)
+                        .filter(|v| !v.is_expired(now_ms))
+                        .is_some_and(|v| f(key, v).is_break())
                 {
-                    if emit(k, slot) {
-                        return;
-                    }
-                    x += 1;
-                }
-                if emit(rev.key(i), &slots[i]) {
                     return;
                 }
-                i += 1;
-            }
-            if appended[x..].iter().any(|&(_, k, slot)| emit(k, slot)) {
-                return;
             }
             // The successor's keys all lie above this revision's.
             let Some(next) = next else { return };
