@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 cargo test --release -q -p kvgraph-server
 cargo build --release -q -p kvgraph-server
 venv=target/server-venv
-if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c 'import falkordb' 2>/dev/null; then
+# Checked and run through the venv's python, so that a venv whose scripts'
+# shebangs name another path (a moved target/) is rebuilt, not half-used.
+if ! "$venv/bin/python" -c 'import falkordb, pytest, redis' 2>/dev/null; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q redis pytest falkordb
 fi
-"$venv/bin/pytest" -q tests/server "$@"
+"$venv/bin/python" -m pytest -q tests/server "$@"
