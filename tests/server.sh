@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 cargo test --release -q -p kvgraph-server
 cargo build --release -q -p kvgraph-server
 venv=target/server-venv
-# Checked and run through the venv's python, so that a venv whose scripts'
-# shebangs name another path (a moved target/) is rebuilt, not half-used.
+# Checked and run through the venv's python, not its scripts: their
+# shebangs name the path the venv was made at (target/ may have moved).
 if ! "$venv/bin/python" -c 'import falkordb, pytest, redis' 2>/dev/null; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q redis pytest falkordb
