@@ -47,10 +47,9 @@ pub(crate) mod tuning {
     pub(crate) const MAP_NODE: usize = if SMALL { 3 } else { 64 };
     /// Keys a KV map node takes by appending (one CAS each) before the next
     /// insert rebuilds its revision. Two: in a probe, inserts ran 1.6-1.9x
-    /// faster than with none and scans within the noise (a loaded criterion
-    /// run showed scans slower: BENCHMARKS.md); with 4 or 8, the probe's
-    /// 100-key scans ran 10-50% slower (each appended entry is one more
-    /// cache miss for a scan).
+    /// faster than with none; with 4 or 8, the probe's 100-key scans ran
+    /// 10-50% slower (each appended entry is one more cache miss for a
+    /// scan). Scan figures with two: BENCHMARKS.md, "Evening stop".
     pub(crate) const MAP_APPENDS: usize = 2;
     /// Level-1 hops a KV lookup takes from the node its shortcut found before
     /// it gives up on the (stale) shortcut and descends the towers instead.

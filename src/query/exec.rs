@@ -578,7 +578,6 @@ fn duration_sum(vals: &[Val]) -> Option<Result<(crate::Duration, usize)>> {
     Some(rest.iter().try_fold(*first, |acc, d| acc.checked_add(d).ok_or_else(overflow)).map(|s| (s, durations.len())))
 }
 
-/// The value of aggregate `a` over its non-null argument values.
 /// The non-null arguments one aggregate of one group has seen.
 #[derive(Clone, Default)]
 struct Args {
@@ -597,6 +596,7 @@ impl Args {
     }
 }
 
+/// The value of aggregate `a` over its non-null arguments.
 fn finish(a: &AggSpec, args: Args, extra: Option<Val>) -> Result<Val> {
     let Args { count, mut vals } = args;
     if a.distinct {
