@@ -85,6 +85,33 @@ fn match_where_order_aggregate_against_the_graph_api() {
     assert_eq!(r.rows, expect);
 }
 
+/// MATCH feeds an aggregation directly (no materialised rows): groups come
+/// out in order of first appearance, OPTIONAL MATCH's null rows are
+/// counted, and PROFILE still reports each clause's rows.
+#[test]
+fn match_streams_into_aggregation() {
+    let e = Engine::new();
+    q(&e, "UNWIND range(0, 9) AS i CREATE (:P {i: i, g: i % 3})");
+    q(&e, "MATCH (a:P {i: 1}), (b:P {i: 2}) CREATE (a)-[:R]->(b), (a)-[:R]->(b)");
+    let r = q(&e, "MATCH (p:P) RETURN p.g AS g, count(*) AS c, collect(p.i) AS is");
+    let int = |i| QueryValue::Int(i);
+    let list = |v: &[i64]| QueryValue::List(v.iter().map(|&i| int(i)).collect());
+    assert_eq!(
+        r.rows,
+        [[int(0), int(4), list(&[0, 3, 6, 9])], [int(1), int(3), list(&[1, 4, 7])], [int(2), int(3), list(&[2, 5, 8])]]
+    );
+    let r = q(&e, "MATCH (a:P) OPTIONAL MATCH (a)-[:R]->(b) RETURN count(*) AS rows, count(b) AS bs");
+    assert_eq!(r.rows, [[int(11), int(2)]]);
+    let r = q(&e, "MATCH (a:P) WHERE a.i > 100 RETURN count(*) AS n, sum(a.i) AS s");
+    assert_eq!(r.rows, [[int(0), int(0)]]);
+    let r = q(&e, "MATCH (a:P) WHERE a.i > 100 RETURN a.g, count(*)");
+    assert!(r.rows.is_empty());
+    let profile = q(&e, "PROFILE MATCH (p:P) WHERE p.i < 5 RETURN p.g AS g, count(*) AS c ORDER BY g");
+    let rows: Vec<_> = profile.plan.iter().map(|s| s.rows).collect();
+    assert_eq!(rows, [Some(5), Some(3)], "{:?}", profile.plan);
+    assert!(err(&e, "MATCH (p:P) RETURN p.g, sum(p.i / 0)").contains("division by zero"));
+}
+
 #[test]
 fn index_seek_gives_the_same_answer_as_a_scan() {
     let e = Engine::new();

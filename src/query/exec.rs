@@ -1,8 +1,10 @@
-//! The executor: runs a plan's clauses over materialised rows.
+//! The executor: runs a plan's clauses over materialised rows, but for a
+//! MATCH before an aggregation, which feeds its matches into the groups.
 
 use super::error::{semantic, type_error};
 use super::eval::truth;
 use super::ir::*;
+use super::matcher::Sink;
 use super::store::Store;
 use super::val::{Key, RelRef, Val};
 use crate::{Result, Value};
@@ -144,14 +146,66 @@ impl Exec<'_> {
     /// keeps the output columns).
     pub fn run_single(&mut self, q: &Single) -> Result<Rows> {
         let mut rows: Rows = vec![vec![Val::Null; q.width]];
-        for c in &q.clauses {
+        let mut clauses = q.clauses.iter().peekable();
+        while let Some(c) = clauses.next() {
             let t = Instant::now();
-            rows = self.clause(c, rows, q.width)?;
-            if let Some(p) = &mut self.profile {
-                p.push((describe(c), rows.len() as u64, t.elapsed().as_micros() as u64));
+            if let Clause::Match { optional, plan, new } = c
+                && let Some(next @ Clause::Project(p)) = clauses.peek().copied()
+                && !p.aggs.is_empty()
+            {
+                // MATCH feeds its rows straight into the aggregation's
+                // groups: the matched rows are never held all at once.
+                clauses.next();
+                let (groups, found) = self.match_groups(*optional, plan, new, p, rows, q.width)?;
+                self.record(c, found, t);
+                let t = Instant::now();
+                rows = self.aggregated(p, groups, q.width)?;
+                self.record(next, rows.len(), t);
+                continue;
             }
+            rows = self.clause(c, rows, q.width)?;
+            self.record(c, rows.len(), t);
         }
         Ok(rows)
+    }
+
+    /// Notes clause `c`'s rows out and time since `t` (PROFILE).
+    fn record(&mut self, c: &Clause, rows: usize, t: Instant) {
+        if let Some(p) = &mut self.profile {
+            p.push((describe(c), rows as u64, t.elapsed().as_micros() as u64));
+        }
+    }
+
+    /// Runs MATCH `plan` from each of `rows` into the groups of projection
+    /// `p`; returns them and how many rows the MATCH produced.
+    fn match_groups(
+        &mut self,
+        optional: bool,
+        plan: &MatchPlan,
+        new: &[usize],
+        p: &Projection,
+        rows: Rows,
+        width: usize,
+    ) -> Result<(Grouping, usize)> {
+        let mut groups = Grouping::default();
+        let mut sink = Sink::groups(p, &mut groups);
+        for mut row in rows {
+            row.resize(width.max(row.len()), Val::Null);
+            let before = sink.found();
+            if optional {
+                self.match_into(plan, row.clone(), &mut sink)?;
+                if sink.found() == before {
+                    for &s in new {
+                        row[s] = Val::Null;
+                    }
+                    self.emit(&mut sink, &row)?;
+                }
+            } else {
+                self.match_into(plan, row, &mut sink)?;
+            }
+        }
+        let found = sink.found();
+        Ok((groups, found))
     }
 
     fn clause(&mut self, c: &Clause, rows: Rows, width: usize) -> Result<Rows> {
@@ -447,67 +501,87 @@ impl Exec<'_> {
     }
 
     fn project(&mut self, p: &Projection, rows: Rows, width: usize) -> Result<Rows> {
-        let n_out = p.items.len();
+        if !p.aggs.is_empty() {
+            let mut groups = Grouping::default();
+            for row in &rows {
+                self.group(p, &mut groups, row)?;
+            }
+            return self.aggregated(p, groups, width);
+        }
         // Each output row carries its input row behind it, for ORDER BY.
-        let mut out: Rows = Vec::new();
-        if p.aggs.is_empty() {
-            for row in rows {
-                let mut o = Vec::with_capacity(n_out + row.len());
-                for (_, e) in &p.items {
-                    o.push(self.eval(e, &row)?);
-                }
-                o.extend(row);
-                self.sort_keys(p, &mut o)?;
-                out.push(o);
+        let mut out: Rows = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mut o = Vec::with_capacity(p.items.len() + row.len());
+            for (_, e) in &p.items {
+                o.push(self.eval(e, &row)?);
             }
-        } else {
-            let mut ordered: BTreeMap<Key, usize> = BTreeMap::new();
-            // Per group: its first row and each aggregate's non-null
-            // arguments, kept unless only their number matters.
-            let mut groups: Vec<(Vec<Val>, Vec<Args>)> = Vec::new();
-            for row in rows {
-                let mut key = Vec::with_capacity(p.keys.len());
-                for &k in &p.keys {
-                    key.push(self.eval(&p.items[k].1, &row)?);
-                }
-                let k = Key(key);
-                let g = match ordered.get(&k) {
-                    Some(&g) => g,
-                    None => {
-                        ordered.insert(k, groups.len());
-                        groups.push((row.clone(), vec![Args::default(); p.aggs.len()]));
-                        groups.len() - 1
-                    }
-                };
-                for (ai, a) in p.aggs.iter().enumerate() {
-                    let v = match &a.arg {
-                        None => Val::Bool(true),
-                        Some(e) => self.eval(e, &row)?,
-                    };
-                    if !v.is_null() {
-                        groups[g].1[ai].add(a, v);
-                    }
-                }
+            o.extend(row);
+            self.sort_keys(p, &mut o)?;
+            out.push(o);
+        }
+        self.shape(p, out, width)
+    }
+
+    /// Adds input row `row` to the group of aggregating projection `p`
+    /// that its grouping keys select.
+    pub fn group(&mut self, p: &Projection, groups: &mut Grouping, row: &[Val]) -> Result<()> {
+        let mut key = Vec::with_capacity(p.keys.len());
+        for &k in &p.keys {
+            key.push(self.eval(&p.items[k].1, row)?);
+        }
+        let k = Key(key);
+        let g = match groups.index.get(&k) {
+            Some(&g) => g,
+            None => {
+                groups.index.insert(k, groups.groups.len());
+                groups.groups.push((row.to_vec(), vec![Args::default(); p.aggs.len()]));
+                groups.groups.len() - 1
             }
-            if groups.is_empty() && p.keys.is_empty() {
-                groups.push((vec![Val::Null; width], vec![Args::default(); p.aggs.len()]));
-            }
-            for (first, args) in groups {
-                let mut aggs = Vec::with_capacity(p.aggs.len());
-                for (a, args) in p.aggs.iter().zip(args) {
-                    let extra = a.extra.as_ref().map(|e| self.eval(e, &first)).transpose()?;
-                    aggs.push(finish(a, args, extra)?);
-                }
-                self.aggs = aggs;
-                let mut o = Vec::with_capacity(n_out + first.len());
-                for (_, e) in &p.items {
-                    o.push(self.eval(e, &first)?);
-                }
-                o.extend(first);
-                self.sort_keys(p, &mut o)?;
-                out.push(o);
+        };
+        for (ai, a) in p.aggs.iter().enumerate() {
+            let v = match &a.arg {
+                None => Val::Bool(true),
+                Some(e) => self.eval(e, row)?,
+            };
+            if !v.is_null() {
+                groups.groups[g].1[ai].add(a, v);
             }
         }
+        Ok(())
+    }
+
+    /// The rows of aggregating projection `p` over `groups`.
+    fn aggregated(&mut self, p: &Projection, groups: Grouping, width: usize) -> Result<Rows> {
+        let mut groups = groups.groups;
+        if groups.is_empty() && p.keys.is_empty() {
+            groups.push((vec![Val::Null; width], vec![Args::default(); p.aggs.len()]));
+        }
+        // Each output row carries its group's first input row behind it,
+        // for ORDER BY.
+        let mut out: Rows = Vec::with_capacity(groups.len());
+        for (first, args) in groups {
+            let mut aggs = Vec::with_capacity(p.aggs.len());
+            for (a, args) in p.aggs.iter().zip(args) {
+                let extra = a.extra.as_ref().map(|e| self.eval(e, &first)).transpose()?;
+                aggs.push(finish(a, args, extra)?);
+            }
+            self.aggs = aggs;
+            let mut o = Vec::with_capacity(p.items.len() + first.len());
+            for (_, e) in &p.items {
+                o.push(self.eval(e, &first)?);
+            }
+            o.extend(first);
+            self.sort_keys(p, &mut o)?;
+            out.push(o);
+        }
+        self.shape(p, out, width)
+    }
+
+    /// Applies projection `p`'s DISTINCT, ORDER BY, SKIP, LIMIT and WHERE
+    /// to its output rows (each output ++ input ++ sort keys), then cuts
+    /// them to the output columns.
+    fn shape(&mut self, p: &Projection, mut out: Rows, width: usize) -> Result<Rows> {
+        let n_out = p.items.len();
         if p.distinct {
             let mut seen = std::collections::BTreeSet::new();
             out.retain(|r| seen.insert(Key(r[..n_out].to_vec())));
@@ -576,6 +650,16 @@ fn duration_sum(vals: &[Val]) -> Option<Result<(crate::Duration, usize)>> {
     let (first, rest) = durations.split_first()?;
     let overflow = || semantic("ArgumentError", "the duration is out of range");
     Some(rest.iter().try_fold(*first, |acc, d| acc.checked_add(d).ok_or_else(overflow)).map(|s| (s, durations.len())))
+}
+
+/// The groups of an aggregating projection, built one input row at a time.
+#[derive(Default)]
+pub struct Grouping {
+    /// Group number by grouping key.
+    index: BTreeMap<Key, usize>,
+    /// Per group, in order of first appearance: its first row and each
+    /// aggregate's arguments.
+    groups: Vec<(Vec<Val>, Vec<Args>)>,
 }
 
 /// The non-null arguments one aggregate of one group has seen.

@@ -3,8 +3,8 @@
 
 use super::error::type_error;
 use super::eval::truth;
-use super::exec::Exec;
-use super::ir::{Dir, Expr, MatchPlan, NodePat, RelPat, Seek, Step};
+use super::exec::{Exec, Grouping};
+use super::ir::{Dir, Expr, MatchPlan, NodePat, Projection, RelPat, Seek, Step};
 use super::val::{RelRef, Val};
 use crate::graph::Direction;
 use crate::{Result, Value};
@@ -45,21 +45,32 @@ fn rel_list(rels: &[RelRef]) -> Val {
     Val::list(rels.iter().map(|r| Val::Rel(Arc::new(r.clone()))).collect())
 }
 
-/// Where a match puts what it finds: the rows themselves, or only their
-/// number, up to a limit at which the search stops.
-struct Sink {
+/// Where a match puts what it finds: the rows themselves, only their
+/// number (up to a limit at which the search stops), or straight into an
+/// aggregation's groups.
+pub struct Sink<'a> {
     rows: Vec<Vec<Val>>,
     found: usize,
-    keep: bool,
     limit: usize,
+    keep: Keep<'a>,
 }
 
-impl Sink {
-    fn push(&mut self, row: &[Val]) {
-        self.found += 1;
-        if self.keep {
-            self.rows.push(row.to_vec());
-        }
+/// What a [`Sink`] keeps of each match.
+enum Keep<'a> {
+    Rows,
+    Count,
+    Groups(&'a Projection, &'a mut Grouping),
+}
+
+impl<'a> Sink<'a> {
+    /// A sink that feeds every match into `groups` of projection `p`.
+    pub fn groups(p: &'a Projection, groups: &'a mut Grouping) -> Self {
+        Sink { rows: Vec::new(), found: 0, limit: usize::MAX, keep: Keep::Groups(p, groups) }
+    }
+
+    /// How many matches it has taken.
+    pub fn found(&self) -> usize {
+        self.found
     }
 
     /// Whether the search can stop.
@@ -69,9 +80,22 @@ impl Sink {
 }
 
 impl Exec<'_> {
+    /// Gives match `row` to `out`.
+    pub fn emit(&mut self, out: &mut Sink, row: &[Val]) -> Result<()> {
+        out.found += 1;
+        match &mut out.keep {
+            Keep::Rows => out.rows.push(row.to_vec()),
+            Keep::Count => {}
+            Keep::Groups(p, groups) => self.group(p, groups, row)?,
+        }
+        Ok(())
+    }
+}
+
+impl Exec<'_> {
     /// The rows extending `row` that match `plan`.
     pub fn match_rows(&mut self, plan: &MatchPlan, row: Vec<Val>) -> Result<Vec<Vec<Val>>> {
-        let mut out = Sink { rows: Vec::new(), found: 0, keep: true, limit: usize::MAX };
+        let mut out = Sink { rows: Vec::new(), found: 0, limit: usize::MAX, keep: Keep::Rows };
         self.match_into(plan, row, &mut out)?;
         Ok(out.rows)
     }
@@ -79,12 +103,13 @@ impl Exec<'_> {
     /// How many rows extending `row` match `plan`, counting no further
     /// than `limit` (the search stops there: `1` tests for existence).
     pub fn match_count(&mut self, plan: &MatchPlan, row: Vec<Val>, limit: usize) -> Result<usize> {
-        let mut out = Sink { rows: Vec::new(), found: 0, keep: false, limit };
+        let mut out = Sink { rows: Vec::new(), found: 0, limit, keep: Keep::Count };
         self.match_into(plan, row, &mut out)?;
         Ok(out.found)
     }
 
-    fn match_into(&mut self, plan: &MatchPlan, row: Vec<Val>, out: &mut Sink) -> Result<()> {
+    /// Runs `plan` from `row`, giving every match to `out`.
+    pub fn match_into(&mut self, plan: &MatchPlan, row: Vec<Val>, out: &mut Sink) -> Result<()> {
         for f in &plan.pre {
             if truth(&self.eval(f, &row)?)? != Some(true) {
                 return Ok(());
@@ -189,8 +214,7 @@ impl Exec<'_> {
             return Ok(());
         }
         let Some((step, filters)) = plan.steps.get(i) else {
-            out.push(row);
-            return Ok(());
+            return self.emit(out, row);
         };
         match step {
             Step::Start { node, seeks, bound } => {
