@@ -112,6 +112,29 @@ fn match_streams_into_aggregation() {
     assert!(err(&e, "MATCH (p:P) RETURN p.g, sum(p.i / 0)").contains("division by zero"));
 }
 
+/// A label scan reads properties ahead in runs of ids: every value, every
+/// missing property and every name (more names than runs kept) is what one
+/// lookup per node gives, across run boundaries and gaps in the ids.
+#[test]
+fn properties_read_ahead_match_lookups() {
+    let e = Engine::new();
+    q(&e, "UNWIND range(0, 1999) AS i CREATE (n:N {i: i}) WITH n, i WHERE i % 3 = 0 SET n.a = i * 2, n.s = 's' + i");
+    q(&e, "UNWIND range(0, 999) AS i CREATE (:Other {i: i})");
+    q(&e, "MATCH (n:N) WHERE n.i % 5 = 1 SET n.b = true, n.c = [n.i], n.d = n.i / 2");
+    q(&e, "MATCH (n:N) WHERE n.i % 11 = 4 DETACH DELETE n");
+    let r = q(&e, "MATCH (n:N) RETURN id(n), n.i, n.a, n.s, n.b, n.c, n.d");
+    assert_eq!(r.rows.len(), 2000 - 182);
+    let snap = e.graph().snapshot();
+    for row in &r.rows {
+        let QueryValue::Int(id) = row[0] else { panic!("{row:?}") };
+        for (col, name) in ["i", "a", "s", "b", "c", "d"].iter().enumerate() {
+            let want = snap.property_value(id as u64, name).unwrap();
+            let want = want.map_or(QueryValue::Null, QueryValue::from);
+            assert_eq!(row[col + 1], want, "node {id} property {name}");
+        }
+    }
+}
+
 #[test]
 fn index_seek_gives_the_same_answer_as_a_scan() {
     let e = Engine::new();

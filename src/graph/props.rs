@@ -279,6 +279,23 @@ impl Snapshot {
         Ok(self.core().named_prop_at(tag::NODE_PROP, id, name, ReadAt::version(self.version())))
     }
 
+    /// Property `name` of each node in `first..=last` that has it as of
+    /// this snapshot, in id order, read in one scan of the range rather than
+    /// one lookup per node. Whether each node exists is not checked.
+    pub fn property_run(&self, first: u64, last: u64, name: &str) -> Vec<(u64, Value)> {
+        let core = self.core();
+        let Some(name) = core.model.prop_names.find(Some(name)) else { return Vec::new() };
+        let mut run = Vec::new();
+        core.props_each(tag::NODE_PROP, first, last, ReadAt::version(self.version()), |id, n, bytes| {
+            if n == name
+                && let Ok(v) = Value::decode(bytes)
+            {
+                run.push((id, v));
+            }
+        });
+        run
+    }
+
     /// The properties of node `id` as of this snapshot, in name order.
     pub fn properties(&self, id: u64) -> Result<Vec<(String, Value)>> {
         self.check_node(id)?;

@@ -39,6 +39,33 @@ pub struct Store<'g> {
     /// its question: a pattern predicate such as `NOT (p)-[:FRIEND]->(f)`
     /// asks the same one for every candidate `f`.
     last_rels: Option<(u64, Direction, Vec<String>, Vec<RelRef>)>,
+    /// Node properties read ahead from the snapshot, per property name.
+    readahead: Vec<Readahead>,
+}
+
+/// How many ids a read-ahead run covers.
+const RUN: u64 = 256;
+/// How many property reads in increasing id order, each at most
+/// [`NEAR`] past the one before, start read-ahead.
+const STREAK: u32 = 8;
+/// How far apart two reads still count as sequential.
+const NEAR: u64 = 16;
+/// How many property names keep a read-ahead run at once.
+const NAMES: usize = 4;
+
+/// One property's values read ahead for a run of node ids, and the pattern
+/// of reads that decides whether to read ahead: a query that reads a
+/// property of nodes in increasing id order (a label scan) takes one map
+/// scan per [`RUN`] ids instead of one descent per node; reads in any other
+/// order take one lookup each, as before.
+struct Readahead {
+    name: String,
+    /// The last id read, and how many sequential reads led up to it.
+    last: u64,
+    streak: u32,
+    /// The ids covered, and the values of those that have the property.
+    ids: std::ops::Range<u64>,
+    values: Vec<(u64, Value)>,
 }
 
 impl<'g> Store<'g> {
@@ -53,6 +80,7 @@ impl<'g> Store<'g> {
             deleted_rels: BTreeSet::new(),
             type_names: Vec::new(),
             last_rels: None,
+            readahead: Vec::new(),
         }
     }
 
@@ -156,9 +184,39 @@ impl<'g> Store<'g> {
     pub fn node_prop(&mut self, id: u64, name: &str) -> Val {
         let v = match &self.batch {
             Some(b) => b.property_value(id, name),
-            None => self.snap.property_value(id, name),
+            None => return self.snapshot_prop(id, name),
         };
         v.ok().flatten().map(Val::from_value).unwrap_or_default()
+    }
+
+    /// Property `name` of node `id` in the snapshot, read ahead when the
+    /// query reads it in increasing id order (see [`Readahead`]).
+    fn snapshot_prop(&mut self, id: u64, name: &str) -> Val {
+        let i = match self.readahead.iter().position(|r| r.name == name) {
+            Some(i) => i,
+            None => {
+                if self.readahead.len() == NAMES {
+                    self.readahead.remove(0);
+                }
+                let fresh = Readahead { name: name.to_string(), last: 0, streak: 0, ids: 0..0, values: Vec::new() };
+                self.readahead.push(fresh);
+                self.readahead.len() - 1
+            }
+        };
+        let r = &mut self.readahead[i];
+        r.streak = if id > r.last && id - r.last <= NEAR { r.streak + 1 } else { 0 };
+        r.last = id;
+        if !r.ids.contains(&id) && r.streak >= STREAK {
+            r.ids = id..id.saturating_add(RUN);
+            r.values = self.snap.property_run(id, r.ids.end - 1, name);
+        }
+        if !r.ids.contains(&id) {
+            return self.snap.property_value(id, name).ok().flatten().map(Val::from_value).unwrap_or_default();
+        }
+        match r.values.binary_search_by_key(&id, |v| v.0) {
+            Ok(at) if self.snap.contains_node(id) => Val::from_value(r.values[at].1.clone()),
+            _ => Val::Null,
+        }
     }
 
     /// The properties of node `id`, in name order.
