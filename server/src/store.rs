@@ -369,13 +369,16 @@ impl Store {
     /// Sets `key` to string `value` expiring at `expires_at` (0: never),
     /// replacing whatever it held.
     pub fn set_str(&self, key: &[u8], value: &[u8], expires_at: u64) {
-        if self.tag(key).is_some_and(|t| t != b's') {
-            self.delete(key); // a collection: its element records go too
-        }
         let mut rec = Record::with_capacity(value.len() + 1);
         rec.push(b's');
         rec.extend_from_slice(value);
-        self.kv().set_with_expiry_at(&key_record(key), &rec, expires_at);
+        let record = key_record(key);
+        // One descent overwrites a string or creates the key; a collection
+        // is deleted first, its element records with it.
+        if !self.kv().set_unless(&record, &rec, expires_at, |cur| cur.first() != Some(&b's')) {
+            self.delete(key);
+            self.kv().set_with_expiry_at(&record, &rec, expires_at);
+        }
         self.modified(key);
     }
 
@@ -626,6 +629,7 @@ mod tests {
         s.delete(b"e");
         s.set_str(b"h", b"now a string", 0);
         assert_eq!(s.kv().scan_prefix(b"f").count(), 0, "overwriting a hash drops its fields");
+        assert_eq!(s.get_str(b"h"), Ok(Some(b"now a string".to_vec())));
         let (list, _) = s.coll_or_new(b"l", Kind::List).unwrap();
         s.hset(b"l", list, 0, &list_index(-1), b"x");
         s.put_hash(b"l", Meta { len: 1, head: -1, ..list }, 0);

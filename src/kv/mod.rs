@@ -74,6 +74,17 @@ impl Kv {
         self.store(key, value, expires_at_ms);
     }
 
+    /// [`set_with_expiry_at`](Self::set_with_expiry_at) unless `key`'s live
+    /// value makes `refuse` true, decided and written in one atomic step
+    /// (one descent of the map); returns whether it wrote. `refuse` may run
+    /// more than once if the value changes meanwhile.
+    pub fn set_unless(&self, key: &[u8], value: &[u8], expires_at_ms: u64, refuse: impl Fn(&[u8]) -> bool) -> bool {
+        self.write(key, |cur| match cur {
+            Some(v) if refuse(v.bytes()) => Decision::Keep(false),
+            _ => Decision::Replace(NewValue::new(value, expires_at_ms), true),
+        })
+    }
+
     /// The absolute expiry time (Unix milliseconds) of `key`: `Some(0)` for
     /// a live key without TTL, `None` for an absent key.
     pub fn expires_at(&self, key: &[u8]) -> Option<u64> {
@@ -421,6 +432,26 @@ mod tests {
         assert_eq!(kv.get(b"a"), None, "expired at its absolute time");
         kv.set(b"a", b"x");
         assert_eq!(kv.len(), 2);
+    }
+
+    /// `set_unless` writes over absent, expired and accepted values (with
+    /// the expiry given) and leaves a refused one as it was.
+    #[test]
+    fn set_unless_writes_unless_refused() {
+        let clock = Clock::manual(1_000);
+        let kv = kv(&clock);
+        let not_s = |cur: &[u8]| cur.first() != Some(&b's');
+        assert!(kv.set_unless(b"k", b"s1", 0, not_s), "absent: written");
+        assert!(kv.set_unless(b"k", b"s2", 1_120, not_s), "accepted: overwritten");
+        assert_eq!((kv.get(b"k").as_deref(), kv.expires_at(b"k")), (Some(&b"s2"[..]), Some(1_120)));
+        kv.set(b"h", b"h-meta");
+        assert!(!kv.set_unless(b"h", b"s3", 0, not_s), "refused");
+        assert_eq!(kv.get(b"h").as_deref(), Some(&b"h-meta"[..]));
+        kv.set_with_expiry_at(b"old", b"h-gone", 1_100);
+        clock.advance(Duration::from_millis(150));
+        assert!(kv.set_unless(b"old", b"s4", 0, not_s), "an expired value counts as absent");
+        assert_eq!((kv.get(b"old").as_deref(), kv.expires_at(b"old")), (Some(&b"s4"[..]), Some(0)));
+        assert_eq!(kv.get(b"k"), None, "the TTL given took effect");
     }
 
     #[test]
