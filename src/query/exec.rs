@@ -511,15 +511,21 @@ impl Exec<'_> {
         // Each output row carries its input row behind it, for ORDER BY.
         let mut out: Rows = Vec::with_capacity(rows.len());
         for row in rows {
-            let mut o = Vec::with_capacity(p.items.len() + row.len());
-            for (_, e) in &p.items {
-                o.push(self.eval(e, &row)?);
-            }
-            o.extend(row);
-            self.sort_keys(p, &mut o)?;
-            out.push(o);
+            out.push(self.output_row(p, row)?);
         }
         self.shape(p, out, width)
+    }
+
+    /// Output row of projection `p` for input row `row`: the items, then
+    /// `row`, then the ORDER BY keys.
+    fn output_row(&mut self, p: &Projection, row: Vec<Val>) -> Result<Vec<Val>> {
+        let mut o = Vec::with_capacity(p.items.len() + row.len());
+        for (_, e) in &p.items {
+            o.push(self.eval(e, &row)?);
+        }
+        o.extend(row);
+        self.sort_keys(p, &mut o)?;
+        Ok(o)
     }
 
     /// Adds input row `row` to the group of aggregating projection `p`
@@ -566,13 +572,7 @@ impl Exec<'_> {
                 aggs.push(finish(a, args, extra)?);
             }
             self.aggs = aggs;
-            let mut o = Vec::with_capacity(p.items.len() + first.len());
-            for (_, e) in &p.items {
-                o.push(self.eval(e, &first)?);
-            }
-            o.extend(first);
-            self.sort_keys(p, &mut o)?;
-            out.push(o);
+            out.push(self.output_row(p, first)?);
         }
         self.shape(p, out, width)
     }
