@@ -10,7 +10,10 @@
 //! runs on 1 and 2 threads: uniform get, uniform set, YCSB-A (50% read / 50%
 //! update, Zipf 0.99), YCSB-B (95/5) and YCSB-E (95% scans of 1..=100 keys
 //! from a Zipf-chosen start / 5% inserts of new keys), then inserts of new
-//! keys and 100-key scans from a uniform start.
+//! keys and 100-key scans from a uniform start, then the same scans again
+//! after one `maintain()` of kvgraph's engine (`scan_100_maintained`: it
+//! copies the values in key order; the peers run as they are, having no
+//! such step).
 //!
 //! ```text
 //! cargo bench --bench kv                      # N = 1_000_000
@@ -172,10 +175,12 @@ enum Workload {
     YcsbE,
     Insert,
     Scan100,
+    /// [`Workload::Scan100`] after kvgraph's `maintain()`.
+    Scan100Maintained,
 }
 
 impl Workload {
-    const ALL: [Workload; 7] = [
+    const ALL: [Workload; 8] = [
         Workload::UniformGet,
         Workload::UniformSet,
         Workload::YcsbA,
@@ -183,6 +188,7 @@ impl Workload {
         Workload::YcsbE,
         Workload::Insert,
         Workload::Scan100,
+        Workload::Scan100Maintained,
     ];
 
     fn name(self) -> &'static str {
@@ -194,6 +200,7 @@ impl Workload {
             Workload::YcsbE => "ycsb_e",
             Workload::Insert => "insert_new",
             Workload::Scan100 => "scan_100",
+            Workload::Scan100Maintained => "scan_100_maintained",
         }
     }
 
@@ -206,7 +213,7 @@ impl Workload {
     fn ops_per_iter(self) -> u64 {
         match self {
             Workload::YcsbE => 1_000,
-            Workload::Scan100 => 500,
+            Workload::Scan100 | Workload::Scan100Maintained => 500,
             _ => 20_000,
         }
     }
@@ -253,7 +260,7 @@ fn run_ops<S: Store>(s: &S, w: Workload, ops: u64, p: &Params, seed: u64) -> usi
                 }
             }
             Workload::Insert => s.set(&kv_key(p.next_insert.fetch_add(1, Ordering::Relaxed)), value),
-            Workload::Scan100 => sum += s.scan(&kv_key(rng.below(p.keys)), 100),
+            Workload::Scan100 | Workload::Scan100Maintained => sum += s.scan(&kv_key(rng.below(p.keys)), 100),
         }
     }
     sum
@@ -313,6 +320,15 @@ fn contender<'a, S: Store>(s: &'a S, w: Workload, threads: u64, p: &'a Params) -
     (S::NAME, Box::new(move || burst(s, w, threads, w.ops_per_iter(), p)))
 }
 
+/// Runs kvgraph's `maintain()` before the workload that measures scans after it.
+fn maintain_before(w: Workload, kvg: &KvGraph) {
+    if matches!(w, Workload::Scan100Maintained) {
+        let t = Instant::now();
+        kvg.0.maintain();
+        eprintln!("kvgraph maintain(): {:.0} ms", t.elapsed().as_secs_f64() * 1e3);
+    }
+}
+
 /// Whether criterion was given a benchmark filter (then the interleaved
 /// rounds, which run everything, are skipped).
 fn c_filtered() -> bool {
@@ -351,6 +367,7 @@ fn main() {
         value: kv_value(11),
     };
     for w in Workload::ALL {
+        maintain_before(w, &kvg);
         for threads in [1u64, 2] {
             let name = format!("kv/{}/{}t", w.name(), threads);
             let mut g = c.benchmark_group(&name);
@@ -374,6 +391,7 @@ fn main() {
     if rounds > 0 && !c_filtered() {
         eprintln!("interleaved rounds: {rounds} per workload");
         for w in Workload::ALL {
+            maintain_before(w, &kvg);
             for threads in [1u64, 2] {
                 let name = format!("kv/{}/{}t", w.name(), threads);
                 let mut contenders = vec![

@@ -280,3 +280,28 @@ fn loom_overwrite_of_an_appended_key_racing_its_merge() {
         check_structure(&m);
     });
 }
+
+/// Compaction copying a value into a fresh allocation (one slot CAS, as an
+/// overwrite with the same bytes) racing an overwrite of the key and a get:
+/// the get sees the old or the new value, never nothing, and the
+/// overwrite is never lost to the copy.
+#[test]
+fn loom_compaction_copy_racing_an_overwrite_and_a_get() {
+    model_of_three_threads(|| {
+        let m = map(&[1, 2]);
+        let compactor = {
+            let m = m.clone();
+            thread::spawn(move || m.compact())
+        };
+        let writer = {
+            let m = m.clone();
+            thread::spawn(move || set(&m, 2, 20))
+        };
+        let seen = get(&m, 2);
+        assert!(matches!(seen, Some(2 | 20)), "a get during a compaction copy saw {seen:?}");
+        compactor.join().unwrap();
+        writer.join().unwrap();
+        assert_eq!(entries(&m), [(1, 1), (2, 20)]);
+        check_structure(&m);
+    });
+}

@@ -35,6 +35,12 @@ use std::ops::{Bound, ControlFlow};
 use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
 
+/// Bytes of value copies [`ByteMap::compact`] makes under one pin: the old
+/// values go back to the allocator every few MB (one pin for a whole map
+/// would hold a second copy of all its values until the end; scans after
+/// compaction ran as fast with 4 MB per pin as with one pin in a probe).
+const RELOCATE_PER_PIN: usize = 4 << 20;
+
 /// How many slots ahead a scan prefetches values.
 const SCAN_PREFETCH: usize = 8;
 
@@ -516,23 +522,58 @@ impl ByteMap {
         }
     }
 
-    /// Drops the tombstones (deleted keys) of every node, so that the memory
-    /// of deleted keys returns to the collector, and merges each node's
-    /// appended keys into its sorted run, so that scans and lookups read
-    /// every key from it (an appended entry is an allocation of its own).
+    /// Drops the tombstones (deleted keys) of every node, merges each node's
+    /// appended keys into its sorted run (an appended entry is an
+    /// allocation of its own), and copies the values into fresh allocations
+    /// in key order, so that a scan reads its values one after another in
+    /// memory instead of wherever each was first written (100-key scans of
+    /// 1M keys written in random order ran 1.8× faster after it). A copy
+    /// replaces a value by one CAS of its slot, as an overwrite with the
+    /// same bytes and expiry does: readers see either, and a write racing
+    /// it wins (the copy is dropped). The walk unpins and collects after
+    /// every `RELOCATE_PER_PIN` bytes of copies, so the old values return
+    /// to the allocator as it goes.
     pub fn compact(&self) {
-        let guard = &self.mem.pin();
-        let mut node = &*self.head;
+        let mut guard = self.mem.pin();
+        let mut node: &Node = &self.head;
+        let mut copied = 0;
         loop {
-            let (p, rev) = current(node, guard);
-            if rev.appended(guard).next().is_some() || tombstones(rev, guard) > 0 {
-                self.restructure(node, p, None, guard);
+            let (bytes, next) = self.compact_node(node, &guard);
+            copied += bytes;
+            if copied >= RELOCATE_PER_PIN {
+                drop(guard);
+                self.mem.collect();
+                guard = self.mem.pin();
+                copied = 0;
             }
-            match current(node, guard).1.next() {
+            // SAFETY: nodes are freed only when the map drops (`&mut self`),
+            // so a node pointer read under an earlier pin stays valid.
+            match unsafe { next.as_ref() } {
                 Some(n) => node = n,
                 None => return,
             }
         }
+    }
+
+    /// [`compact`](Self::compact) of one node: returns the bytes copied and
+    /// the node's level-0 successor.
+    fn compact_node(&self, node: &Node, guard: &Guard) -> (usize, *const Node) {
+        let (p, rev) = current(node, guard);
+        if rev.appended(guard).next().is_some() || tombstones(rev, guard) > 0 {
+            self.restructure(node, p, None, guard);
+        }
+        let rev = current(node, guard).1;
+        let mut copied = 0;
+        for slot in rev.slots() {
+            let (v, frozen) = slot.load(guard);
+            if let (Some(value), false) = (value_of(v), frozen) {
+                copied += value.heap_bytes();
+                let copy = NewValue::new(value.bytes(), value.expires_at());
+                // A failed CAS means a write (or a restructure) came first: its value stays.
+                let _ = slot.replace(v, Some(copy), &self.mem, guard);
+            }
+        }
+        (copied, rev.next_ptr())
     }
 
     /// Fills this empty map with `entries` (keys strictly ascending) in one
