@@ -61,6 +61,10 @@ if [[ "${KVGRAPH_SKIP_INSTALL:-0}" != 1 ]]; then
 fi
 
 echo "== kvgraph Python binding (pip builds libkvgraph and the compiled module)"
+# --no-deps below keeps pip from reinstalling the peers' packages; the
+# binding's one runtime dependency comes first (without it, a fresh venv
+# reported kvgraph unavailable: no _cffi_backend).
+"${pip[@]}" cffi || exit 1
 "${pip[@]}" --force-reinstall --no-deps "$repo/bindings/python" || exit 1
 rm -rf "$repo/bindings/python/build" "$repo/bindings/python/kvgraph.egg-info"
 
