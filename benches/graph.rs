@@ -6,7 +6,7 @@
 //!   and a petgraph `Csr` (sort + `from_sorted_edges`) from the same list;
 //! - batched inserts: the same 100k edges in `Graph::batch` batches of 1,000;
 //! - single-edge inserts: `add_edge` of 100k edges into a fresh engine with
-//!   auto compaction (default policy), on 1 and 2 threads; on 1 thread also
+//!   auto compaction (default policy), on 1 and 2 threads (`KVG_BENCH_THREADS`); on 1 thread also
 //!   per second of CPU time of the whole process (`kvgraph (per on-CPU
 //!   second)`, from `/proc/self/task/*/schedstat`), which other processes'
 //!   load does not lower;
@@ -26,6 +26,9 @@
 //! ```text
 //! cargo bench --bench graph                       # scale 18 (default)
 //! KVG_BENCH_SCALE=20 cargo bench --bench graph    # the issue's size
+//! KVG_BENCH_THREADS=1,4,16 cargo bench --bench graph  # add_edge thread counts (default 1,2)
+//! KVG_BENCH_CRITERION=0 cargo bench --bench graph  # interleaved rounds only
+//! RAYON_NUM_THREADS=4 cargo bench --bench graph   # analytics on 4 threads
 //! ```
 //! After the criterion groups, bulk load and the analytics run again with
 //! the contenders taking turns (`KVG_BENCH_ROUNDS` rounds, default 7; bulk
@@ -124,7 +127,11 @@ fn petgraph_pagerank(g: &PgCsr, damping: f64, iterations: u32) -> Vec<f64> {
 
 /// Benchmarks `run` (one unit of work per call) as `group/name`, recording
 /// the median for the summary. `run` returns the time it wants counted.
+/// Does nothing when `KVG_BENCH_CRITERION=0`.
 fn bench(g: &mut BenchmarkGroup<'_, WallTime>, group: &str, name: &str, units: f64, mut run: impl FnMut() -> Duration) {
+    if !summary::criterion_enabled() {
+        return;
+    }
     g.bench_function(name, |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
@@ -136,6 +143,41 @@ fn bench(g: &mut BenchmarkGroup<'_, WallTime>, group: &str, name: &str, units: f
             total
         })
     });
+}
+
+/// Adds the edges `src[i] -> dst[i]` one by one (`add_edge`) on `threads`
+/// threads into a fresh engine of `n` nodes with the default (auto)
+/// compaction policy; returns the wall time and, on one thread, the CPU time
+/// of the whole process.
+fn insert_edges(n: u64, src: &[u64], dst: &[u64], threads: usize) -> (Duration, Option<Duration>) {
+    let engine = Engine::new();
+    engine.graph().add_nodes(n, None).unwrap();
+    let graph = engine.graph();
+    let cpu_before = process_cpu_ns();
+    let start = Instant::now();
+    if threads == 1 {
+        // On this thread, so that its CPU time can be read afterwards.
+        for (&s, &d) in src.iter().zip(dst) {
+            graph.add_edge(s, d, None, 1.0).unwrap();
+        }
+    } else {
+        std::thread::scope(|s| {
+            for t in 0..threads {
+                s.spawn(move || {
+                    for i in (t..src.len()).step_by(threads) {
+                        graph.add_edge(src[i], dst[i], None, 1.0).unwrap();
+                    }
+                });
+            }
+        });
+    }
+    let t = start.elapsed();
+    let cpu = match (threads, cpu_before, process_cpu_ns()) {
+        (1, Some(a), Some(b)) => Some(Duration::from_nanos(b - a)),
+        _ => None,
+    };
+    drop(engine);
+    (t, cpu)
 }
 
 /// Nanoseconds that the threads of this process alive now have spent on a CPU
@@ -220,42 +262,18 @@ fn main() {
     }
 
     // Single-edge inserts into a fresh engine with the default (auto) compaction policy.
-    for threads in [1usize, 2] {
+    let inserts = INSERTS.min(m);
+    let thread_counts = datagen::env_u64_list("KVG_BENCH_THREADS", &[1, 2]);
+    for &threads in &thread_counts {
         let name = format!("graph/add_edge/{threads}t");
         let mut g = c.benchmark_group(&name);
         g.sampling_mode(SamplingMode::Flat);
         g.throughput(Throughput::Elements(INSERTS as u64));
-        let inserts = INSERTS.min(m);
         bench(&mut g, &name, "kvgraph", inserts as f64, || {
-            let engine = Engine::new();
-            engine.graph().add_nodes(n, None).unwrap();
-            let graph = engine.graph();
-            let (src, dst) = (&src[..inserts], &dst[..inserts]);
-            let cpu_before = process_cpu_ns();
-            let start = Instant::now();
-            if threads == 1 {
-                // On this thread, so that its CPU time can be read afterwards.
-                for i in 0..inserts {
-                    graph.add_edge(src[i], dst[i], None, 1.0).unwrap();
-                }
-            } else {
-                std::thread::scope(|s| {
-                    for t in 0..threads {
-                        s.spawn(move || {
-                            for i in (t..inserts).step_by(threads) {
-                                graph.add_edge(src[i], dst[i], None, 1.0).unwrap();
-                            }
-                        });
-                    }
-                });
+            let (t, cpu) = insert_edges(n, &src[..inserts], &dst[..inserts], threads as usize);
+            if let Some(cpu) = cpu {
+                summary::record(&name, "kvgraph (per on-CPU second)", inserts as f64, cpu);
             }
-            let t = start.elapsed();
-            if threads == 1
-                && let (Some(a), Some(b)) = (cpu_before, process_cpu_ns())
-            {
-                summary::record(&name, "kvgraph (per on-CPU second)", inserts as f64, Duration::from_nanos(b - a));
-            }
-            drop(engine);
             t
         });
         g.finish();
@@ -370,6 +388,12 @@ fn main() {
             ("petgraph_csr", Box::new(|| (m as f64, timed(|| petgraph_csr(n, &src, &dst))))),
         ];
         summary::interleaved("graph/bulk_load", "static_csr", rounds.div_ceil(2), &mut contenders);
+        for &threads in &thread_counts {
+            let (src, dst) = (&src[..inserts], &dst[..inserts]);
+            let insert = move || (inserts as f64, insert_edges(n, src, dst, threads as usize).0);
+            let mut contenders: Vec<summary::Contender<'_>> = vec![("kvgraph", Box::new(insert))];
+            summary::interleaved(&format!("graph/add_edge/{threads}t"), "kvgraph", rounds.div_ceil(2), &mut contenders);
+        }
         for (kernel, on_view, on_snapshot, on_petgraph) in &kernels {
             let mut contenders: Vec<summary::Contender<'_>> = vec![
                 ("kvgraph_compacted", once(|| timed(|| on_snapshot(&compacted.graph().snapshot())))),

@@ -20,7 +20,12 @@
 //! KVG_BENCH_KEYS=100000 cargo bench --bench kv
 //! KVG_BENCH_SECS=5 cargo bench --bench kv     # longer measurement per benchmark
 //! KVG_BENCH_ROUNDS=30 cargo bench --bench kv   # more interleaved rounds (default 15)
+//! KVG_BENCH_THREADS=1,4,16 cargo bench --bench kv   # thread counts (default 1,2)
+//! KVG_BENCH_WORKLOADS=get_uniform,ycsb_a cargo bench --bench kv   # some workloads only
+//! KVG_BENCH_BURST=10 cargo bench --bench kv     # 10x longer interleaved bursts
+//! KVG_BENCH_CRITERION=0 cargo bench --bench kv  # interleaved rounds only
 //! ```
+//! `benches/scaling.sh` runs it so on a many-core machine.
 //! After the criterion groups, every workload runs again with the structures
 //! taking turns in short bursts (`KVG_BENCH_ROUNDS` rounds; skipped when a
 //! benchmark filter is given), which gives ratios that the load of other
@@ -266,14 +271,15 @@ fn run_ops<S: Store>(s: &S, w: Workload, ops: u64, p: &Params, seed: u64) -> usi
     sum
 }
 
-/// Loads records `0..keys`, on two threads.
+/// Loads records `0..keys`, on up to eight threads.
 fn preload<S: Store>(s: &S, keys: u64) {
     let value = kv_value(7);
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8)) as u64;
     std::thread::scope(|sc| {
-        for t in 0..2u64 {
+        for t in 0..threads {
             let value = &value;
             sc.spawn(move || {
-                for i in (t..keys).step_by(2) {
+                for i in (t..keys).step_by(threads as usize) {
                     s.set(&kv_key(i), value);
                 }
             });
@@ -315,9 +321,11 @@ fn bench_store<S: Store>(
     });
 }
 
-/// A contender for [`summary::interleaved`]: one burst of `w` on `s`.
+/// A contender for [`summary::interleaved`]: one burst of `w` on `s`,
+/// `KVG_BENCH_BURST` times a criterion iteration's operations per thread.
 fn contender<'a, S: Store>(s: &'a S, w: Workload, threads: u64, p: &'a Params) -> summary::Contender<'a> {
-    (S::NAME, Box::new(move || burst(s, w, threads, w.ops_per_iter(), p)))
+    let per_thread = w.ops_per_iter() * datagen::env_u64("KVG_BENCH_BURST", 1).max(1);
+    (S::NAME, Box::new(move || burst(s, w, threads, per_thread, p)))
 }
 
 /// Runs kvgraph's `maintain()` before the workload that measures scans after it.
@@ -366,9 +374,23 @@ fn main() {
         seed: AtomicU64::new(1),
         value: kv_value(11),
     };
-    for w in Workload::ALL {
+    let thread_counts = datagen::env_u64_list("KVG_BENCH_THREADS", &[1, 2]);
+    let workloads: Vec<Workload> = match std::env::var("KVG_BENCH_WORKLOADS") {
+        Ok(names) => names
+            .split(',')
+            .map(|n| {
+                let n = n.trim();
+                *Workload::ALL
+                    .iter()
+                    .find(|w| w.name() == n)
+                    .unwrap_or_else(|| panic!("KVG_BENCH_WORKLOADS: no workload {n:?}"))
+            })
+            .collect(),
+        Err(_) => Workload::ALL.to_vec(),
+    };
+    for &w in workloads.iter().filter(|_| summary::criterion_enabled()) {
         maintain_before(w, &kvg);
-        for threads in [1u64, 2] {
+        for &threads in &thread_counts {
             let name = format!("kv/{}/{}t", w.name(), threads);
             let mut g = c.benchmark_group(&name);
             g.sampling_mode(SamplingMode::Flat);
@@ -390,9 +412,9 @@ fn main() {
     let rounds = datagen::env_u64("KVG_BENCH_ROUNDS", 15) as usize;
     if rounds > 0 && !c_filtered() {
         eprintln!("interleaved rounds: {rounds} per workload");
-        for w in Workload::ALL {
+        for &w in &workloads {
             maintain_before(w, &kvg);
-            for threads in [1u64, 2] {
+            for &threads in &thread_counts {
                 let name = format!("kv/{}/{}t", w.name(), threads);
                 let mut contenders = vec![
                     contender(&kvg, w, threads, &p),

@@ -106,6 +106,13 @@ pub fn markdown(reference: &str, unit_of: impl Fn(&str) -> Unit) -> String {
     out
 }
 
+/// Whether the criterion groups run: `KVG_BENCH_CRITERION=0` skips them and
+/// leaves the interleaved rounds alone (the thread-scaling run,
+/// `benches/scaling.sh`, does so).
+pub fn criterion_enabled() -> bool {
+    std::env::var("KVG_BENCH_CRITERION").map_or(true, |v| v != "0")
+}
+
 /// Prints the summary and writes it to `target/bench-summary/<name>.md`.
 pub fn finish(name: &str, reference: &str, unit_of: impl Fn(&str) -> Unit) {
     let table = markdown(reference, unit_of);

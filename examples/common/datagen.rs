@@ -189,6 +189,20 @@ pub fn env_u64(name: &str, default: u64) -> u64 {
     }
 }
 
+/// Reads a comma-separated list of positive integers (`1,2,4,8`) from
+/// environment variable `name`, or `default`.
+pub fn env_u64_list(name: &str, default: &[u64]) -> Vec<u64> {
+    match std::env::var(name) {
+        Ok(s) => s
+            .split(',')
+            .map(|x| {
+                x.trim().parse().unwrap_or_else(|_| panic!("{name} must be numbers separated by commas, got {s:?}"))
+            })
+            .collect(),
+        Err(_) => default.to_vec(),
+    }
+}
+
 /// `x` with thousands separators, for tables.
 pub fn thousands(x: u64) -> String {
     let s = x.to_string();
