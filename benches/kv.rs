@@ -24,6 +24,7 @@
 //! KVG_BENCH_WORKLOADS=get_uniform,ycsb_a cargo bench --bench kv   # some workloads only
 //! KVG_BENCH_BURST=10 cargo bench --bench kv     # 10x longer interleaved bursts
 //! KVG_BENCH_CRITERION=0 cargo bench --bench kv  # interleaved rounds only
+//! KVG_BENCH_KEY_STYLE=redis cargo bench --bench kv  # keys `key:000000123456`
 //! ```
 //! `benches/scaling.sh` runs it so on a many-core machine.
 //! After the criterion groups, every workload runs again with the structures
@@ -43,6 +44,7 @@ use datagen::{Rng64, Zipf, kv_key, kv_value};
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::ops::{Bound, ControlFlow};
+use std::sync::OnceLock;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -236,6 +238,27 @@ struct Params {
     value: [u8; 100],
 }
 
+/// The key of record `i`: [`kv_key`] (8 hash bytes first, spread over the
+/// key space), or with `KVG_BENCH_KEY_STYLE=redis` the keys of
+/// `redis-benchmark -r`: `key:` and `i` in 12 digits, 16 bytes that share
+/// their first 10 on a million keys. Those run in record order, so Zipf's
+/// hot records sit side by side: meant for the uniform workloads.
+#[inline]
+fn key(i: u64) -> [u8; 16] {
+    static REDIS_STYLE: OnceLock<bool> = OnceLock::new();
+    if *REDIS_STYLE.get_or_init(|| std::env::var("KVG_BENCH_KEY_STYLE").is_ok_and(|s| s == "redis")) {
+        let mut k = *b"key:000000000000";
+        let mut n = i;
+        for d in k[4..].iter_mut().rev() {
+            *d = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        k
+    } else {
+        kv_key(i)
+    }
+}
+
 /// Runs `ops` operations of `w` on `s`; returns a checksum so nothing is optimised away.
 fn run_ops<S: Store>(s: &S, w: Workload, ops: u64, p: &Params, seed: u64) -> usize {
     let mut rng = Rng64::new(seed);
@@ -243,10 +266,10 @@ fn run_ops<S: Store>(s: &S, w: Workload, ops: u64, p: &Params, seed: u64) -> usi
     let value = &p.value[..];
     for _ in 0..ops {
         match w {
-            Workload::UniformGet => sum += s.get(&kv_key(rng.below(p.keys))),
-            Workload::UniformSet => s.set(&kv_key(rng.below(p.keys)), value),
+            Workload::UniformGet => sum += s.get(&key(rng.below(p.keys))),
+            Workload::UniformSet => s.set(&key(rng.below(p.keys)), value),
             Workload::YcsbA | Workload::YcsbB => {
-                let key = kv_key(p.zipf.next(&mut rng));
+                let key = key(p.zipf.next(&mut rng));
                 let read_share = if matches!(w, Workload::YcsbA) { 50 } else { 95 };
                 if rng.below(100) < read_share {
                     sum += s.get(&key);
@@ -256,16 +279,16 @@ fn run_ops<S: Store>(s: &S, w: Workload, ops: u64, p: &Params, seed: u64) -> usi
             }
             Workload::YcsbE => {
                 if rng.below(100) < 95 {
-                    let start = kv_key(p.zipf.next(&mut rng));
+                    let start = key(p.zipf.next(&mut rng));
                     let len = 1 + rng.below(100) as usize;
                     sum += s.scan(&start, len);
                 } else {
                     let id = p.next_insert.fetch_add(1, Ordering::Relaxed);
-                    s.set(&kv_key(id), value);
+                    s.set(&key(id), value);
                 }
             }
-            Workload::Insert => s.set(&kv_key(p.next_insert.fetch_add(1, Ordering::Relaxed)), value),
-            Workload::Scan100 | Workload::Scan100Maintained => sum += s.scan(&kv_key(rng.below(p.keys)), 100),
+            Workload::Insert => s.set(&key(p.next_insert.fetch_add(1, Ordering::Relaxed)), value),
+            Workload::Scan100 | Workload::Scan100Maintained => sum += s.scan(&key(rng.below(p.keys)), 100),
         }
     }
     sum
@@ -280,7 +303,7 @@ fn preload<S: Store>(s: &S, keys: u64) {
             let value = &value;
             sc.spawn(move || {
                 for i in (t..keys).step_by(threads as usize) {
-                    s.set(&kv_key(i), value);
+                    s.set(&key(i), value);
                 }
             });
         }
@@ -365,7 +388,7 @@ fn main() {
     preload(&btree, keys);
     let owned = KvGraphOwned(&kvg.0);
     eprintln!("preloaded in {:.1} s", t.elapsed().as_secs_f64());
-    assert_eq!(kvg.get(&kv_key(keys / 2)), read(&kv_value(7)));
+    assert_eq!(kvg.get(&key(keys / 2)), read(&kv_value(7)));
 
     let p = Params {
         keys,

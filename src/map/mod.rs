@@ -131,7 +131,7 @@ impl ByteMap {
         // SAFETY: a published shortcut is retired through the epoch when
         // replaced, so it outlives `guard`.
         if let Some(shortcut) = unsafe { self.shortcut.load(Ordering::Acquire, guard).as_ref() } {
-            let mut x = shortcut.floor(kp, key);
+            let mut x = shortcut.floor(key);
             for _ in 0..SHORTCUT_HOPS {
                 match x.up(1) {
                     Some(n) if covers(n) => x = n,

@@ -75,6 +75,22 @@ pub(super) fn prefix(key: &[u8]) -> u64 {
     u64::from_be_bytes(b)
 }
 
+/// The length of the longest prefix that `a` and `b` share.
+pub(super) fn common_prefix_len(a: &[u8], b: &[u8]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
+/// The 4 bytes of `key` from `skip` on, as a big-endian number, zero-padded
+/// (`key` is at least `skip` long).
+#[inline]
+fn head_at(key: &[u8], skip: usize) -> u32 {
+    let rest = &key[skip..];
+    let mut b = [0u8; 4];
+    let n = rest.len().min(4);
+    b[..n].copy_from_slice(&rest[..n]);
+    u32::from_be_bytes(b)
+}
+
 /// The sized start of a revision's block; the offsets count from the block's start.
 #[repr(C)]
 struct Header {
@@ -91,7 +107,10 @@ struct Header {
     /// Offset of the value slots (right after the append positions, which
     /// start at [`APPENDS`]).
     slots: u32,
-    /// Offset of the `u32` key prefixes (the first 4 bytes of each key, big-endian).
+    /// Length of the prefix that all keys share, if at least 4 bytes (else 0).
+    skip: u32,
+    /// Offset of the `u32` key heads: the 4 bytes of each key after the
+    /// shared prefix (`skip` bytes), big-endian, zero-padded.
     prefixes: u32,
     /// Offset of the `u32` end offsets of the keys within the key bytes.
     ends: u32,
@@ -209,10 +228,18 @@ impl Rev {
         // SAFETY: `next` is null or a node of the same map, which lives as long as the map.
         let next_prefix = unsafe { next.as_ref() }.map_or(0, |n| n.prefix);
         let u32_of = |n: usize| u32::try_from(n).expect("node revision exceeds 4 GiB");
+        // The keys are sorted, so what the first and last share, all share.
+        // A shared prefix shorter than the heads leaves them enough bytes
+        // that tell keys apart, and is not worth a comparison of its own.
+        let skip = match entries {
+            [first, .., last] => Some(common_prefix_len(first.0, last.0)).filter(|&n| n >= 4).unwrap_or(0),
+            _ => 0,
+        };
         let head = Header {
             next,
             next_prefix,
             len: u32_of(len),
+            skip: u32_of(skip),
             appends: u32_of(appends),
             size: u32_of(layout.size()),
             slots: u32_of(slots),
@@ -234,7 +261,7 @@ impl Rev {
             let mut end = 0usize;
             for (i, (k, v)) in entries.iter().enumerate() {
                 base.add(slots).cast::<Slot>().add(i).write(Slot::new(*v));
-                base.add(prefixes).cast::<u32>().add(i).write((prefix(k) >> 32) as u32);
+                base.add(prefixes).cast::<u32>().add(i).write(head_at(k, skip));
                 std::ptr::copy_nonoverlapping(k.as_ptr(), base.add(keys + end), k.len());
                 end += k.len();
                 base.add(ends).cast::<u32>().add(i).write(end as u32);
@@ -304,15 +331,28 @@ impl Rev {
         &self.key_bytes()[start..ends[i] as usize]
     }
 
-    /// The index of `key`, or where it would go: a binary search over the
-    /// 4-byte prefixes that reads a key's bytes only on a prefix tie.
+    /// The index of `key`, or where it would go: one comparison with the
+    /// prefix all keys share, then a binary search over the 4-byte heads
+    /// after it that reads a key's bytes only on a tie, so that keys with a
+    /// long common prefix (`user:…`, `session:…`) cost no more than others.
     pub(super) fn find(&self, key: &[u8]) -> Result<usize, usize> {
-        let kp = (prefix(key) >> 32) as u32;
-        let prefixes = self.area::<u32>(self.head.prefixes, self.len());
-        let (mut lo, mut hi) = (0, self.len());
+        let len = self.len();
+        let skip = self.head.skip as usize;
+        if skip > 0 {
+            // A key shorter than the shared prefix compares below it here,
+            // as it should: it is below every key of the revision.
+            match key[..skip.min(key.len())].cmp(&self.key(0)[..skip]) {
+                std::cmp::Ordering::Less => return Err(0),
+                std::cmp::Ordering::Greater => return Err(len),
+                std::cmp::Ordering::Equal => {}
+            }
+        }
+        let (kp, rest) = (head_at(key, skip), &key[skip..]);
+        let prefixes = self.area::<u32>(self.head.prefixes, len);
+        let (mut lo, mut hi) = (0, len);
         while lo < hi {
             let mid = (lo + hi) / 2;
-            match prefixes[mid].cmp(&kp).then_with(|| self.key(mid).cmp(key)) {
+            match prefixes[mid].cmp(&kp).then_with(|| self.key(mid)[skip..].cmp(rest)) {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
                 std::cmp::Ordering::Equal => return Ok(mid),

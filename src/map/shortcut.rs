@@ -14,14 +14,17 @@
 //! low key is below the key is a valid start for the level-0 walk. Writers
 //! rebuild it after enough splits (see `ByteMap::note_split`).
 
-use super::node::Node;
+use super::node::{Node, common_prefix_len, prefix};
 use crossbeam_epoch::Guard;
 use std::cmp::Ordering;
 
 /// The nodes of a map at one time, in key order, with their low keys' prefixes.
 pub(super) struct Shortcut {
-    /// The [`prefix`](super::node::prefix) of each node's low key, ascending
-    /// (the head's, 0, first).
+    /// The prefix that the low keys of all nodes but the head share (keys
+    /// such as `user:…` share a long one).
+    common: Box<[u8]>,
+    /// The [`prefix`] of each node's low key after `common`, ascending (the
+    /// head's, first, is 0 and never read).
     prefixes: Box<[u64]>,
     /// The nodes, in the same order.
     nodes: Box<[*const Node]>,
@@ -37,17 +40,22 @@ unsafe impl Sync for Shortcut {}
 impl Shortcut {
     /// The nodes reachable on level 0 from `head` now.
     pub(super) fn build(head: &Node, guard: &Guard) -> Shortcut {
-        let (mut prefixes, mut nodes) = (Vec::new(), Vec::new());
+        let mut nodes = Vec::new();
         let mut node = head;
         loop {
-            prefixes.push(node.prefix);
             nodes.push(node as *const Node);
             match super::node::current(node, guard).1.next() {
                 Some(n) => node = n,
                 None => break,
             }
         }
-        Shortcut { prefixes: prefixes.into(), nodes: nodes.into() }
+        // SAFETY: the nodes belong to the map, which outlives this build.
+        let low = |i: usize| unsafe { (*nodes[i]).low.as_slice() };
+        // Low keys ascend, so what the first and last share, all share.
+        let skip = if nodes.len() > 2 { common_prefix_len(low(1), low(nodes.len() - 1)) } else { 0 };
+        let common = if nodes.len() > 1 { low(1)[..skip].into() } else { Box::default() };
+        let prefixes = (0..nodes.len()).map(|i| if i == 0 { 0 } else { prefix(&low(i)[skip..]) }).collect();
+        Shortcut { common, prefixes, nodes: nodes.into() }
     }
 
     /// Number of nodes.
@@ -57,7 +65,7 @@ impl Shortcut {
 
     /// Bytes it occupies on the heap.
     pub(super) fn heap_bytes(&self) -> usize {
-        self.len() * (size_of::<u64>() + size_of::<*const Node>())
+        self.len() * (size_of::<u64>() + size_of::<*const Node>()) + self.common.len()
     }
 
     /// Node `i`.
@@ -66,15 +74,25 @@ impl Shortcut {
         unsafe { &*self.nodes[i] }
     }
 
-    /// The last node whose low key is below `key` (whose prefix is `kp`), or
-    /// the head. Reads a node only on a prefix tie.
-    pub(super) fn floor(&self, kp: u64, key: &[u8]) -> &Node {
+    /// The last node whose low key is below `key`, or the head. Reads a
+    /// node only on a tie of the 8-byte prefixes after the common prefix.
+    pub(super) fn floor(&self, key: &[u8]) -> &Node {
+        let skip = self.common.len();
+        // A key shorter than the common prefix compares below it, as it
+        // should: it is below every low key but the head's.
+        match key[..skip.min(key.len())].cmp(&self.common) {
+            Ordering::Less => return self.node(0),
+            Ordering::Greater => return self.node(self.len() - 1),
+            Ordering::Equal => {}
+        }
+        let (kp, rest) = (prefix(&key[skip..]), &key[skip..]);
         let below = |i: usize| match self.prefixes[i].cmp(&kp) {
             Ordering::Less => true,
             Ordering::Greater => false,
-            Ordering::Equal => self.node(i).low.as_slice() < key,
+            Ordering::Equal => &self.node(i).low[skip..] < rest,
         };
-        let (mut lo, mut hi) = (0, self.len());
+        // The head (0) is below every key.
+        let (mut lo, mut hi) = (1, self.len());
         while lo < hi {
             let mid = (lo + hi) / 2;
             if below(mid) { lo = mid + 1 } else { hi = mid }

@@ -290,8 +290,13 @@ enum Op {
     Compact,
 }
 
+/// Short keys over a few bytes, most behind a shared prefix (as `user:…`
+/// keys are), so that nodes and the shortcut skip a common prefix, and
+/// keys shorter than it or diverging inside it meet them.
 fn key() -> impl Strategy<Value = Vec<u8>> {
-    prop::collection::vec(prop::sample::select(vec![0u8, 1, 2, b'a', 0xff]), 0..4)
+    let prefix = prop::sample::select(vec![&b""[..], b"", b"u", b"user:", b"user:", b"user:", b"user:a"]);
+    let tail = prop::collection::vec(prop::sample::select(vec![0u8, 1, 2, b'a', 0xff]), 0..4);
+    (prefix, tail).prop_map(|(p, t)| [p, &t[..]].concat())
 }
 
 fn op() -> impl Strategy<Value = Op> {
