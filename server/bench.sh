@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # redis-benchmark against redis-server and kvgraph-server in one run:
-# `-t set,get -c 50`, without and with `-P 16`, interleaved in rounds (the
+# `-t set,get -c 50`, without and with `-P 16`, and with `-P 16` over a
+# million random keys of 100-byte values, interleaved in rounds (the
 # two servers take turns, order alternating), median per row over rounds.
 # Prints a Markdown table of requests/s and the kvgraph/redis ratio.
 #
@@ -48,10 +49,13 @@ for r in $(seq "$rounds"); do
     order=(21300 21301)
     [ $((r % 2)) -eq 0 ] && order=(21301 21300)
     for port in "${order[@]}"; do
-        for p in 1 16; do
-            n=$n_plain
-            [ "$p" -gt 1 ] && n=$n_pipe
-            redis-benchmark -p "$port" -t set,get -n "$n" -c 50 -P "$p" --csv | tail -n +2 | tr -d '"' |
+        # One key and 3-byte values (redis-benchmark's default), then a
+        # million random keys `key:000000…` with 100-byte values.
+        for p in 1 16 16r; do
+            n=$n_plain keys=()
+            [ "$p" != 1 ] && n=$n_pipe
+            [ "$p" = 16r ] && keys=(-r 1000000 -d 100)
+            redis-benchmark -p "$port" -t set,get -n "$n" -c 50 -P "${p%r}" "${keys[@]}" --csv | tail -n +2 | tr -d '"' |
                 awk -F, -v port="$port" -v p="$p" '{print port, p, $1, $2}' >>"$work/results"
         done
     done
@@ -61,12 +65,14 @@ import statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
     port, p, test, rps = line.split()
-    rows.setdefault((test, int(p)), {}).setdefault(port, []).append(float(rps))
+    rows.setdefault((test, p), {}).setdefault(port, []).append(float(rps))
 print("| command | pipeline | redis-server req/s | kvgraph-server req/s | kvgraph / redis |")
 print("|---|---|---|---|---|")
-for (test, p), by in sorted(rows.items(), key=lambda kv: (kv[0][1], kv[0][0] != "SET")):
+def shown(p):
+    return "none" if p == "1" else f"-P {p[:-1]} -r 1000000 -d 100" if p.endswith("r") else f"-P {p}"
+for (test, p), by in sorted(rows.items(), key=lambda kv: (len(kv[0][1]), kv[0][1], kv[0][0] != "SET")):
     r, k = statistics.median(by["21300"]), statistics.median(by["21301"])
     ratios = [b / a for a, b in zip(by["21300"], by["21301"])]
-    print(f"| {test} | {'-P ' + str(p) if p > 1 else 'none'} | {r:,.0f} | {k:,.0f} | "
+    print(f"| {test} | {shown(p)} | {r:,.0f} | {k:,.0f} | "
           f"{statistics.median(ratios):.2f}x (rounds: {', '.join(f'{x:.2f}' for x in ratios)}) |")
 PY
