@@ -119,8 +119,17 @@ ffi_ext = Extension(
     py_limited_api=True,
 )
 
+# Kv.get's fast path: no link to libkvgraph (kvgraph._ffi passes it the
+# function's address), so the process keeps one copy of the library.
+fast_ext = Extension(
+    "kvgraph._fast",
+    sources=["kvgraph/_fast.c"],
+    include_dirs=[str(HEADER.parent)],
+    py_limited_api=True,
+)
+
 setup(
-    ext_modules=[ffi_ext],
+    ext_modules=[ffi_ext, fast_ext],
     cmdclass={"build_ext": BuildExtWithCargo, "build_py": BuildPyWithHeader},
     options={"bdist_wheel": {"py_limited_api": "cp39"}},
 )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, List, Mapping, Option
 from ._convert import I64_MAX, I64_MIN, U64_MAX, BytesLike, Output, integer, opt_bytes, packed, to_bytes, unpacked
 from ._errors import KVG_BUFFER_TOO_SMALL, KVG_CONFLICT, KVG_NOT_FOUND, InvalidArgumentError, NotFoundError
 from ._handle import Handle
-from ._lib import check, ffi, lib
+from ._lib import check, ffi, lib, mode
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._engine import Engine
@@ -33,6 +33,23 @@ _new = ffi.new
 # The hot paths' functions, bound once (a lookup on ``lib`` per call costs).
 _kv_set = lib.kvg_kv_set
 _kv_get_into = lib.kvg_kv_get_into
+
+
+def _load_fast_get() -> Optional[Any]:
+    """``kvgraph._fast.get`` (C, no cffi conversions per call), bound to this
+    process's library, where the compiled module is loaded; ``None`` under
+    ``KVGRAPH_LIB`` (a library opened at run time)."""
+    if mode != "api":
+        return None
+    try:
+        from . import _fast  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - a build without the module
+        return None
+    _fast.init(int(ffi.cast("uintptr_t", ffi.addressof(lib, "kvg_kv_get_into"))))
+    return _fast.get
+
+
+_fast_get = _load_fast_get()
 
 
 class _GetBuffer:
@@ -62,11 +79,12 @@ class Kv:
     the GIL while it runs in the library.
     """
 
-    __slots__ = ("_engine", "_e")
+    __slots__ = ("_engine", "_e", "_token")
 
     def __init__(self, engine: "Engine") -> None:
         self._engine = engine
         self._e = engine._h.ptr
+        self._token = int(ffi.cast("uintptr_t", self._e))
 
     def set(self, key: BytesLike, value: BytesLike, ttl_ms: Optional[int] = None) -> None:
         """Set ``key`` to ``value``, replacing any value.
@@ -87,11 +105,22 @@ class Kv:
     def get(self, key: BytesLike) -> Optional[bytes]:
         """The value of ``key``, or ``None`` if absent (or expired).
 
-        One call into the library (``kvg_kv_get_into``) copies the value into
-        a pooled buffer, reused from get to get; a value
-        larger than the buffer makes it grow and the call is made again.
+        One call into the library (``kvg_kv_get_into``), made from C by
+        ``kvgraph._fast``, which copies the value into a buffer on its stack
+        (a larger value into one of its size) and makes the bytes object.
         """
         k = key if type(key) is bytes else to_bytes(key, "key")
+        if _fast_get is None:
+            return self._get_cffi(k)
+        value = _fast_get(self._token, k)
+        if type(value) is int:
+            check(value)
+        return value  # type: ignore[no-any-return]
+
+    def _get_cffi(self, k: bytes) -> Optional[bytes]:
+        """:meth:`get` through cffi (under ``KVGRAPH_LIB``): the value is
+        copied into a pooled buffer, reused from get to get; a value larger
+        than the buffer makes it grow and the call is made again."""
         free = _GET_BUFFERS
         buf = free.pop() if free else _GetBuffer(_GET_BUFFER_START)
         cur = buf

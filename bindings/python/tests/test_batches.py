@@ -41,11 +41,13 @@ def test_kv_set_many_bad_input_writes_nothing(db: kvgraph.Engine) -> None:
 
 
 def test_kv_get_grows_its_buffer(db: kvgraph.Engine) -> None:
+    # The cffi path (what `get` runs under KVGRAPH_LIB) and its buffer pool.
     for size in (0, 1, _core._GET_BUFFER_START, _core._GET_BUFFER_START + 1, 100_000, _core._GET_BUFFER_MAX + 7):
         value = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
         db.kv.set(b"v", value)
+        assert db.kv._get_cffi(b"v") == value
         assert db.kv.get(b"v") == value
-    assert db.kv.get(b"nope") is None
+    assert db.kv._get_cffi(b"nope") is None
     # The pool keeps grown buffers, but none past the limit.
     assert _core._GET_BUFFERS and all(b.cap <= _core._GET_BUFFER_MAX for b in _core._GET_BUFFERS)
     assert max(b.cap for b in _core._GET_BUFFERS) > _core._GET_BUFFER_START
@@ -129,7 +131,8 @@ def test_property_batches_errors(db: kvgraph.Engine) -> None:
 
 def test_kv_get_reentered_takes_its_own_buffer(db: kvgraph.Engine) -> None:
     # A get inside a get (as from a signal handler) must not overwrite the
-    # outer one's buffer: it pops another from the pool.
+    # outer one's buffer: it pops another from the pool (the cffi path; the
+    # C path reads into its own stack frame).
     db.kv.set(b"outer", b"A" * 100)
     db.kv.set(b"inner", b"B" * 50)
     real = _core._unpack
@@ -138,12 +141,12 @@ def test_kv_get_reentered_takes_its_own_buffer(db: kvgraph.Engine) -> None:
 
     def unpack_with_nested_get(ptr: object, n: int) -> bytes:
         if nested.pop() if nested else False:  # only the outer get nests one
-            seen.append(db.kv.get(b"inner"))
+            seen.append(db.kv._get_cffi(b"inner"))
         return real(ptr, n)  # type: ignore[no-any-return]
 
     _core._unpack = unpack_with_nested_get  # type: ignore[assignment]
     try:
-        assert db.kv.get(b"outer") == b"A" * 100
+        assert db.kv._get_cffi(b"outer") == b"A" * 100
     finally:
         _core._unpack = real
     assert seen == [b"B" * 50]

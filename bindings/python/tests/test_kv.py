@@ -206,3 +206,29 @@ def test_bad_key_types(db: kvgraph.Engine, bad: object) -> None:
         db.kv.cas(b"k", bad, b"v")  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         db.kv.scan_prefix(bad)  # type: ignore[arg-type]
+
+
+def test_get_fast_path(db: kvgraph.Engine) -> None:
+    """The installed package reads through kvgraph._fast: absent keys, values
+    on both sides of its 4,096-byte stack buffer, and failures as errors."""
+    from kvgraph import _kv
+
+    if kvgraph.binding_mode() == "api":
+        assert _kv._fast_get is not None
+    kv = db.kv
+    for n in (0, 1, 4095, 4096, 4097, 1 << 20):
+        kv.set(b"v", bytes(range(256)) * (n // 256) + b"z" * (n % 256))
+        assert kv.get(b"v") == bytes(range(256)) * (n // 256) + b"z" * (n % 256)
+        assert kv.get("v") == kv.get(memoryview(b"v"))
+    assert kv.get(b"absent") is None
+    with pytest.raises(TypeError):
+        kv.get(1)  # type: ignore[arg-type]
+
+
+def test_get_on_a_closed_engine_raises() -> None:
+    db = kvgraph.Engine()
+    kv = db.kv
+    kv.set(b"k", b"v")
+    db.close()
+    with pytest.raises(kvgraph.InvalidArgumentError, match="closed"):
+        kv.get(b"k")
