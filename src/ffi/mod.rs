@@ -362,8 +362,12 @@ pub(crate) trait Handle {
 
 /// Live handles by token. Tokens count up from `FIRST_TOKEN` in steps of
 /// `TOKEN_STEP` and are never reused.
+/// The live objects by token. Tokens are ours (a counter), so a fast hash
+/// that does not resist chosen keys does: every call hashes one.
+type Live = HashMap<usize, Object, foldhash::fast::RandomState>;
+
 struct Registry {
-    live: RwLock<HashMap<usize, Object>>,
+    live: RwLock<Live>,
     next: AtomicUsize,
 }
 
@@ -371,7 +375,7 @@ const FIRST_TOKEN: usize = 0x1000;
 const TOKEN_STEP: usize = 16;
 
 static REGISTRY: LazyLock<Registry> =
-    LazyLock::new(|| Registry { live: RwLock::new(HashMap::new()), next: AtomicUsize::new(FIRST_TOKEN) });
+    LazyLock::new(|| Registry { live: RwLock::new(Live::default()), next: AtomicUsize::new(FIRST_TOKEN) });
 
 /// Registers `target` and returns its new handle.
 pub(crate) fn open_handle<H: Handle>(target: H::Target) -> *mut H {
@@ -381,7 +385,7 @@ pub(crate) fn open_handle<H: Handle>(target: H::Target) -> *mut H {
 }
 
 /// The live object of kind `H` behind the non-NULL `handle`.
-fn lookup<H: Handle>(live: &HashMap<usize, Object>, handle: *const H) -> FfiResult<&Arc<H::Target>> {
+fn lookup<H: Handle>(live: &Live, handle: *const H) -> FfiResult<&Arc<H::Target>> {
     match live.get(&handle.addr()) {
         Some(object) => {
             H::unwrap(object).ok_or_else(|| Failure::invalid(format!("handle is {}, not {}", object.kind(), H::KIND)))

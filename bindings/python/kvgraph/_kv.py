@@ -76,7 +76,8 @@ class Kv:
     Reads return ``bytes``. Also usable like a dict: ``kv[k]``,
     ``kv[k] = v``, ``del kv[k]``, ``k in kv``, ``len(kv)``, ``iter(kv)``
     (keys in order). Point operations are linearizable; every call releases
-    the GIL while it runs in the library.
+    the GIL while it runs in the library, except :meth:`get` of a value up
+    to 4 KiB (a read that never waits, shorter than a GIL hand-over).
     """
 
     __slots__ = ("_engine", "_e", "_token")
@@ -107,7 +108,9 @@ class Kv:
 
         One call into the library (``kvg_kv_get_into``), made from C by
         ``kvgraph._fast``, which copies the value into a buffer on its stack
-        (a larger value into one of its size) and makes the bytes object.
+        and makes the bytes object, holding the GIL (the read never waits);
+        a value over 4 KiB is read again into a buffer of its size with the
+        GIL released.
         """
         k = key if type(key) is bytes else to_bytes(key, "key")
         if _fast_get is None:
