@@ -1,7 +1,9 @@
 //! EVAL, EVALSHA, SCRIPT: there is no Lua interpreter in this build. The
-//! three scripts redis-py's `Lock` sends (release, extend, reacquire) are
-//! recognised by their text (white space aside) and run natively, with the
-//! semantics of their Lua; any other script is refused with an error.
+//! three scripts redis-py's `Lock` sends (release, extend, reacquire; both
+//! the texts before redis-py 8.2 and those since, which leave a key alone
+//! when the new TTL is not positive) are recognised by their text (white
+//! space aside) and run natively, with the semantics of their Lua; any
+//! other script is refused with an error.
 
 use super::{CmdResult, Ctx, Error, int, is};
 use crate::store::Held;
@@ -15,9 +17,15 @@ enum Known {
     /// `redis.lock`'s release: delete KEYS[1] if it holds ARGV[1].
     Release,
     /// Extend: add (ARGV[3] == "0") or set ARGV[2] ms of TTL if KEYS[1] holds ARGV[1].
-    Extend,
+    Extend {
+        /// redis-py >= 8.2: a new TTL <= 0 changes nothing (and still answers 1).
+        guarded: bool,
+    },
     /// Reacquire: set ARGV[2] ms of TTL if KEYS[1] holds ARGV[1].
-    Reacquire,
+    Reacquire {
+        /// redis-py >= 8.2: a TTL <= 0 changes nothing (and still answers 1).
+        guarded: bool,
+    },
 }
 
 const RELEASE: &str = "local token = redis.call('get', KEYS[1]) if not token or token ~= ARGV[1] then return 0 end \
@@ -28,6 +36,12 @@ return 0 end local newttl = ARGV[2] if ARGV[3] == \"0\" then newttl = ARGV[2] + 
 redis.call('pexpire', KEYS[1], newttl) return 1";
 const REACQUIRE: &str = "local token = redis.call('get', KEYS[1]) if not token or token ~= ARGV[1] then return 0 end \
 redis.call('pexpire', KEYS[1], ARGV[2]) return 1";
+const EXTEND_GUARDED: &str = "local token = redis.call('get', KEYS[1]) if not token or token ~= ARGV[1] then return 0 \
+end local expiration = redis.call('pttl', KEYS[1]) if not expiration then expiration = 0 end if expiration < 0 then \
+return 0 end local newttl = ARGV[2] if ARGV[3] == \"0\" then newttl = ARGV[2] + expiration end if tonumber(newttl) <= 0 \
+then return 1 end redis.call('pexpire', KEYS[1], newttl) return 1";
+const REACQUIRE_GUARDED: &str = "local token = redis.call('get', KEYS[1]) if not token or token ~= ARGV[1] then return 0 \
+end if tonumber(ARGV[2]) > 0 then redis.call('pexpire', KEYS[1], ARGV[2]) end return 1";
 
 /// Scripts loaded or evaluated so far, by SHA1 (hex).
 static LOADED: LazyLock<Mutex<HashMap<String, Known>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
@@ -38,10 +52,16 @@ fn recognise(script: &[u8]) -> Option<Known> {
     let text = String::from_utf8_lossy(script);
     let words: Vec<&str> = text.split_whitespace().collect();
     let normal = words.join(" ");
-    [(RELEASE, Known::Release), (EXTEND, Known::Extend), (REACQUIRE, Known::Reacquire)]
-        .into_iter()
-        .find(|(t, _)| *t == normal)
-        .map(|(_, k)| k)
+    [
+        (RELEASE, Known::Release),
+        (EXTEND, Known::Extend { guarded: false }),
+        (REACQUIRE, Known::Reacquire { guarded: false }),
+        (EXTEND_GUARDED, Known::Extend { guarded: true }),
+        (REACQUIRE_GUARDED, Known::Reacquire { guarded: true }),
+    ]
+    .into_iter()
+    .find(|(t, _)| *t == normal)
+    .map(|(_, k)| k)
 }
 
 fn load(script: &[u8]) -> Result<(String, Known), Error> {
@@ -75,7 +95,7 @@ fn run_known(ctx: &mut Ctx, known: Known, args: &[Vec<u8>]) -> CmdResult {
     };
     let done = match known {
         Known::Release => store.delete(key),
-        Known::Extend => {
+        Known::Extend { guarded } => {
             let now = store.now_ms();
             let expires_at = store.lookup(key).map_or(0, |e| e.expires_at);
             if expires_at == 0 {
@@ -83,12 +103,12 @@ fn run_known(ctx: &mut Ctx, known: Known, args: &[Vec<u8>]) -> CmdResult {
             } else {
                 let add = ms(1)?;
                 let ttl = if argv.get(2).is_some_and(|a| a == b"0") { add + (expires_at - now) as i64 } else { add };
-                set_ttl(ctx, key, ttl)
+                guarded && ttl <= 0 || set_ttl(ctx, key, ttl)
             }
         }
-        Known::Reacquire => {
+        Known::Reacquire { guarded } => {
             let ttl = ms(1)?;
-            set_ttl(ctx, key, ttl)
+            guarded && ttl <= 0 || set_ttl(ctx, key, ttl)
         }
     };
     ctx.out.int(done as i64);
@@ -142,6 +162,9 @@ mod tests {
     fn lock_scripts_are_recognised_and_others_refused() {
         let release = "\n        local token = redis.call('get', KEYS[1])\n        if not token or token ~= ARGV[1] then\n            return 0\n        end\n        redis.call('del', KEYS[1])\n        return 1\n    ";
         assert_eq!(recognise(release.as_bytes()), Some(Known::Release));
+        // redis-py 8.2's reacquire, as it sends it.
+        let reacquire = "\n        local token = redis.call('get', KEYS[1])\n        if not token or token ~= ARGV[1] then\n            return 0\n        end\n        if tonumber(ARGV[2]) > 0 then\n            redis.call('pexpire', KEYS[1], ARGV[2])\n        end\n        return 1\n    ";
+        assert_eq!(recognise(reacquire.as_bytes()), Some(Known::Reacquire { guarded: true }));
         assert_eq!(recognise(b"return redis.call('flushall')"), None);
         assert!(load(b"return 1").is_err());
     }
