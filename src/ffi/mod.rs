@@ -360,12 +360,12 @@ pub(crate) trait Handle {
     fn unwrap(object: &Object) -> Option<&Arc<Self::Target>>;
 }
 
-/// Live handles by token. Tokens count up from `FIRST_TOKEN` in steps of
-/// `TOKEN_STEP` and are never reused.
 /// The live objects by token. Tokens are ours (a counter), so a fast hash
 /// that does not resist chosen keys does: every call hashes one.
 type Live = HashMap<usize, Object, foldhash::fast::RandomState>;
 
+/// Live handles by token. Tokens count up from `FIRST_TOKEN` in steps of
+/// `TOKEN_STEP` and are never reused.
 struct Registry {
     live: RwLock<Live>,
     next: AtomicUsize,
