@@ -3,7 +3,7 @@
 # bounded preemptions so that they finish in minutes.
 # Graph models: src/loom_tests.rs (stamp publication, bulk-load horizon) and
 # src/graph/loom_tests.rs (block append and growth, two-direction stamps, trim,
-# batch commit); the KV map's: src/map/loom_tests.rs (splits, freezing,
+# batch commit, relabel mark); the KV map's: src/map/loom_tests.rs (splits, freezing,
 # reclamation). A filter argument narrows the run (default: every `loom_` model).
 set -euo pipefail
 cd "$(dirname "$0")/.."

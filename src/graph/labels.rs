@@ -37,6 +37,9 @@ impl GraphCore {
 
     /// Whether node `id` has label `label` as read by `read`.
     pub(super) fn has_label_at(&self, id: u64, label: u32, read: ReadAt) -> bool {
+        if let Some(slot) = self.nodes.get(id).filter(|s| s.labels_as_created()) {
+            return label != 0 && slot.label.load(Ordering::Relaxed) == label;
+        }
         let k = key(tag::NODE_LABEL, &[&id.to_be_bytes(), &label.to_be_bytes()]);
         match self.model.read_with(self, &k, read, |p| p.map(|p| p == HAS)) {
             Some(Some(has)) => has,
@@ -168,6 +171,9 @@ impl GraphCore {
         } else {
             Some(LOST)
         };
+        if let Some(slot) = self.nodes.get(id) {
+            slot.mark_relabelled();
+        }
         self.model.put(self, publish, &key(tag::NODE_LABEL, &[&ib, &lb]), own)?;
         let payload = present.then_some(&[][..]);
         self.model.put(self, publish, &key(tag::LABEL_NODE, &[&lb, &ib]), payload)?;

@@ -1,7 +1,8 @@
 //! Loom models of the delta-block protocols: append and growth against a
 //! reader, an edge write (out-entry stamp, in-entry copy) against a
-//! snapshot reading both directions, and a trim against a writer and a
-//! reader. Run by `tests/loom.sh`.
+//! snapshot reading both directions, a trim against a writer and a reader;
+//! and of the node slot's relabel mark against a label read. Run by
+//! `tests/loom.sh`.
 
 use super::delta::append as append_run;
 use super::delta::{DeltaHead, Write, block, push, resolve, trim, visible};
@@ -327,5 +328,33 @@ fn loom_batch_run_append_vs_snapshot() {
         assert_eq!(seen(), first, "repeatable");
         assert_eq!(first == 3, version <= r, "seen exactly when committed at or below the snapshot");
         free_all(&[&head]);
+    });
+}
+
+/// A label write (mark the slot, then link and commit the entry) against a
+/// reader that trusts the slot's creation label while the slot is
+/// unmarked: whenever it does, the entry is not visible at its version.
+#[test]
+fn loom_relabel_mark_vs_label_read() {
+    loom::model(|| {
+        let clock = Arc::new(VersionClock::default());
+        let slot = Arc::new(NodeSlot::default());
+        let entry = Arc::new(Stamp::default());
+        slot.created.set(clock.tick());
+        let writer = {
+            let (clock, slot, entry) = (clock.clone(), slot.clone(), entry.clone());
+            thread::spawn(move || {
+                slot.mark_relabelled();
+                entry.mark_pending();
+                entry.commit(clock.tick())
+            })
+        };
+        let at = clock.read();
+        let trusted = slot.labels_as_created();
+        let version = writer.join().unwrap();
+        if trusted {
+            assert!(version > at, "an unmarked slot means no label write is visible at the reader's version");
+        }
+        assert!(!slot.labels_as_created());
     });
 }

@@ -34,6 +34,9 @@ pub(crate) struct NodeSlot {
     pub label: AtomicU32,
     /// Serialises writers of this node's delta blocks (readers never take it).
     lock: AtomicBool,
+    /// Set, never cleared, before the first label entry of the node is
+    /// linked (see [`NodeSlot::mark_relabelled`]).
+    relabelled: AtomicBool,
     /// Delta block of edge writes from this node.
     pub out_head: DeltaHead,
     /// Delta block of edge writes to this node.
@@ -63,6 +66,21 @@ impl NodeSlot {
             spin_wait(&backoff);
         }
         WriteLock(&self.lock)
+    }
+
+    /// Notes that a label entry of the node is about to be linked; call
+    /// before linking it. Until then the node's labels at every version are
+    /// exactly `label`, the one it was created with.
+    pub fn mark_relabelled(&self) {
+        self.relabelled.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether the node's labels are the one it was created with, at every
+    /// version a reader may hold: no label entry was ever linked. A reader
+    /// whose version covers a label write sees the mark, which the writer
+    /// stored before linking the entry and so before committing it.
+    pub fn labels_as_created(&self) -> bool {
+        !self.relabelled.load(Ordering::SeqCst)
     }
 
     /// Whether the node exists at version `at` (created, not yet removed).

@@ -27,7 +27,7 @@ use crate::mem::MemoryManager;
 use crate::sync::tuning::{MAP_APPENDS, MAP_NODE, SHORTCUT_FIRST, SHORTCUT_HOPS, SHORTCUT_STALENESS};
 use crate::sync::{AtomicBool, AtomicU64, Ordering};
 use crossbeam_epoch::{Atomic, Guard, Owned, Shared};
-use node::{AppendSearch, Appended, MAX_LEVELS, Node, Rev, current, prefix};
+use node::{AppendSearch, Appended, MAX_LEVELS, Node, Rev, compare, current, prefix};
 use shortcut::Shortcut;
 use slot::{Raw, Slot, prefetch_line, value_of};
 use smallvec::SmallVec;
@@ -127,7 +127,7 @@ impl ByteMap {
     /// descent through the index levels.
     fn locate<'g>(&'g self, key: &[u8], guard: &'g Guard) -> &'g Node {
         let kp = prefix(key);
-        let covers = |n: &Node| n.prefix < kp || (n.prefix == kp && n.low.as_slice() <= key);
+        let covers = |n: &Node| n.prefix < kp || (n.prefix == kp && compare(&n.low, key).is_le());
         // SAFETY: a published shortcut is retired through the epoch when
         // replaced, so it outlives `guard`.
         if let Some(shortcut) = unsafe { self.shortcut.load(Ordering::Acquire, guard).as_ref() } {

@@ -75,6 +75,33 @@ pub(super) fn prefix(key: &[u8]) -> u64 {
     u64::from_be_bytes(b)
 }
 
+/// `a.cmp(b)`, compared in place 8 bytes at a time: keys are short, and
+/// a call into the C library's `memcmp` costs more than the comparison
+/// (it was 10–16% of a graph query's samples). Long keys still go there.
+#[inline]
+pub(super) fn compare(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    let n = a.len().min(b.len());
+    if n > 32 {
+        return a.cmp(b);
+    }
+    let word = |s: &[u8], i: usize| u64::from_be_bytes(s[i..i + 8].try_into().expect("8 bytes"));
+    let mut i = 0;
+    while i + 8 <= n {
+        let (x, y) = (word(a, i), word(b, i));
+        if x != y {
+            return x.cmp(&y);
+        }
+        i += 8;
+    }
+    while i < n {
+        if a[i] != b[i] {
+            return a[i].cmp(&b[i]);
+        }
+        i += 1;
+    }
+    a.len().cmp(&b.len())
+}
+
 /// The length of the longest prefix that `a` and `b` share.
 pub(super) fn common_prefix_len(a: &[u8], b: &[u8]) -> usize {
     a.iter().zip(b).take_while(|(x, y)| x == y).count()
@@ -341,7 +368,7 @@ impl Rev {
         if skip > 0 {
             // A key shorter than the shared prefix compares below it here,
             // as it should: it is below every key of the revision.
-            match key[..skip.min(key.len())].cmp(&self.key(0)[..skip]) {
+            match compare(&key[..skip.min(key.len())], &self.key(0)[..skip]) {
                 std::cmp::Ordering::Less => return Err(0),
                 std::cmp::Ordering::Greater => return Err(len),
                 std::cmp::Ordering::Equal => {}
@@ -352,7 +379,7 @@ impl Rev {
         let (mut lo, mut hi) = (0, len);
         while lo < hi {
             let mid = (lo + hi) / 2;
-            match prefixes[mid].cmp(&kp).then_with(|| self.key(mid)[skip..].cmp(rest)) {
+            match prefixes[mid].cmp(&kp).then_with(|| compare(&self.key(mid)[skip..], rest)) {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
                 std::cmp::Ordering::Equal => return Ok(mid),
@@ -369,7 +396,7 @@ impl Rev {
         match kp.cmp(&self.head.next_prefix) {
             std::cmp::Ordering::Less => None,
             std::cmp::Ordering::Greater => Some(n),
-            std::cmp::Ordering::Equal => (n.low.as_slice() <= key).then_some(n),
+            std::cmp::Ordering::Equal => compare(&n.low, key).is_le().then_some(n),
         }
     }
 

@@ -14,7 +14,7 @@
 //! low key is below the key is a valid start for the level-0 walk. Writers
 //! rebuild it after enough splits (see `ByteMap::note_split`).
 
-use super::node::{Node, common_prefix_len, prefix};
+use super::node::{Node, common_prefix_len, compare, prefix};
 use crossbeam_epoch::Guard;
 use std::cmp::Ordering;
 
@@ -80,7 +80,7 @@ impl Shortcut {
         let skip = self.common.len();
         // A key shorter than the common prefix compares below it, as it
         // should: it is below every low key but the head's.
-        match key[..skip.min(key.len())].cmp(&self.common) {
+        match compare(&key[..skip.min(key.len())], &self.common) {
             Ordering::Less => return self.node(0),
             Ordering::Greater => return self.node(self.len() - 1),
             Ordering::Equal => {}
@@ -89,7 +89,7 @@ impl Shortcut {
         let below = |i: usize| match self.prefixes[i].cmp(&kp) {
             Ordering::Less => true,
             Ordering::Greater => false,
-            Ordering::Equal => &self.node(i).low[skip..] < rest,
+            Ordering::Equal => compare(&self.node(i).low[skip..], rest).is_lt(),
         };
         // The head (0) is below every key.
         let (mut lo, mut hi) = (1, self.len());

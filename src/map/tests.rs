@@ -363,6 +363,16 @@ proptest! {
     // Few cases under Miri (interpreted), the default elsewhere.
     #![proptest_config(ProptestConfig { cases: if cfg!(miri) { 2 } else { ProptestConfig::default().cases }, ..ProptestConfig::default() })]
 
+    /// The in-place key comparison orders as slices do, over lengths on
+    /// both sides of its 8-byte steps and its cut-over to `memcmp`, with
+    /// long shared prefixes.
+    #[test]
+    fn key_comparison_orders_as_slices_do(common in prop::collection::vec(any::<u8>(), 0..40), a in prop::collection::vec(0u8..4, 0..12), b in prop::collection::vec(0u8..4, 0..12)) {
+        let (a, b) = ([&common[..], &a].concat(), [&common[..], &b].concat());
+        prop_assert_eq!(node::compare(&a, &b), a.cmp(&b));
+        prop_assert_eq!(node::compare(&b, &a), b.cmp(&a));
+    }
+
     #[test]
     fn tiny_nodes_match_a_btreemap(initial in filled(), ops in prop::collection::vec(op(), 1..SHORT), size in 2usize..5, appends in 0usize..4) {
         run(size, appends, initial, ops);
