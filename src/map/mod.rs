@@ -439,8 +439,8 @@ impl ByteMap {
             Bound::Unbounded => 0,
         };
         let above_lower = |key: &[u8]| match lower {
-            Bound::Included(k) => key >= k,
-            Bound::Excluded(k) => key > k,
+            Bound::Included(k) => compare(key, k).is_ge(),
+            Bound::Excluded(k) => compare(key, k).is_gt(),
             Bound::Unbounded => true,
         };
         loop {
@@ -501,8 +501,8 @@ impl ByteMap {
                     _ => break,
                 };
                 let beyond = match upper {
-                    Bound::Included(u) => key > u,
-                    Bound::Excluded(u) => key >= u,
+                    Bound::Included(u) => compare(key, u).is_gt(),
+                    Bound::Excluded(u) => compare(key, u).is_ge(),
                     Bound::Unbounded => false,
                 };
                 // Frozen or not, a slot of a revision we loaded holds a value

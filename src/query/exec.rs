@@ -531,13 +531,19 @@ impl Exec<'_> {
     /// Adds input row `row` to the group of aggregating projection `p`
     /// that its grouping keys select.
     pub fn group(&mut self, p: &Projection, groups: &mut Grouping, row: &[Val]) -> Result<()> {
-        let mut key = Vec::with_capacity(p.keys.len());
+        // The key is built in the vector of the last row's key when that
+        // one found its group: no allocation per row.
+        let mut key = std::mem::take(&mut groups.spare);
+        key.clear();
         for &k in &p.keys {
             key.push(self.eval(&p.items[k].1, row)?);
         }
         let k = Key(key);
         let g = match groups.index.get(&k) {
-            Some(&g) => g,
+            Some(&g) => {
+                groups.spare = k.0;
+                g
+            }
             None => {
                 groups.index.insert(k, groups.groups.len());
                 groups.groups.push((row.to_vec(), vec![Args::default(); p.aggs.len()]));
@@ -660,6 +666,8 @@ pub struct Grouping {
     /// Per group, in order of first appearance: its first row and each
     /// aggregate's arguments.
     groups: Vec<(Vec<Val>, Vec<Args>)>,
+    /// A key's vector to build the next row's key in.
+    spare: Vec<Val>,
 }
 
 /// The non-null arguments one aggregate of one group has seen.
