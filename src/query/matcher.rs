@@ -256,32 +256,31 @@ impl Exec<'_> {
                 let rels = if *rel_bound {
                     match &row[rel.slot] {
                         Val::Rel(r) => {
-                            let r = (**r).clone();
                             let ok = match rel.dir {
                                 Dir::Out => r.src == n,
                                 Dir::In => r.dst == n,
                                 Dir::Both => r.src == n || r.dst == n,
                             };
                             if ok && (rel.types.is_empty() || rel.types.iter().any(|t| **t == *r.ty)) {
-                                vec![r]
+                                Arc::from([Arc::clone(r)])
                             } else {
-                                Vec::new()
+                                Arc::from([])
                             }
                         }
-                        _ => Vec::new(),
+                        _ => Arc::from([]),
                     }
                 } else {
                     self.store.rels(n, direction(rel.dir), &rel.types)
                 };
-                for r in rels {
+                for r in rels.iter() {
                     if used.contains(&r.id) {
                         continue;
                     }
-                    let other = far(&r, n, rel.dir);
+                    let other = far(r, n, rel.dir);
                     if !self.bind_target(to, *to_bound, other, row)? {
                         continue;
                     }
-                    let rv = Val::Rel(Arc::new(r.clone()));
+                    let rv = Val::Rel(Arc::clone(r));
                     if !self.props_match(&rel.props, &rv, None, row)? {
                         continue;
                     }
@@ -395,15 +394,15 @@ impl Exec<'_> {
         if depth >= c.max {
             return Ok(());
         }
-        for r in self.store.rels(cur, direction(c.rel.dir), &c.rel.types) {
+        for r in self.store.rels(cur, direction(c.rel.dir), &c.rel.types).iter() {
             if used.contains(&r.id) || path.iter().any(|p| p.id == r.id) {
                 continue;
             }
-            if !self.props_match(&c.rel.props, &Val::Rel(Arc::new(r.clone())), None, row)? {
+            if !self.props_match(&c.rel.props, &Val::Rel(Arc::clone(r)), None, row)? {
                 continue;
             }
-            let next = far(&r, cur, c.rel.dir);
-            path.push(r);
+            let next = far(r, cur, c.rel.dir);
+            path.push(RelRef::clone(r));
             self.var_len(c, next, row, used, path, out)?;
             path.pop();
             if out.full() {
@@ -448,11 +447,11 @@ impl Exec<'_> {
             let mut next = Vec::new();
             for &u in &frontier {
                 self.tick()?;
-                for r in self.store.rels(u, direction(rel.dir), &rel.types) {
-                    if !self.props_match(&rel.props, &Val::Rel(Arc::new(r.clone())), None, row)? {
+                for r in self.store.rels(u, direction(rel.dir), &rel.types).iter() {
+                    if !self.props_match(&rel.props, &Val::Rel(Arc::clone(r)), None, row)? {
                         continue;
                     }
-                    let v = far(&r, u, rel.dir);
+                    let v = far(r, u, rel.dir);
                     match dist.get(&v) {
                         Some(&d) if d < depth => continue,
                         Some(_) => {}
@@ -461,7 +460,7 @@ impl Exec<'_> {
                             next.push(v);
                         }
                     }
-                    preds.entry(v).or_default().push((u, r));
+                    preds.entry(v).or_default().push((u, RelRef::clone(r)));
                 }
             }
             if depth >= min {

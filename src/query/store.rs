@@ -17,9 +17,13 @@ use std::collections::BTreeSet;
 use std::ops::Bound;
 use std::sync::Arc;
 
-fn rel_ref(e: crate::graph::Edge) -> RelRef {
-    RelRef { id: e.id, src: e.src, dst: e.dst, ty: Arc::from(e.edge_type) }
+fn rel_ref(e: crate::graph::Edge) -> Arc<RelRef> {
+    Arc::new(RelRef { id: e.id, src: e.src, dst: e.dst, ty: Arc::from(e.edge_type) })
 }
+
+/// A node's relationships as [`Store::rels`] lists them: shared with the
+/// store's cache, each one ready to be a [`Val::Rel`] without a copy.
+pub type Rels = Arc<[Arc<RelRef>]>;
 
 /// Storage as one query sees it.
 pub struct Store<'g> {
@@ -38,7 +42,7 @@ pub struct Store<'g> {
     /// The last [`rels`](Self::rels) answer read from the snapshot, with
     /// its question: a pattern predicate such as `NOT (p)-[:FRIEND]->(f)`
     /// asks the same one for every candidate `f`.
-    last_rels: Option<(u64, Direction, Vec<String>, Vec<RelRef>)>,
+    last_rels: Option<(u64, Direction, Vec<String>, Rels)>,
     /// Node properties read ahead from the snapshot, per property name.
     readahead: Vec<Readahead>,
 }
@@ -247,10 +251,10 @@ impl<'g> Store<'g> {
 
     /// The relationships at `node` in direction `dir` whose type is one of
     /// `types` (any if empty); a loop appears once.
-    pub fn rels(&mut self, node: u64, dir: Direction, types: &[String]) -> Vec<RelRef> {
-        let mut out: Vec<RelRef> = Vec::new();
+    pub fn rels(&mut self, node: u64, dir: Direction, types: &[String]) -> Rels {
+        let mut out: Vec<Arc<RelRef>> = Vec::new();
         // A loop is listed on both sides for `Both`: keep it once.
-        let fresh = |out: &[RelRef], src: u64, dst: u64, id: u64| {
+        let fresh = |out: &[Arc<RelRef>], src: u64, dst: u64, id: u64| {
             dir != Direction::Both || src != dst || out.iter().all(|r| r.id != id)
         };
         if let Some(b) = &self.batch {
@@ -259,23 +263,24 @@ impl<'g> Store<'g> {
                     out.push(rel_ref(e));
                 }
             }
-            return out;
+            return out.into();
         }
         if let Some((n, d, t, rels)) = &self.last_rels
             && (*n, *d, t.as_slice()) == (node, dir, types)
         {
-            return rels.clone();
+            return Arc::clone(rels);
         }
-        let Ok(edges) = self.snap.edges_typed(node, dir) else { return out };
+        let Ok(edges) = self.snap.edges_typed(node, dir) else { return out.into() };
         let wanted: Vec<u32> = types.iter().filter_map(|t| self.snap.type_id(t)).collect();
         out.reserve(edges.len());
         for e in edges {
             if (types.is_empty() || wanted.contains(&e.ty)) && fresh(&out, e.src, e.dst, e.id) {
                 let ty = self.type_name(e.ty);
-                out.push(RelRef { id: e.id, src: e.src, dst: e.dst, ty });
+                out.push(Arc::new(RelRef { id: e.id, src: e.src, dst: e.dst, ty }));
             }
         }
-        self.last_rels = Some((node, dir, types.to_vec(), out.clone()));
+        let out: Rels = out.into();
+        self.last_rels = Some((node, dir, types.to_vec(), Arc::clone(&out)));
         out
     }
 
@@ -292,7 +297,10 @@ impl<'g> Store<'g> {
     /// Every relationship, by start node.
     pub fn all_rels(&mut self) -> Vec<RelRef> {
         let nodes = self.all_nodes();
-        nodes.into_iter().flat_map(|n| self.rels(n, Direction::Out, &[])).collect()
+        nodes
+            .into_iter()
+            .flat_map(|n| self.rels(n, Direction::Out, &[]).iter().map(|r| RelRef::clone(r)).collect::<Vec<_>>())
+            .collect()
     }
 
     /// The label, relationship type and property names in use.
