@@ -37,13 +37,15 @@ impl GraphCore {
 
     /// Whether node `id` has label `label` as read by `read`.
     pub(super) fn has_label_at(&self, id: u64, label: u32, read: ReadAt) -> bool {
-        if let Some(slot) = self.nodes.get(id).filter(|s| s.labels_as_created()) {
-            return label != 0 && slot.label.load(Ordering::Relaxed) == label;
+        let as_created = || label != 0 && self.created_label(id) == label;
+        // No label entry was ever written: no map read needed.
+        if self.nodes.get(id).is_some_and(|s| s.labels_as_created()) {
+            return as_created();
         }
         let k = key(tag::NODE_LABEL, &[&id.to_be_bytes(), &label.to_be_bytes()]);
         match self.model.read_with(self, &k, read, |p| p.map(|p| p == HAS)) {
             Some(Some(has)) => has,
-            Some(None) | None => label != 0 && self.created_label(id) == label,
+            Some(None) | None => as_created(),
         }
     }
 

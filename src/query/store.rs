@@ -295,12 +295,9 @@ impl<'g> Store<'g> {
     }
 
     /// Every relationship, by start node.
-    pub fn all_rels(&mut self) -> Vec<RelRef> {
+    pub fn all_rels(&mut self) -> Vec<Arc<RelRef>> {
         let nodes = self.all_nodes();
-        nodes
-            .into_iter()
-            .flat_map(|n| self.rels(n, Direction::Out, &[]).iter().map(|r| RelRef::clone(r)).collect::<Vec<_>>())
-            .collect()
+        nodes.into_iter().flat_map(|n| self.rels(n, Direction::Out, &[]).to_vec()).collect()
     }
 
     /// The label, relationship type and property names in use.
