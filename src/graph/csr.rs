@@ -1,6 +1,7 @@
 //! Immutable compressed-sparse-row adjacency: the graph's base and every
 //! materialised snapshot view.
 
+use crate::mem::pages;
 use rayon::prelude::*;
 
 /// One direction of adjacency in compressed-sparse-row form.
@@ -188,7 +189,7 @@ impl Csr {
         }
         let m = offsets[degrees.len()] as usize;
         let (mut targets, mut types, mut weights, mut ids) =
-            (vec![0u64; m], vec![0u32; m], vec![0f64; m], vec![0u64; m]);
+            (pages::filled::<u64>(m), pages::filled::<u32>(m), pages::filled::<f64>(m), pages::filled::<u64>(m));
         let starts: Vec<usize> = offsets.iter().map(|&o| o as usize).collect();
         let parts = split_by(&mut targets, &starts)
             .into_iter()
@@ -218,12 +219,18 @@ impl Csr {
                 emit(self.targets[i] as usize, (u as u64, self.types[i], self.weights[i], self.ids[i]));
             }
         });
+        // Each column straight into an allocation advised for huge pages.
+        fn column<E: Sync, U: Send>(edges: &[E], field: impl Fn(&E) -> U + Sync + Send) -> Vec<U> {
+            let mut v = pages::with_capacity(edges.len());
+            v.par_extend(edges.par_iter().map(field));
+            v
+        }
         Csr {
             offsets: starts.iter().map(|&o| o as u64).collect(),
-            targets: reversed.par_iter().map(|e| e.0).collect(),
-            types: reversed.par_iter().map(|e| e.1).collect(),
-            weights: reversed.par_iter().map(|e| e.2).collect(),
-            ids: reversed.par_iter().map(|e| e.3).collect(),
+            targets: column(&reversed, |e| e.0),
+            types: column(&reversed, |e| e.1),
+            weights: column(&reversed, |e| e.2),
+            ids: column(&reversed, |e| e.3),
         }
     }
 
@@ -253,7 +260,7 @@ fn even_chunks(units: usize) -> Vec<std::ops::Range<usize>> {
 /// `produce(unit, emit)` calls `emit(bucket, item)` for the items of `unit`;
 /// it is called twice per unit (count, then place) and must emit the same
 /// items both times. Returns the `buckets + 1` bucket offsets and the items.
-fn group_by_bucket<T: Copy + Default + Send + Sync>(
+fn group_by_bucket<T: Copy + Send + Sync>(
     buckets: usize,
     chunks: Vec<std::ops::Range<usize>>,
     produce: impl Fn(usize, &mut dyn FnMut(usize, T)) + Sync,
@@ -276,7 +283,9 @@ fn group_by_bucket<T: Copy + Default + Send + Sync>(
         }
     }
     offsets.push(total);
-    let mut items = vec![T::default(); total];
+    // Uninitialised, so that its first touch is the parallel scatter below
+    // (on huge pages) rather than a zeroing pass on one thread.
+    let mut items = pages::with_capacity::<T>(total);
     let out = SharedSlice(items.as_mut_ptr());
     let starts = &starts;
     chunks.into_par_iter().enumerate().for_each(|(c, units)| {
@@ -293,12 +302,18 @@ fn group_by_bucket<T: Copy + Default + Send + Sync>(
                 cursor[b] += 1;
             })
         });
+        // Together the chunks' ranges cover `0..total`: each checks that it filled its own.
+        assert!((0..buckets).all(|b| cursor[b] == end(b)), "produce emitted fewer items than it counted");
     });
+    // SAFETY: every element of `0..total` was written above (the chunks'
+    // ranges partition it and each chunk filled all of its own); a panic in
+    // a chunk unwinds past this point with the length still 0.
+    unsafe { items.set_len(total) };
     (offsets, items)
 }
 
-/// A slice's base pointer shared by the threads of [`group_by_bucket`],
-/// which write disjoint elements.
+/// The base pointer of an allocation shared by the threads of
+/// [`group_by_bucket`], which write disjoint elements of it.
 struct SharedSlice<T>(*mut T);
 
 // SAFETY: the threads sharing it write disjoint elements (see `group_by_bucket`).
@@ -308,8 +323,8 @@ impl<T> SharedSlice<T> {
     /// Writes element `at`.
     ///
     /// # Safety
-    /// `at` is within the slice, and no other thread reads or writes element
-    /// `at` meanwhile.
+    /// `at` is within the allocation, and no other thread reads or writes
+    /// element `at` meanwhile.
     unsafe fn write(&self, at: usize, item: T) {
         // SAFETY: as the caller promises.
         unsafe { self.0.add(at).write(item) }
@@ -419,5 +434,19 @@ mod tests {
                 }
             });
         }
+    }
+
+    /// A `produce` that emits fewer items when placing than it counted is
+    /// refused with a panic, never left with unwritten (uninitialised) items.
+    #[test]
+    #[should_panic(expected = "fewer items than it counted")]
+    fn a_short_second_pass_is_refused() {
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        group_by_bucket::<u64>(4, vec![0..2, 2..3], |u, emit| {
+            let first_pass = calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < 3;
+            if first_pass || u != 1 {
+                emit(u, u as u64);
+            }
+        });
     }
 }

@@ -24,6 +24,7 @@ use super::algo::{Adjacency, Edges};
 use super::csr::{Csr, GraphView, split_by};
 use super::delta::{self, Entry, Side};
 use super::snapshot::{Adj, Snapshot};
+use crate::mem::pages;
 use rayon::prelude::*;
 use std::sync::{Arc, OnceLock};
 
@@ -96,7 +97,7 @@ impl Level {
             starts.push(starts[starts.len() - 1] + part.targets.len());
         }
         let m = starts[starts.len() - 1];
-        let (mut targets, mut weights) = (vec![0u64; m], vec![0f64; m]);
+        let (mut targets, mut weights) = (pages::filled::<u64>(m), pages::filled::<f64>(m));
         split_by(&mut targets, &starts).into_par_iter().zip(split_by(&mut weights, &starts)).zip(&parts).for_each(
             |((t, w), part)| {
                 t.copy_from_slice(&part.targets);

@@ -6,6 +6,7 @@ use super::delta::{self, Entry, Side};
 use super::live::LiveView;
 use super::{Direction, Generation, GraphCore};
 use crate::error::{Error, Result};
+use crate::mem::pages;
 use crossbeam_epoch::Guard;
 use rayon::prelude::*;
 use std::sync::{Arc, OnceLock};
@@ -381,7 +382,7 @@ impl Snapshot {
         }
         let m = starts[starts.len() - 1];
         let (mut targets, mut types, mut weights, mut ids) =
-            (vec![0u64; m], vec![0u32; m], vec![0f64; m], vec![0u64; m]);
+            (pages::filled::<u64>(m), pages::filled::<u32>(m), pages::filled::<f64>(m), pages::filled::<u64>(m));
         let count = chunks.iter().map(|c| c.3).sum();
         let flags = chunks.iter().flat_map(|c| c.2.iter().copied()).collect();
         split_by(&mut targets, &starts)

@@ -6,6 +6,8 @@
 //! could have seen it has left its critical section. The manager counts the
 //! bytes retired and freed, so that garbage that piles up is visible.
 
+pub(crate) mod pages;
+
 use crate::sync::{AtomicU64, Ordering, thread_local};
 use crossbeam_epoch::{Collector, Guard, LocalHandle, Owned, Pointable, Pointer, Shared};
 use std::cell::RefCell;
