@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from json.encoder import encode_basestring_ascii
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Union, overload
 
 from ._errors import KVG_INVALID_ARGUMENT, Error
@@ -443,6 +444,73 @@ def _check(status: int) -> None:
         check(status)
 
 
+_SCALAR_JSON: Dict[type, Any] = {
+    str: encode_basestring_ascii,
+    int: int.__repr__,
+    bool: lambda b: "true" if b else "false",
+    type(None): lambda _: "null",
+    float: lambda x: float.__repr__(x) if math.isfinite(x) else None,
+}
+"""JSON of the parameter values that need no conversion, by exact type."""
+
+
+def _scalar_params_json(params: Dict[str, Any]) -> Optional[str]:
+    """``params`` as a JSON object if every name is a ``str`` and every value
+    a plain scalar (the common case, encoded here without the general
+    encoder's per-call set-up); ``None`` otherwise."""
+    parts = []
+    for k, v in params.items():
+        to_json = _SCALAR_JSON.get(type(v))
+        if type(k) is not str or to_json is None:
+            return None
+        value = to_json(v)
+        if value is None:
+            return None
+        parts.append(encode_basestring_ascii(k) + ":" + value)
+    return "{" + ",".join(parts) + "}"
+
+
+def _params_json(params: Optional[Dict[str, Any]], kw: Dict[str, Any]) -> Any:
+    """The parameters (``kw`` wins on a clash) as UTF-8 JSON, or NULL for none."""
+    if params is not None and not isinstance(params, dict):
+        raise TypeError(f"params must be a dict, not {type(params).__name__}")
+    merged: Dict[str, Any] = {**params, **kw} if params and kw else params or kw
+    if not merged:
+        return ffi.NULL
+    fast = _scalar_params_json(merged)
+    if fast is not None:
+        return fast.encode("ascii")
+    for k in merged:
+        if not isinstance(k, str):
+            raise TypeError(f"parameter names must be str, not {type(k).__name__}")
+    return _PARAMS.encode({k: _param(v) for k, v in merged.items()}).encode("utf-8")
+
+
+_TEXTS: Dict[str, bytes] = {}
+"""Encoded query texts, so that a query run again is not encoded and checked again."""
+_TEXTS_MAX = 1024
+
+
+def _query_text(text: str) -> bytes:
+    """``text`` as the UTF-8 the library reads.
+
+    Raises:
+        QueryError: the text holds a NUL character.
+    """
+    raw = _TEXTS.get(text)
+    if raw is None:
+        raw = text.encode("utf-8", "surrogatepass")
+        if b"\0" in raw:
+            raise QueryError("query text must not contain NUL characters")
+        if len(_TEXTS) >= _TEXTS_MAX:
+            _TEXTS.clear()
+        _TEXTS[text] = raw
+    return raw
+
+
+_NO_STATS = dict.fromkeys(_STATS, 0)
+
+
 def run_query(
     engine: "Engine", text: str, params: Optional[Dict[str, Any]], kw: Dict[str, Any], timeout_ms: int = 0
 ) -> Result:
@@ -450,19 +518,8 @@ def run_query(
     stopped after ``timeout_ms`` milliseconds (0: no limit)."""
     if not isinstance(text, str):
         raise TypeError(f"query text must be str, not {type(text).__name__}")
-    merged: Dict[str, Any] = {}
-    if params is not None:
-        if not isinstance(params, dict):
-            raise TypeError(f"params must be a dict, not {type(params).__name__}")
-        merged.update(params)
-    merged.update(kw)
-    for k in merged:
-        if not isinstance(k, str):
-            raise TypeError(f"parameter names must be str, not {type(k).__name__}")
-    blob = _PARAMS.encode({k: _param(v) for k, v in merged.items()}).encode("utf-8") if merged else ffi.NULL
-    raw_text = text.encode("utf-8", "surrogatepass")
-    if b"\0" in raw_text:
-        raise QueryError("query text must not contain NUL characters")
+    raw_text = _query_text(text)
+    blob = _params_json(params, kw)
     out = ffi.new("kvg_result **")
     status = lib.kvg_query_with_timeout(engine._h.ptr, raw_text, blob, timeout_ms, out)
     if status:
@@ -479,8 +536,7 @@ def run_query(
             [v if type(v) in _PLAIN or (type(v) is str and v not in _NON_FINITE) else _cell(result, r, c, v) for c, v in enumerate(row)]
             for r, row in enumerate(doc["rows"])
         ]
-        stats_doc = doc.get("stats", {})
-        stats = {k: int(stats_doc.get(k, 0)) for k in _STATS}
+        stats = {**_NO_STATS, **doc.get("stats", {})}
         return Result(list(doc["columns"]), rows, stats, list(doc.get("plan", [])))
     finally:
         lib.kvg_result_close(result)

@@ -105,6 +105,22 @@ def test_parameters(db: kvgraph.Engine) -> None:
     assert info.value.category == "ParameterMissing"
 
 
+def test_scalar_parameters_cross_as_the_general_encoder_sends_them(db: kvgraph.Engine) -> None:
+    # Plain scalars take a fast encoding; each must read back as it does
+    # through the general one (a list holding the same value).
+    values = [0, -1, 2**62, True, False, None, 0.5, -0.0, 1e300, 5e-324, "", "Ada", "é 😀 \"\\\n\t\u0001"]
+    for v in values:
+        rec = db.query("RETURN $x AS x, $l AS l", x=v, l=[v]).single()
+        assert rec["x"] == rec["l"][0] == v and type(rec["x"]) is type(v), v
+    assert math.copysign(1.0, db.query("RETURN $x AS x", x=-0.0).single()["x"]) == -1.0
+    with pytest.raises(kvgraph.QueryError):
+        db.query("RETURN $x", x=math.inf)
+    with pytest.raises(TypeError):
+        db.query("RETURN $x", {1: 2})
+    with pytest.raises(kvgraph.QueryError):
+        db.query("RETURN 1 // \0")
+
+
 def test_paths_and_nested_nodes(db: kvgraph.Engine) -> None:
     db.query("CREATE (:A {n: 1})-[:R {w: 2}]->(:B {n: 2})-[:R {w: 3}]->(:C {n: 3})")
     rec = db.query("MATCH p = (:A)-[:R*2]->(:C) RETURN p, nodes(p) AS ns, relationships(p) AS rs").single()
