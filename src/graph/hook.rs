@@ -304,7 +304,7 @@ impl Snapshot {
         // The properties of the whole range, in (id, name id) order, their
         // values in one buffer.
         let (mut props, mut values) = (Vec::new(), Vec::new());
-        core.props_each(tag::NODE_PROP, first, last, read, |id, name, bytes| {
+        core.props_each(tag::NODE_PROP, first, last, None, read, |id, name, bytes| {
             if let Some(name) = prop_names.get(name) {
                 props.push((id, name, values.len()..values.len() + bytes.len()));
                 values.extend_from_slice(bytes);

@@ -81,7 +81,7 @@ impl GraphCore {
     /// All properties of entity `id` as read by `read`, in name order.
     pub(super) fn props_at(&self, tag: u8, id: u64, read: ReadAt) -> Vec<(String, Value)> {
         let mut props = Vec::new();
-        self.props_each(tag, id, id, read, |_, name, bytes| {
+        self.props_each(tag, id, id, None, read, |_, name, bytes| {
             if let (Some(name), Ok(v)) = (self.model.prop_names.name(name), Value::decode(bytes)) {
                 props.push((name, v));
             }
@@ -91,14 +91,24 @@ impl GraphCore {
     }
 
     /// Calls `f(id, name, encoded value)` for each property of the entities
-    /// `first..=last` as read by `read`, from one scan, in key order (by id,
-    /// then by name id).
-    pub(super) fn props_each(&self, tag: u8, first: u64, last: u64, read: ReadAt, mut f: impl FnMut(u64, u32, &[u8])) {
+    /// `first..=last` (only property `only`, if given) as read by `read`,
+    /// from one scan, in key order (by id, then by name id).
+    pub(super) fn props_each(
+        &self,
+        tag: u8,
+        first: u64,
+        last: u64,
+        only: Option<u32>,
+        read: ReadAt,
+        mut f: impl FnMut(u64, u32, &[u8]),
+    ) {
         let lo = key(tag, &[&first.to_be_bytes()]);
         let hi = prefix_end(&key(tag, &[&last.to_be_bytes()]));
-        self.model.scan(self, &lo, &hi, read, |k, bytes| {
+        let name_of = |k: &[u8]| u32::from_be_bytes(k[9..13].try_into().expect("property key"));
+        let wants = |k: &[u8]| only.is_none_or(|n| name_of(k) == n);
+        self.model.scan_where(self, &lo, &hi, read, wants, |k, bytes| {
             let id = u64::from_be_bytes(k[1..9].try_into().expect("property key"));
-            f(id, u32::from_be_bytes(k[9..13].try_into().expect("property key")), bytes);
+            f(id, name_of(k), bytes);
         });
     }
 
@@ -286,10 +296,8 @@ impl Snapshot {
         let core = self.core();
         let Some(name) = core.model.prop_names.find(Some(name)) else { return Vec::new() };
         let mut run = Vec::new();
-        core.props_each(tag::NODE_PROP, first, last, ReadAt::version(self.version()), |id, n, bytes| {
-            if n == name
-                && let Ok(v) = Value::decode(bytes)
-            {
+        core.props_each(tag::NODE_PROP, first, last, Some(name), ReadAt::version(self.version()), |id, _, bytes| {
+            if let Ok(v) = Value::decode(bytes) {
                 run.push((id, v));
             }
         });

@@ -294,8 +294,21 @@ impl DataModel {
     /// Calls `f` with every key in `[lo, hi)` and the payload it holds as read
     /// by `read` (tombstones and invisible keys skipped), in key order, as
     /// the map is visited (`f` may read the graph; it runs pinned).
-    pub fn scan(&self, core: &GraphCore, lo: &[u8], hi: &[u8], read: ReadAt, mut f: impl FnMut(&[u8], &[u8])) {
-        core.props.visit(Bound::Included(lo), Bound::Excluded(hi), 0, |k, v| {
+    pub fn scan(&self, core: &GraphCore, lo: &[u8], hi: &[u8], read: ReadAt, f: impl FnMut(&[u8], &[u8])) {
+        self.scan_where(core, lo, hi, read, |_| true, f);
+    }
+
+    /// [`scan`](Self::scan) of the keys that `wants` (the others are not read).
+    pub fn scan_where(
+        &self,
+        core: &GraphCore,
+        lo: &[u8],
+        hi: &[u8],
+        read: ReadAt,
+        wants: impl Fn(&[u8]) -> bool,
+        mut f: impl FnMut(&[u8], &[u8]),
+    ) {
+        core.props.visit_where(Bound::Included(lo), Bound::Excluded(hi), 0, wants, |k, v| {
             match self.seen(core, v.bytes(), read) {
                 Seen::Entry(Some(p)) => f(k, p),
                 Seen::Entry(None) | Seen::Nothing => {}

@@ -425,6 +425,19 @@ impl ByteMap {
         lower: Bound<&[u8]>,
         upper: Bound<&[u8]>,
         now_ms: u64,
+        f: impl FnMut(&[u8], &Value) -> ControlFlow<()>,
+    ) {
+        self.visit_where(lower, upper, now_ms, |_| true, f);
+    }
+
+    /// [`visit`](Self::visit) of the keys that `wants`: the others' values
+    /// are not read at all (a scan that keeps one key in a few).
+    pub fn visit_where(
+        &self,
+        lower: Bound<&[u8]>,
+        upper: Bound<&[u8]>,
+        now_ms: u64,
+        wants: impl Fn(&[u8]) -> bool,
         mut f: impl FnMut(&[u8], &Value) -> ControlFlow<()>,
     ) {
         let guard = &self.mem.pin();
@@ -508,9 +521,10 @@ impl ByteMap {
                 // Frozen or not, a slot of a revision we loaded holds a value
                 // the key had at some instant since the load.
                 if beyond
-                    || value_of(slot.load(guard).0)
-                        .filter(|v| !v.is_expired(now_ms))
-                        .is_some_and(|v| f(key, v).is_break())
+                    || wants(key)
+                        && value_of(slot.load(guard).0)
+                            .filter(|v| !v.is_expired(now_ms))
+                            .is_some_and(|v| f(key, v).is_break())
                 {
                     return;
                 }

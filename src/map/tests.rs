@@ -339,7 +339,15 @@ fn run(node_size: usize, appends: usize, initial: BTreeMap<Vec<u8>, u8>, ops: Ve
                 let (lower, upper) = (Bound::Included(&a[..]), Bound::Excluded(&b[..]));
                 let want: Vec<_> = model.iter().filter(|(k, _)| (lower, upper).contains(&k[..])).collect();
                 let got = entries(&m, lower, upper);
-                assert!(got.iter().map(|(k, v)| (k, v)).eq(want));
+                assert!(got.iter().map(|(k, v)| (k, v)).eq(want.iter().copied()));
+                // A filtered scan yields exactly the wanted keys, in order.
+                let wants = |k: &[u8]| k.last().is_some_and(|b| b % 2 == 0);
+                let mut filtered = Vec::new();
+                m.visit_where(lower, upper, 0, wants, |k, v| {
+                    filtered.push((k.to_vec(), v.bytes().to_vec()));
+                    ControlFlow::Continue(())
+                });
+                assert!(filtered.iter().map(|(k, v)| (k, v)).eq(want.into_iter().filter(|(k, _)| wants(k))));
             }
             Op::Compact => m.compact(),
         }
