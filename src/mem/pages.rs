@@ -2,10 +2,10 @@
 //!
 //! A CSR of a few million edges is hundreds of megabytes written once, in
 //! parallel, right after allocation: with 4 KiB pages its first touch
-//! costs one page fault per 4 KiB (a third of a bulk load's time) and its
-//! random reads miss the TLB. Linux backs a range advised with
-//! `MADV_HUGEPAGE` by 2 MiB pages where it can (`transparent_hugepage`
-//! set to `madvise` or `always`); elsewhere the advice is a no-op.
+//! costs one page fault per 4 KiB (a third of a bulk load's time). Linux
+//! backs a range advised with `MADV_HUGEPAGE` by 2 MiB pages where it can
+//! (`transparent_hugepage` set to `madvise` or `always`); elsewhere the
+//! advice is a no-op.
 
 /// Bytes of a huge page (x86_64 and aarch64 Linux with 4 KiB base pages).
 #[cfg(all(target_os = "linux", not(miri)))]
@@ -18,7 +18,7 @@ const MIN_BYTES: usize = 2 * HUGE_PAGE;
 /// Asks the kernel to back the whole huge pages inside `v`'s allocation
 /// with huge pages. A hint: the contents stay as they are, and a kernel
 /// that declines (THP off) changes nothing.
-pub(crate) fn advise_huge<T>(v: &mut Vec<T>) {
+fn advise_huge<T>(v: &mut Vec<T>) {
     #[cfg(all(target_os = "linux", not(miri)))]
     {
         let bytes = v.capacity().saturating_mul(size_of::<T>());
