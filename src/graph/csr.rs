@@ -187,19 +187,30 @@ impl Csr {
         for &d in degrees {
             offsets.push(offsets[offsets.len() - 1] + d as u64);
         }
-        let m = offsets[degrees.len()] as usize;
-        let (mut targets, mut types, mut weights, mut ids) =
-            (pages::filled::<u64>(m), pages::filled::<u32>(m), pages::filled::<f64>(m), pages::filled::<u64>(m));
         let starts: Vec<usize> = offsets.iter().map(|&o| o as usize).collect();
-        let parts = split_by(&mut targets, &starts)
+        let mut csr = Csr::zeroed(offsets);
+        let parts = split_by(&mut csr.targets, &starts)
             .into_iter()
-            .zip(split_by(&mut types, &starts))
-            .zip(split_by(&mut weights, &starts))
-            .zip(split_by(&mut ids, &starts))
+            .zip(split_by(&mut csr.types, &starts))
+            .zip(split_by(&mut csr.weights, &starts))
+            .zip(split_by(&mut csr.ids, &starts))
             .enumerate()
             .collect::<Vec<_>>();
         parts.into_par_iter().for_each(|(u, (((t, ty), w), id))| fill(u, t, ty, w, id));
-        Csr { offsets, targets, weights, types, ids }
+        csr
+    }
+
+    /// A CSR with these `offsets` whose edge columns are zeros for the
+    /// caller to fill, allocated for huge pages (see [`pages`]).
+    pub(crate) fn zeroed(offsets: Vec<u64>) -> Csr {
+        let m = offsets.last().map_or(0, |&m| m as usize);
+        Csr {
+            offsets,
+            targets: pages::filled(m),
+            weights: pages::filled(m),
+            types: pages::filled(m),
+            ids: pages::filled(m),
+        }
     }
 
     /// The reverse adjacency (every edge `u -> v` becomes `v -> u`).
@@ -305,9 +316,9 @@ fn group_by_bucket<T: Copy + Send + Sync>(
         // Together the chunks' ranges cover `0..total`: each checks that it filled its own.
         assert!((0..buckets).all(|b| cursor[b] == end(b)), "produce emitted fewer items than it counted");
     });
-    // SAFETY: every element of `0..total` was written above (the chunks'
-    // ranges partition it and each chunk filled all of its own); a panic in
-    // a chunk unwinds past this point with the length still 0.
+    // The chunks' ranges partition `0..total` and each chunk filled all of
+    // its own; a panic in a chunk unwinds past here with the length still 0.
+    // SAFETY: every element of `0..total` was written above.
     unsafe { items.set_len(total) };
     (offsets, items)
 }

@@ -6,7 +6,6 @@ use super::delta::{self, Entry, Side};
 use super::live::LiveView;
 use super::{Direction, Generation, GraphCore};
 use crate::error::{Error, Result};
-use crate::mem::pages;
 use crossbeam_epoch::Guard;
 use rayon::prelude::*;
 use std::sync::{Arc, OnceLock};
@@ -380,16 +379,14 @@ impl Snapshot {
             }
             starts.push(starts[starts.len() - 1] + part.targets.len());
         }
-        let m = starts[starts.len() - 1];
-        let (mut targets, mut types, mut weights, mut ids) =
-            (pages::filled::<u64>(m), pages::filled::<u32>(m), pages::filled::<f64>(m), pages::filled::<u64>(m));
+        let mut csr = Csr::zeroed(offsets);
         let count = chunks.iter().map(|c| c.3).sum();
         let flags = chunks.iter().flat_map(|c| c.2.iter().copied()).collect();
-        split_by(&mut targets, &starts)
+        split_by(&mut csr.targets, &starts)
             .into_par_iter()
-            .zip(split_by(&mut types, &starts))
-            .zip(split_by(&mut weights, &starts))
-            .zip(split_by(&mut ids, &starts))
+            .zip(split_by(&mut csr.types, &starts))
+            .zip(split_by(&mut csr.weights, &starts))
+            .zip(split_by(&mut csr.ids, &starts))
             .zip(&chunks)
             .for_each(|((((t, ty), w), id), (_, part, _, _))| {
                 t.copy_from_slice(&part.targets);
@@ -397,7 +394,7 @@ impl Snapshot {
                 w.copy_from_slice(&part.weights);
                 id.copy_from_slice(&part.ids);
             });
-        (Csr { offsets, targets, weights, types, ids }, flags, count)
+        (csr, flags, count)
     }
 
     /// Hop depth of every node from `source` over out-edges; -1 if unreachable.

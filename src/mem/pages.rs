@@ -28,10 +28,10 @@ fn advise_huge<T>(v: &mut Vec<T>) {
         let start = v.as_mut_ptr() as usize;
         let (lo, hi) = (start.next_multiple_of(HUGE_PAGE), (start + bytes) / HUGE_PAGE * HUGE_PAGE);
         if lo < hi {
-            // SAFETY: `lo..hi` lies within `v`'s allocation, which we hold
-            // mutably; MADV_HUGEPAGE changes neither its contents nor its
-            // protection, only how the kernel backs its pages. A failure
-            // (EINVAL where THP is compiled out) leaves the range as it was.
+            // MADV_HUGEPAGE changes neither the range's contents nor its
+            // protection, only how the kernel backs its pages; a failure
+            // (EINVAL where THP is compiled out) leaves it as it was.
+            // SAFETY: `lo..hi` lies within `v`'s allocation, which we hold mutably.
             unsafe { libc::madvise(lo as *mut libc::c_void, hi - lo, libc::MADV_HUGEPAGE) };
         }
     }
