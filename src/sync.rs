@@ -28,6 +28,20 @@ pub(crate) fn spin_wait(backoff: &crossbeam_utils::Backoff) {
     backoff.snooze();
 }
 
+/// The value in `cell`, built by `build` now if it is empty. Unlike
+/// `OnceLock::get_or_init`, never waits for another thread's build: two
+/// threads that find it empty both build, and both get the value set
+/// first. For values built by parallel (rayon) code: a worker waiting for
+/// a build could be holding one of that build's own tasks, and a worker
+/// that steals a task reading the same cell would re-enter the build.
+pub(crate) fn built_once<T>(cell: &std::sync::OnceLock<T>, build: impl FnOnce() -> T) -> &T {
+    if let Some(value) = cell.get() {
+        return value;
+    }
+    let _ = cell.set(build());
+    cell.get().expect("set above, by this thread or another")
+}
+
 /// Batch sizes and thresholds that decide how often memory is unlinked and
 /// reclaimed. Under loom, Miri, the sanitizers (`--cfg kvgraph_sanitize`,
 /// see `tests/sanitizers.sh`) and the fuzzers (`cfg(fuzzing)`) they shrink,

@@ -70,7 +70,7 @@ pub(super) fn compact(core: &Arc<GraphCore>, wait: bool) -> bool {
             return false;
         }
         let (view, applied) = snap.materialize();
-        publish(core, retired, Generation { cut: snap.version(), view }, applied as u64);
+        publish(core, retired, Generation::new(snap.version(), view), applied as u64);
         true
     })
 }
@@ -193,7 +193,7 @@ fn load_built<'e>(
         let out = if current.edge_count() == 0 { loaded } else { current.out.merge(&loaded) };
         let view = Arc::new(GraphView::from_out(out, current.alive.clone()));
         drop(before);
-        publish(core, retired, Generation { cut: version, view }, applied as u64);
+        publish(core, retired, Generation::new(version, view), applied as u64);
         Ok(())
     })
 }

@@ -11,6 +11,13 @@
 //! about as much as the delta is large; the kernels then read two sorted
 //! runs per node at memory speed.
 //!
+//! The levels serve every snapshot of one version on one base: a
+//! generation holds those of the newest version analysed, so analytics run
+//! again with no write in between (each query taking a fresh snapshot)
+//! build nothing. Holding them costs at most one set of levels per base,
+//! about as large as the delta, until a newer version is analysed or a
+//! compaction retires the base.
+//!
 //! Each level is built on first use (WCC never reads in-edges), in chunks
 //! of nodes, in parallel, with one epoch pin and reused scratch buffers per
 //! chunk (no allocation per node). Kernels that only follow edges (BFS,
@@ -35,6 +42,8 @@ const CHUNK: usize = 4096;
 /// kernels read it through [`LiveView::with`], which builds the in-level
 /// on first use.
 pub struct LiveView {
+    /// The version of the snapshots it serves.
+    version: u64,
     base: Arc<GraphView>,
     alive: Vec<bool>,
     /// No node alive in the base has died since (base edges need no check).
@@ -219,29 +228,46 @@ impl LiveView {
         // Base edges join nodes alive in the base: unless one of those died
         // since, they need no check.
         let base_intact = base.alive.par_iter().zip(&alive).all(|(&was, &is)| !was || is);
-        LiveView { base, alive, base_intact, exact: Default::default(), reach: Default::default() }
+        let version = snap.version();
+        LiveView { version, base, alive, base_intact, exact: Default::default(), reach: Default::default() }
     }
 
-    /// The graph as the kernels read it; `snap` is the snapshot this view
-    /// was built for. `reach`: the kernel only follows edges (see the
-    /// module notes). The out-level, and with `in_edges` the in-level, are
-    /// built now, before any kernel runs: a kernel that reads a level from
-    /// parallel code must not be the one to build it (a rayon worker waiting
-    /// inside the build could steal a task that waits for the same build).
+    /// The version it was built for.
+    pub(crate) fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Whether it reads as `snap` does: a snapshot of the same version and
+    /// node ids on the same base sees the same nodes and delta entries.
+    pub(crate) fn serves(&self, snap: &Snapshot) -> bool {
+        self.version == snap.version()
+            && self.alive.len() as u64 == snap.node_count()
+            && Arc::ptr_eq(&self.base, snap.base_view())
+    }
+
+    /// The graph as the kernels read it; `snap` is a snapshot this view
+    /// serves. `reach`: the kernel only follows edges (see the module
+    /// notes). The out-level, and with `in_edges` the in-level, are built
+    /// now, before any kernel runs.
     pub(crate) fn with<'a>(&'a self, snap: &'a Snapshot, in_edges: bool, reach: bool) -> LiveGraph<'a> {
         let levels = if reach { &self.reach } else { &self.exact };
-        let build = |side: Side| -> &Level {
-            let at = usize::from(side == Side::In);
-            levels[at].get_or_init(|| Level::build(snap, side, &self.alive, self.base_intact, !reach))
-        };
         LiveGraph {
             view: self,
             snap,
             levels,
             exact: !reach,
-            out: build(Side::Out),
-            inn: in_edges.then(|| build(Side::In)),
+            out: self.level(levels, snap, Side::Out, !reach),
+            inn: in_edges.then(|| self.level(levels, snap, Side::In, !reach)),
         }
+    }
+
+    /// The level of `side` in `levels`, built now if no one has yet (never
+    /// waiting for another thread's build: snapshots of one version share
+    /// levels across threads, see [`crate::sync::built_once`]).
+    fn level<'a>(&'a self, levels: &'a [OnceLock<Level>; 2], snap: &Snapshot, side: Side, exact: bool) -> &'a Level {
+        crate::sync::built_once(&levels[usize::from(side == Side::In)], || {
+            Level::build(snap, side, &self.alive, self.base_intact, exact)
+        })
     }
 
     /// Heap bytes of the levels built so far (the base is shared with the graph).
@@ -270,10 +296,7 @@ impl<'a> LiveGraph<'a> {
     /// The in-level, built on first use if not up front (see [`LiveView::with`]).
     #[inline]
     fn inn(&self) -> &'a Level {
-        let v = self.view;
-        self.inn.unwrap_or_else(|| {
-            self.levels[1].get_or_init(|| Level::build(self.snap, Side::In, &v.alive, v.base_intact, self.exact))
-        })
+        self.inn.unwrap_or_else(|| self.view.level(self.levels, self.snap, Side::In, self.exact))
     }
 }
 
@@ -353,5 +376,74 @@ mod tests {
         // The removed base edges are gone, the removed node unreachable.
         assert_eq!(a.bfs(0).unwrap()[25], -1);
         assert_eq!(a.wcc()[25], u64::MAX);
+    }
+
+    /// An engine whose graph is a compacted ring of 30 nodes plus a delta.
+    fn ring_with_delta() -> Engine {
+        let config =
+            Config { compaction: CompactionPolicy { auto: false, ..Default::default() }, ..Default::default() };
+        let e = Engine::with_config(config);
+        let g = e.graph();
+        g.add_nodes(30, None).unwrap();
+        let src: Vec<u64> = (0..30).collect();
+        let dst: Vec<u64> = (0..30).map(|u| (u + 1) % 30).collect();
+        g.load_edges(&src, &dst, None, None).unwrap();
+        g.compact();
+        g.add_edge(0, 15, None, 1.0).unwrap();
+        g.remove_edge(20, 21, None).unwrap();
+        e
+    }
+
+    /// Snapshots of one version share their levels; a write in between
+    /// gives new ones, and an older snapshot analysed afterwards neither
+    /// reads nor replaces them.
+    #[test]
+    fn levels_are_shared_by_the_snapshots_of_one_version() {
+        let e = ring_with_delta();
+        let g = e.graph();
+        let old = g.snapshot();
+        g.add_edge(5, 25, None, 1.0).unwrap();
+        let (a, b) = (g.snapshot(), g.snapshot());
+        let bfs = a.bfs(0).unwrap();
+        assert!(std::ptr::eq(a.live(), b.live()), "one version, one set of levels");
+        assert_eq!(b.bfs(0).unwrap(), bfs);
+        assert_eq!(bfs, algo::bfs(g.snapshot().view(), 0));
+        // The older snapshot builds its own and leaves the newer ones held.
+        assert_eq!(old.bfs(0).unwrap(), algo::bfs(old.view(), 0));
+        assert!(!std::ptr::eq(old.live(), a.live()));
+        assert!(std::ptr::eq(g.snapshot().live(), a.live()));
+        // A write in between: new levels, with the write in them.
+        g.remove_edge(5, 25, None).unwrap();
+        let c = g.snapshot();
+        assert!(!std::ptr::eq(c.live(), a.live()));
+        assert_eq!(c.bfs(0).unwrap(), algo::bfs(c.view(), 0));
+        assert_ne!(c.bfs(0).unwrap(), bfs, "the removed chord no longer shortens paths");
+        // Compaction gives a new base: its snapshots read it as is.
+        g.compact();
+        assert_eq!(g.snapshot().bfs(0).unwrap(), c.bfs(0).unwrap());
+    }
+
+    /// Snapshots of one version analysed at once, from threads and from
+    /// rayon tasks (whose workers build levels in parallel themselves),
+    /// agree and never wait on each other's build.
+    #[test]
+    fn shared_levels_built_from_many_threads_at_once() {
+        use rayon::prelude::*;
+        let e = ring_with_delta();
+        let g = e.graph();
+        let expected = algo::bfs(g.snapshot().view(), 3);
+        let from_tasks: Vec<Vec<i64>> = (0..16).into_par_iter().map(|_| g.snapshot().bfs(3).unwrap()).collect();
+        assert!(from_tasks.iter().all(|d| *d == expected));
+        // One snapshot read from many tasks: its view, levels and CSR.
+        let one = g.snapshot();
+        let ranks: Vec<Vec<f64>> = (0..16).into_par_iter().map(|_| one.pagerank(0.85, 3).unwrap()).collect();
+        assert!(ranks.iter().all(|r| *r == algo::pagerank(one.view(), 0.85, 3)));
+        assert!((0..16).into_par_iter().all(|_| one.view().edge_count() == 30));
+        g.add_edge(3, 9, None, 1.0).unwrap();
+        let expected = algo::wcc(g.snapshot().view());
+        std::thread::scope(|s| {
+            let runs: Vec<_> = (0..4).map(|_| s.spawn(|| g.snapshot().wcc())).collect();
+            runs.into_iter().for_each(|r| assert_eq!(r.join().unwrap(), expected));
+        });
     }
 }

@@ -122,6 +122,16 @@ pub struct GraphStats {
 pub(crate) struct Generation {
     cut: u64,
     view: Arc<GraphView>,
+    /// The delta levels of the newest version analysed on this base, shared
+    /// by every snapshot of that version (see [`live`]).
+    analysed: Mutex<Option<Arc<live::LiveView>>>,
+}
+
+impl Generation {
+    /// The base `view`, as of version `cut`.
+    fn new(cut: u64, view: Arc<GraphView>) -> Self {
+        Generation { cut, view, analysed: Mutex::new(None) }
+    }
 }
 
 /// Shared state of a graph, kept alive by its snapshots too.
@@ -159,7 +169,7 @@ pub struct Graph {
 
 impl Graph {
     pub(crate) fn new(mem: Arc<MemoryManager>, policy: CompactionPolicy) -> Self {
-        let empty = Generation { cut: 0, view: Arc::new(GraphView::from_out(csr::Csr::empty(0), Vec::new())) };
+        let empty = Generation::new(0, Arc::new(GraphView::from_out(csr::Csr::empty(0), Vec::new())));
         let core = GraphCore {
             props: ByteMap::new(Arc::clone(&mem)),
             model: versioned::DataModel::default(),

@@ -34,8 +34,9 @@ pub struct Edge {
 ///
 /// Taking one copies nothing. The first analytic call on a snapshot whose
 /// version is past its base gathers what its delta adds into a small level
-/// of its own (once, per direction, see [`LiveView`]); the kernels then read
-/// base and level side by side. A snapshot of a freshly compacted graph
+/// (once, per direction, see [`LiveView`]); the kernels then read base and
+/// level side by side. Later snapshots of the same version (no write in
+/// between) reuse those levels. A snapshot of a freshly compacted graph
 /// reads the base as is.
 pub struct Snapshot {
     core: Arc<GraphCore>,
@@ -45,7 +46,7 @@ pub struct Snapshot {
     view: OnceLock<Arc<GraphView>>,
     /// Keeps the property versions this snapshot reads from being pruned.
     _pin: super::readers::ReadPin,
-    live: OnceLock<LiveView>,
+    live: OnceLock<Arc<LiveView>>,
 }
 
 /// Runs `$body` with `$g` bound to the snapshot's graph as the kernels read
@@ -292,9 +293,24 @@ impl Snapshot {
         self.delta(u, Side::Out, &self.core.mem.pin()).len()
     }
 
-    /// Base plus delta level, built on first use.
-    fn live(&self) -> &LiveView {
-        self.live.get_or_init(|| LiveView::new(self))
+    /// Base plus delta levels: those of an earlier snapshot of this version
+    /// if its generation still holds them, else new ones (built on first
+    /// use), which the generation then holds for later snapshots.
+    pub(super) fn live(&self) -> &LiveView {
+        crate::sync::built_once(&self.live, || {
+            let analysed = || self.generation.analysed.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(view) = analysed().as_ref().filter(|v| v.serves(self)) {
+                return Arc::clone(view);
+            }
+            // Built without the lock held: `new` runs parallel code.
+            let view = Arc::new(LiveView::new(self));
+            let mut slot = analysed();
+            if slot.as_ref().is_none_or(|held| held.version() <= view.version()) {
+                *slot = Some(Arc::clone(&view));
+            }
+            view
+        })
+        .as_ref()
     }
 
     /// The snapshot's CSR if it has one: its base, or a view built already.
@@ -308,7 +324,10 @@ impl Snapshot {
 
     /// The snapshot as a CSR graph, built on first use (or the base itself).
     pub fn view(&self) -> &GraphView {
-        self.view.get_or_init(|| if self.is_base() { Arc::clone(&self.generation.view) } else { self.materialize().0 })
+        crate::sync::built_once(&self.view, || {
+            if self.is_base() { Arc::clone(&self.generation.view) } else { self.materialize().0 }
+        })
+        .as_ref()
     }
 
     /// Builds this snapshot's CSR; also returns the delta records it applied.
