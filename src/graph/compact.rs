@@ -78,6 +78,9 @@ pub(super) fn compact(core: &Arc<GraphCore>, wait: bool) -> bool {
 /// Swaps in `next`, keeps the old generation while snapshots use it, and trims the delta.
 fn publish(core: &GraphCore, retired: &mut Retired, next: Generation, absorbed: u64) {
     let old = core.generation.swap(Arc::new(next));
+    // New snapshots read the new base: the old one's levels serve only the
+    // snapshots that hold them already.
+    old.analysed().take();
     retired.push(old);
     core.delta_len.fetch_sub(absorbed.min(core.delta_len.load(Ordering::Relaxed)), Ordering::Relaxed);
     core.compactions.fetch_add(1, Ordering::Relaxed);

@@ -57,18 +57,21 @@ pub struct LiveView {
 /// What the delta adds in one direction.
 #[derive(Default)]
 struct Level {
-    /// `node_count + 1` offsets into `targets` and `weights`.
+    /// `node_count + 1` offsets into `targets` and `weights`, each node's
+    /// start carrying [`REPLACED`] if its base run is skipped (one array
+    /// read per node for both).
     offsets: Vec<u64>,
-    /// Per node: the targets the delta adds, or the whole adjacency if `replaced`.
+    /// Per node: the targets the delta adds, or its whole adjacency if replaced.
     targets: Vec<u64>,
     /// Weights, parallel to `targets`.
     weights: Vec<f64>,
-    /// Nodes whose base run is skipped.
-    replaced: Vec<bool>,
     /// Edges of base and level together (an exact level's; a reach
     /// level's counts re-weighted base edges twice).
     edges: usize,
 }
+
+/// The bit of a level offset that marks its node's base run as skipped.
+const REPLACED: u64 = 1 << 63;
 
 /// One chunk of a level as built in parallel.
 #[derive(Default)]
@@ -82,10 +85,11 @@ struct Part {
 
 impl Level {
     /// Node `u`'s edges: its base run unless replaced, then its extra run.
-    #[inline]
+    #[inline(always)]
     fn edges<'a>(&'a self, base: &'a Csr, u: usize) -> Edges<'a> {
-        let r = if self.replaced[u] { 0..0 } else { base.range(u) };
-        let x = self.offsets[u] as usize..self.offsets[u + 1] as usize;
+        let (start, end) = (self.offsets[u], self.offsets[u + 1] & !REPLACED);
+        let r = if start & REPLACED != 0 { 0..0 } else { base.range(u) };
+        let x = (start & !REPLACED) as usize..end as usize;
         Edges::new((&base.targets[r.clone()], &base.weights[r]), (&self.targets[x.clone()], &self.weights[x]))
     }
 
@@ -97,14 +101,15 @@ impl Level {
             .map(|c| Self::build_part(snap, side, alive, base_intact, exact, c * CHUNK..((c + 1) * CHUNK).min(n)))
             .collect();
         let mut offsets = Vec::with_capacity(n + 1);
-        offsets.push(0u64);
-        let mut starts = vec![0usize];
+        let (mut end, mut starts) = (0u64, vec![0usize]);
         for part in &parts {
-            for d in &part.degrees {
-                offsets.push(offsets[offsets.len() - 1] + d);
+            for (d, &replaced) in part.degrees.iter().zip(&part.replaced) {
+                offsets.push(if replaced { end | REPLACED } else { end });
+                end += d;
             }
             starts.push(starts[starts.len() - 1] + part.targets.len());
         }
+        offsets.push(end);
         let m = starts[starts.len() - 1];
         let (mut targets, mut weights) = (pages::filled::<u64>(m), pages::filled::<f64>(m));
         split_by(&mut targets, &starts).into_par_iter().zip(split_by(&mut weights, &starts)).zip(&parts).for_each(
@@ -113,9 +118,8 @@ impl Level {
                 w.copy_from_slice(&part.weights);
             },
         );
-        let replaced = parts.iter().flat_map(|p| p.replaced.iter().copied()).collect();
         let edges = parts.iter().map(|p| p.edges).sum();
-        Level { offsets, targets, weights, replaced, edges }
+        Level { offsets, targets, weights, edges }
     }
 
     /// The level's nodes `nodes`, under one epoch pin.
@@ -272,9 +276,7 @@ impl LiveView {
 
     /// Heap bytes of the levels built so far (the base is shared with the graph).
     pub fn heap_bytes(&self) -> usize {
-        let level = |l: &Level| {
-            l.offsets.capacity() * 8 + l.targets.capacity() * 8 + l.weights.capacity() * 8 + l.replaced.capacity()
-        };
+        let level = |l: &Level| l.offsets.capacity() * 8 + l.targets.capacity() * 8 + l.weights.capacity() * 8;
         self.exact.iter().chain(&self.reach).filter_map(OnceLock::get).map(level).sum::<usize>() + self.alive.capacity()
     }
 }
@@ -294,9 +296,19 @@ pub(crate) struct LiveGraph<'a> {
 
 impl<'a> LiveGraph<'a> {
     /// The in-level, built on first use if not up front (see [`LiveView::with`]).
-    #[inline]
+    #[inline(always)]
     fn inn(&self) -> &'a Level {
-        self.inn.unwrap_or_else(|| self.view.level(self.levels, self.snap, Side::In, self.exact))
+        match self.inn {
+            Some(level) => level,
+            None => self.build_inn(),
+        }
+    }
+
+    /// The in-level of a view that did not build it up front.
+    #[cold]
+    #[inline(never)]
+    fn build_inn(&self) -> &'a Level {
+        self.view.level(self.levels, self.snap, Side::In, self.exact)
     }
 }
 
@@ -315,12 +327,12 @@ impl Adjacency for LiveGraph<'_> {
         self.out.edges
     }
 
-    #[inline]
+    #[inline(always)]
     fn out_edges(&self, u: usize) -> Edges<'_> {
         self.out.edges(&self.view.base.out, u)
     }
 
-    #[inline]
+    #[inline(always)]
     fn in_edges(&self, u: usize) -> Edges<'_> {
         self.inn().edges(&self.view.base.inn, u)
     }

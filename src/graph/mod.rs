@@ -132,6 +132,11 @@ impl Generation {
     fn new(cut: u64, view: Arc<GraphView>) -> Self {
         Generation { cut, view, analysed: Mutex::new(None) }
     }
+
+    /// The levels it holds for later snapshots (see [`live`]).
+    fn analysed(&self) -> std::sync::MutexGuard<'_, Option<Arc<live::LiveView>>> {
+        self.analysed.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// Shared state of a graph, kept alive by its snapshots too.

@@ -298,13 +298,12 @@ impl Snapshot {
     /// use), which the generation then holds for later snapshots.
     pub(super) fn live(&self) -> &LiveView {
         crate::sync::built_once(&self.live, || {
-            let analysed = || self.generation.analysed.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(view) = analysed().as_ref().filter(|v| v.serves(self)) {
+            if let Some(view) = self.generation.analysed().as_ref().filter(|v| v.serves(self)) {
                 return Arc::clone(view);
             }
             // Built without the lock held: `new` runs parallel code.
             let view = Arc::new(LiveView::new(self));
-            let mut slot = analysed();
+            let mut slot = self.generation.analysed();
             if slot.as_ref().is_none_or(|held| held.version() <= view.version()) {
                 *slot = Some(Arc::clone(&view));
             }
