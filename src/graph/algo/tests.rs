@@ -279,3 +279,27 @@ fn direction_optimizing_bfs_agrees_with_top_down() {
         }
     }
 }
+
+/// `Edges::distinct` merges its two sorted runs into each distinct target
+/// once, in increasing order, whatever repeats within or across them.
+#[test]
+fn distinct_merges_two_runs_with_repeats() {
+    let cases: [(&[u64], &[u64]); 6] = [
+        (&[], &[]),
+        (&[1, 2, 2, 5], &[]),
+        (&[], &[3, 3, 4]),
+        (&[1, 3, 3, 7, 9], &[0, 3, 8, 9, 9, 12]),
+        (&[4, 4, 4], &[4]),
+        (&[2, 6], &[1, 2, 6, 7]),
+    ];
+    for (a, b) in cases {
+        let (wa, wb) = (vec![1.0; a.len()], vec![1.0; b.len()]);
+        let mut got = Vec::new();
+        Edges::new((a, &wa), (b, &wb)).distinct(|t| got.push(t));
+        let mut want: Vec<u64> = a.iter().chain(b).copied().collect();
+        want.sort_unstable();
+        want.dedup();
+        assert_eq!(got, want, "runs {a:?} and {b:?}");
+        assert_eq!(Edges::new((a, &wa), (b, &wb)).distinct_count(), want.len());
+    }
+}
