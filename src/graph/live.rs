@@ -252,7 +252,8 @@ impl LiveView {
     /// The graph as the kernels read it; `snap` is a snapshot this view
     /// serves. `reach`: the kernel only follows edges (see the module
     /// notes). The out-level, and with `in_edges` the in-level, are built
-    /// now, before any kernel runs.
+    /// now, before any kernel runs: a level first read from a kernel's
+    /// parallel code would be built by every worker that finds it empty.
     pub(crate) fn with<'a>(&'a self, snap: &'a Snapshot, in_edges: bool, reach: bool) -> LiveGraph<'a> {
         let levels = if reach { &self.reach } else { &self.exact };
         LiveGraph {
